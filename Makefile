@@ -1,0 +1,43 @@
+# Every target installs what it needs on first use: a clean clone needs only Python 3.11+.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install test lint demo run migrate bench locales clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP) locales
+
+# Compiled catalogues (.mo) are build output, made from the committed .po files.
+locales: $(STAMP)
+	@if ls locales/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(VENV)/bin/pybabel compile --statistics -d locales -D messages >/dev/null; fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install lint
+	$(PY) -m pytest
+
+demo: install
+	$(PY) -m bot demo
+
+run: install
+	$(PY) -m bot run
+
+migrate: install
+	$(PY) -m bot migrate
+
+bench: install
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

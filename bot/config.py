@@ -1,0 +1,189 @@
+"""Settings: the runtime contract of DESIGN.md, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+class ConfigError(Exception):
+    """Start-up must stop: one plain line per problem, e.g. `PROVIDER_URL: not a URL`."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _check_url(value: str | None, *, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ValueError("not a URL")
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = TELEGRAM_API_URL
+    provider_url: str | None = None
+    provider_key: SecretStr | None = None
+    provider_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    database_url: str = "sqlite+aiosqlite:///data/bot.sqlite3"
+    redis_url: str | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    operator_chat_id: int | None = None
+    default_locale: str = "en"
+    shop_currency: str = "USD"
+    currency_rate: Decimal = Field(Decimal(1), gt=0)
+    markup_percent: Decimal = Field(Decimal(30), ge=0, le=10000)
+    poll_interval_seconds: int = Field(60, ge=5, le=86400)
+    notify_rate_per_second: float = Field(25.0, gt=0, le=30)
+    stars_rate: Decimal | None = Field(None, gt=0)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_port: int = Field(8443, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("telegram_api_url", mode="before")
+    @classmethod
+    def _telegram_url(cls, value: Any) -> str:
+        checked = _check_url(value if isinstance(value, str) else None)
+        return (checked or TELEGRAM_API_URL).rstrip("/")
+
+    @field_validator("provider_url", "webhook_url", mode="before")
+    @classmethod
+    def _url(cls, value: Any) -> str | None:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("not a URL")
+        return _check_url(value)
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis_url(cls, value: Any) -> str | None:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("not a URL")
+        return _check_url(value, schemes=("redis", "rediss", "unix"))
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: Any) -> str:
+        if not isinstance(value, str) or "://" not in value:
+            raise ValueError("not a database URL (e.g. sqlite+aiosqlite:///data/bot.sqlite3)")
+        driver = value.split("://", 1)[0]
+        if driver not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
+            raise ValueError("use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: Any) -> frozenset[int]:
+        if value is None or value == "":
+            return frozenset()
+        if isinstance(value, int):
+            return frozenset({value})
+        items = value.split(",") if isinstance(value, str) else list(value)
+        ids: set[int] = set()
+        for item in items:
+            text = str(item).strip()
+            if not text:
+                continue
+            if not text.lstrip("-").isdigit():
+                raise ValueError(f"not a Telegram user id: {text!r}")
+            ids.add(int(text))
+        return frozenset(ids)
+
+    @field_validator("shop_currency", mode="before")
+    @classmethod
+    def _currency(cls, value: Any) -> str:
+        text = str(value or "").strip().upper()
+        if not (3 <= len(text) <= 4 and text.isalpha()):
+            raise ValueError("a currency code such as USD, EUR, RUB")
+        return text
+
+    @field_validator("default_locale", mode="before")
+    @classmethod
+    def _locale(cls, value: Any) -> str:
+        text = str(value or "").strip().lower()
+        if not (2 <= len(text) <= 5 and text.replace("_", "").isalpha()):
+            raise ValueError("a language code such as en or ru")
+        return text
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: Any) -> str:
+        text = str(value or "INFO").strip().upper()
+        if text not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("one of DEBUG, INFO, WARNING, ERROR")
+        return text
+
+    def missing_for_run(self) -> list[str]:
+        """Lines for values that `run` needs but the demo provides itself."""
+        lines = []
+        if self.bot_token is None or not self.bot_token.get_secret_value():
+            lines.append("BOT_TOKEN: required")
+        if not self.provider_url:
+            lines.append("PROVIDER_URL: required")
+        if self.provider_key is None or not self.provider_key.get_secret_value():
+            lines.append("PROVIDER_KEY: required")
+        if self.webhook_url and self.webhook_secret is None:
+            lines.append("WEBHOOK_SECRET: required when WEBHOOK_URL is set")
+        return lines
+
+
+def _plain(message: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
+
+
+RUN_REQUIRED = ("BOT_TOKEN", "PROVIDER_URL", "PROVIDER_KEY")
+
+
+def _present(name: str) -> bool:
+    if os.environ.get(name, os.environ.get(name.lower(), "")).strip():
+        return True
+    if not Path(".env").is_file():
+        return False
+    return bool((dotenv_values(".env").get(name) or "").strip())
+
+
+def load_settings(*, for_run: bool = False, **overrides: Any) -> Settings:
+    """Settings from the environment; raises ConfigError with one line per bad field.
+
+    `for_run` also requires what a real deployment needs (the demo brings its own).
+    """
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        failed = set()
+        for error in exc.errors(include_input=False):
+            field = ".".join(str(part) for part in error["loc"]).upper() or "SETTINGS"
+            failed.add(field)
+            lines.append(f"{field}: {_plain(error['msg'])}")
+        if for_run:
+            lines += [
+                f"{name}: required"
+                for name in RUN_REQUIRED
+                if name not in failed and name.lower() not in overrides and not _present(name)
+            ]
+        raise ConfigError(lines) from None
+    if for_run and (missing := settings.missing_for_run()):
+        raise ConfigError(missing)
+    return settings

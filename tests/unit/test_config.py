@@ -1,0 +1,108 @@
+"""Settings follow the runtime contract; bad values stop start-up with plain lines."""
+
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+CONTRACT = [
+    "BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "PROVIDER_URL",
+    "PROVIDER_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ADMIN_IDS",
+    "OPERATOR_CHAT_ID",
+    "DEFAULT_LOCALE",
+    "SHOP_CURRENCY",
+    "CURRENCY_RATE",
+    "MARKUP_PERCENT",
+    "POLL_INTERVAL_SECONDS",
+    "NOTIFY_RATE_PER_SECOND",
+    "STARS_RATE",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_PORT",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in CONTRACT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults() -> None:
+    s = load_settings()
+    assert s.database_url == "sqlite+aiosqlite:///data/bot.sqlite3"
+    assert s.telegram_api_url == "https://api.telegram.org"
+    assert s.shop_currency == "USD" and s.currency_rate == Decimal(1)
+    assert s.markup_percent == Decimal(30) and s.poll_interval_seconds == 60
+    assert s.notify_rate_per_second == 25 and s.default_locale == "en"
+    assert s.admin_ids == frozenset() and s.redis_url is None and s.webhook_url is None
+    assert s.missing_for_run() == [
+        "BOT_TOKEN: required",
+        "PROVIDER_URL: required",
+        "PROVIDER_KEY: required",
+    ]
+
+
+def test_every_contract_variable_is_a_field() -> None:
+    from bot.config import Settings
+
+    assert {name.lower() for name in CONTRACT} <= set(Settings.model_fields)
+
+
+def test_values_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_IDS", " 10, 20 ,")
+    monkeypatch.setenv("PROVIDER_URL", "https://panel.example/api/v2")
+    monkeypatch.setenv("PROVIDER_KEY", "k-123456")
+    monkeypatch.setenv("SHOP_CURRENCY", "eur")
+    monkeypatch.setenv("CURRENCY_RATE", "0.92")
+    s = load_settings()
+    assert s.admin_ids == {10, 20} and s.shop_currency == "EUR"
+    assert s.currency_rate == Decimal("0.92")
+    assert "k-123456" not in repr(s) and "k-123456" not in str(s)
+
+
+def test_env_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("MARKUP_PERCENT=45\nOPERATOR_CHAT_ID=-100123\n")
+    s = load_settings()
+    assert s.markup_percent == 45 and s.operator_chat_id == -100123
+
+
+def test_bad_values_one_plain_line_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROVIDER_URL", "panel.example")
+    monkeypatch.setenv("ADMIN_IDS", "1,bob")
+    monkeypatch.setenv("MARKUP_PERCENT", "-5")
+    monkeypatch.setenv("DATABASE_URL", "mysql://x")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    lines = info.value.lines
+    assert "PROVIDER_URL: not a URL" in lines
+    assert any(line.startswith("ADMIN_IDS: ") for line in lines)
+    assert any(line.startswith("MARKUP_PERCENT: ") for line in lines)
+    assert any(line.startswith("DATABASE_URL: ") for line in lines)
+    assert len(lines) == 4
+
+
+def test_bad_config_stops_start_up_without_traceback(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "PROVIDER_URL": "nope", "PROVIDER_KEY": "secret-key-1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "PROVIDER_URL: not a URL" in done.stderr
+    assert "BOT_TOKEN: required" in done.stderr
+    assert "Traceback" not in done.stderr and "secret-key-1" not in done.stderr
