@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install test lint demo run migrate bench locales clean
+.PHONY: install test lint demo run migrate bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,12 +13,8 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP) locales
-
-# Compiled catalogues (.mo) are build output, made from the committed .po files.
-locales: $(STAMP)
-	@if ls locales/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(VENV)/bin/pybabel compile --statistics -d locales -D messages >/dev/null; fi
+# The .po catalogues are compiled in memory at start-up (bot/i18n.py): no build step.
+install: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -50,9 +50,8 @@ def _fold(text: str) -> str:
 
 _TYPES_BY_KEY = {_fold(t.value): t for t in ServiceType}
 
-FLAT_PRICE_TYPES = frozenset(
-    {ServiceType.PACKAGE, ServiceType.CUSTOM_COMMENTS_PACKAGE, ServiceType.SUBSCRIPTIONS}
-)
+# Priced per order. Subscriptions are priced per 1000 like Default, on max x posts units.
+FLAT_PRICE_TYPES = frozenset({ServiceType.PACKAGE, ServiceType.CUSTOM_COMMENTS_PACKAGE})
 
 # Subscriptions: the only delays (minutes) panels accept.
 SUBSCRIPTION_DELAYS = (
