@@ -1,0 +1,319 @@
+"""The database schema: SQLAlchemy 2 typed models.
+
+Money columns are BIGINT micro-units (1e-6) of a currency, never floats or NUMERIC
+(SQLite has no exact decimal). Timestamps are aware UTC datetimes, set by the caller's
+clock rather than by the server, so tests control time. Enums are stored as short strings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.types import IdType, StrEnumType, UTCDateTime
+
+# Deterministic constraint names: Alembic needs them to drop or alter constraints, and
+# SQLite batch migrations need them to recreate tables.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class LedgerKind(StrEnum):
+    TOPUP = "topup"  # a payment
+    CHARGE = "charge"  # an order's checkout
+    REFUND = "refund"  # an order's money back
+    ADJUSTMENT = "adjustment"  # an admin's /credit or /debit
+    REFERRAL = "referral"  # a referral reward
+    PROMO = "promo"  # a promo code or bonus
+
+
+class OrderState(StrEnum):
+    """The shop's own state of an order (the provider's status is kept beside it)."""
+
+    SUBMITTING = "submitting"  # paid, `add` not yet answered
+    ACTIVE = "active"  # the provider accepted it
+    COMPLETED = "completed"
+    PARTIAL = "partial"  # remains refunded
+    CANCELED = "canceled"  # fully refunded
+    FAILED = "failed"  # the provider refused it; fully refunded
+    UNKNOWN = "unknown"  # `add` sent, answer lost: an admin decides
+
+    @property
+    def finished(self) -> bool:
+        return self in _FINISHED
+
+
+_FINISHED = frozenset(
+    {OrderState.COMPLETED, OrderState.PARTIAL, OrderState.CANCELED, OrderState.FAILED}
+)
+
+
+class MarkupScope(StrEnum):
+    GLOBAL = "global"
+    CATEGORY = "category"
+    SERVICE = "service"
+
+
+def _in(column: str, enum_cls: type[StrEnum]) -> str:
+    values = ", ".join(f"'{member.value}'" for member in enum_cls)
+    return f"{column} IN ({values})"
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
+    first_name: Mapped[str | None] = mapped_column(String(256))
+    language: Mapped[str | None] = mapped_column(String(16))
+    banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set when Telegram says the chat is gone (blocked the bot); cleared when they return.
+    unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    referrer_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # Always equal to the sum of the user's ledger rows; changed only together with one.
+    balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        CheckConstraint(_in("kind", LedgerKind), name="kind_known"),
+        Index("ix_ledger_user_id_id", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="RESTRICT"))
+    kind: Mapped[LedgerKind] = mapped_column(StrEnumType(LedgerKind))
+    amount: Mapped[int] = mapped_column(BigInteger)  # signed: credits > 0, debits < 0
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+    # Idempotency key: a payment charge id, "checkout:<token>", "order:<id>:refund" ...
+    reference: Mapped[str] = mapped_column(String(128), unique=True)
+    order_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)  # admin's Telegram id
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Provider(Base):
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str] = mapped_column(String(512))  # the API key stays in the environment
+    currency: Mapped[str | None] = mapped_column(String(8))
+    balance: Mapped[int | None] = mapped_column(BigInteger)  # micro-units of its currency
+    balance_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CatalogService(Base):
+    """One service of a provider's catalogue, as last seen, plus the admin's settings."""
+
+    __tablename__ = "services"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "provider_service_id"),
+        CheckConstraint("rate >= 0", name="rate_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(IdType, ForeignKey("providers.id", ondelete="CASCADE"))
+    provider_service_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))  # the panel's spelling, even when unknown
+    name: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(256), index=True)
+    platform: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Micro-units of the provider's currency per 1000 units (per order for flat types).
+    rate: Mapped[int] = mapped_column(BigInteger)
+    min: Mapped[int] = mapped_column(BigInteger)
+    max: Mapped[int] = mapped_column(BigInteger)
+    refill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cancel: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    dripfeed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The admin's own customer rate, micro-units of the shop currency per 1000 (per order
+    # for flat types); replaces the markup, never goes below cost.
+    price_override: Mapped[int | None] = mapped_column(BigInteger)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when a sync no longer lists it; old orders keep their snapshot.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Markup(Base):
+    __tablename__ = "markups"
+    __table_args__ = (CheckConstraint(_in("scope", MarkupScope), name="scope_known"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    # "global", "category:<name>" or "service:<id>": one row per target, NULL-free unique.
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    scope: Mapped[MarkupScope] = mapped_column(StrEnumType(MarkupScope))
+    category: Mapped[str | None] = mapped_column(String(256))
+    service_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
+    percent: Mapped[int] = mapped_column(BigInteger)  # micro-units of a percent
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("charge >= 0", name="charge_not_negative"),
+        CheckConstraint("refunded >= 0 AND refunded <= charge", name="refund_within_charge"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(_in("state", OrderState), name="state_known"),
+        UniqueConstraint("provider_id", "provider_order_id"),
+        Index("ix_orders_user_id_id", "user_id", "id"),
+        Index("ix_orders_state_last_checked_at", "state", "last_checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="RESTRICT"))
+    # Repeating a checkout with the same token finds this order instead of paying twice.
+    checkout_token: Mapped[str] = mapped_column(String(64), unique=True)
+    service_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("services.id", ondelete="SET NULL"), index=True
+    )
+    provider_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("providers.id", ondelete="SET NULL")
+    )
+    # A snapshot of what was bought: a hidden or deleted service does not break the order.
+    provider_service_id: Mapped[str] = mapped_column(String(64))
+    service_name: Mapped[str] = mapped_column(Text)
+    service_type: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(256))
+    rate: Mapped[int] = mapped_column(BigInteger)  # provider rate at purchase, micro-units
+    link: Mapped[str | None] = mapped_column(Text)  # the target shown to people
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)  # the `add` form, as sent
+    quantity: Mapped[int] = mapped_column(BigInteger)  # units the charge covers in total
+    runs: Mapped[int | None] = mapped_column(Integer)
+    interval: Mapped[int | None] = mapped_column(Integer)  # minutes between runs
+    charge: Mapped[int] = mapped_column(BigInteger)  # paid by the customer, shop currency
+    cost: Mapped[int] = mapped_column(BigInteger)  # expected provider cost, shop currency
+    currency: Mapped[str] = mapped_column(String(8))
+    markup: Mapped[int] = mapped_column(BigInteger)  # micro-units of a percent
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    state: Mapped[OrderState] = mapped_column(StrEnumType(OrderState))
+    provider_order_id: Mapped[str | None] = mapped_column(String(64))
+    provider_status: Mapped[str | None] = mapped_column(String(64))  # raw, as the panel says
+    provider_charge: Mapped[int | None] = mapped_column(BigInteger)  # as reported
+    provider_currency: Mapped[str | None] = mapped_column(String(8))
+    start_count: Mapped[int | None] = mapped_column(BigInteger)
+    remains: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OrderEvent(Base):
+    """An order's state history: one row per transition, and per manual refund."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (Index("ix_order_events_order_id_id", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    order_id: Mapped[int] = mapped_column(IdType, ForeignKey("orders.id", ondelete="CASCADE"))
+    from_state: Mapped[OrderState | None] = mapped_column(StrEnumType(OrderState))
+    to_state: Mapped[OrderState] = mapped_column(StrEnumType(OrderState))
+    refund: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)  # admin's Telegram id
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Refill(Base):
+    __tablename__ = "refills"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    provider_refill_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # RefillStatus value
+    provider_status: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """What an admin did: who, what, to what, with which details."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(BigInteger, index=True)  # admin's Telegram id
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "AuditEntry",
+    "Base",
+    "CatalogService",
+    "LedgerEntry",
+    "LedgerKind",
+    "Markup",
+    "MarkupScope",
+    "Order",
+    "OrderEvent",
+    "OrderState",
+    "Provider",
+    "Refill",
+    "Setting",
+    "User",
+]

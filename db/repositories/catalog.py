@@ -1,0 +1,134 @@
+"""The catalogue snapshot: the providers' services as last synced, plus the admin's flags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from db.models import CatalogService
+from db.repositories.base import Repo
+
+
+class CatalogRepo(Repo):
+    async def get(self, service_id: int) -> CatalogService | None:
+        return await self.session.get(CatalogService, service_id)
+
+    async def by_provider_service_id(
+        self, provider_id: int, provider_service_id: str
+    ) -> CatalogService | None:
+        stmt = select(CatalogService).where(
+            CatalogService.provider_id == provider_id,
+            CatalogService.provider_service_id == provider_service_id,
+        )
+        return await self.session.scalar(stmt)
+
+    async def upsert(
+        self,
+        provider_id: int,
+        provider_service_id: str,
+        *,
+        type: str,
+        name: str,
+        category: str,
+        rate: int,
+        min: int,
+        max: int,
+        refill: bool,
+        cancel: bool,
+        dripfeed: bool,
+        description: str,
+        platform: str | None,
+        now: datetime,
+    ) -> int:
+        """Insert or refresh one service from a sync; its id.
+
+        The admin's `hidden` and `price_override` survive; a service listed again is no
+        longer removed.
+        """
+        synced = {
+            "type": type,
+            "name": name,
+            "category": category,
+            "platform": platform,
+            "rate": rate,
+            "min": min,
+            "max": max,
+            "refill": refill,
+            "cancel": cancel,
+            "dripfeed": dripfeed,
+            "description": description,
+            "last_seen_at": now,
+            "removed_at": None,
+        }
+        stmt = (
+            self.insert_stmt(CatalogService)
+            .values(
+                provider_id=provider_id,
+                provider_service_id=provider_service_id,
+                hidden=False,
+                first_seen_at=now,
+                **synced,
+            )
+            .on_conflict_do_update(
+                index_elements=[CatalogService.provider_id, CatalogService.provider_service_id],
+                set_=synced,
+            )
+            .returning(CatalogService.id)
+        )
+        return (await self.session.execute(stmt)).scalar_one()
+
+    async def mark_removed(self, provider_id: int, *, seen_before: datetime, now: datetime) -> int:
+        """Flag the services a sync started at `seen_before` did not list; how many."""
+        stmt = (
+            update(CatalogService)
+            .where(
+                CatalogService.provider_id == provider_id,
+                CatalogService.last_seen_at < seen_before,
+                CatalogService.removed_at.is_(None),
+            )
+            .values(removed_at=now)
+        )
+        result = await self.session.execute(stmt)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def _visible(self, include_hidden: bool) -> list[object]:
+        criteria: list[object] = [CatalogService.removed_at.is_(None)]
+        if not include_hidden:
+            criteria.append(CatalogService.hidden.is_(False))
+        return criteria
+
+    async def categories(
+        self, *, platform: str | None = None, include_hidden: bool = False
+    ) -> list[str]:
+        stmt = (
+            select(CatalogService.category)
+            .where(*self._visible(include_hidden))  # type: ignore[arg-type]
+            .group_by(CatalogService.category)
+            .order_by(CatalogService.category)
+        )
+        if platform is not None:
+            stmt = stmt.where(CatalogService.platform == platform)
+        return list(await self.session.scalars(stmt))
+
+    async def in_category(
+        self, category: str, *, include_hidden: bool = False
+    ) -> list[CatalogService]:
+        stmt = (
+            select(CatalogService)
+            .where(CatalogService.category == category, *self._visible(include_hidden))  # type: ignore[arg-type]
+            .order_by(CatalogService.rate, CatalogService.id)
+        )
+        return list(await self.session.scalars(stmt))
+
+    async def set_hidden(self, service_id: int, hidden: bool) -> bool:
+        return await self._set(service_id, hidden=hidden)
+
+    async def set_price_override(self, service_id: int, price: int | None) -> bool:
+        return await self._set(service_id, price_override=price)
+
+    async def _set(self, service_id: int, **values: object) -> bool:
+        result = await self.session.execute(
+            update(CatalogService).where(CatalogService.id == service_id).values(**values)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,83 @@
+"""Refill requests of orders and their provider status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+
+from db.models import Refill
+from db.repositories.base import Repo
+
+
+class RefillRepo(Repo):
+    async def add(
+        self,
+        order_id: int,
+        *,
+        status: str,
+        now: datetime,
+        provider_refill_id: str | None = None,
+        provider_status: str | None = None,
+        error: str | None = None,
+    ) -> Refill:
+        refill = Refill(
+            order_id=order_id,
+            provider_refill_id=provider_refill_id,
+            status=status,
+            provider_status=provider_status,
+            error=error,
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(refill)
+        await self.session.flush()
+        return refill
+
+    async def get(self, refill_id: int) -> Refill | None:
+        return await self.session.get(Refill, refill_id)
+
+    async def for_order(self, order_id: int) -> list[Refill]:
+        stmt = select(Refill).where(Refill.order_id == order_id).order_by(Refill.id)
+        return list(await self.session.scalars(stmt))
+
+    async def in_status(
+        self, statuses: Iterable[str], *, checked_before: datetime, limit: int = 100
+    ) -> list[Refill]:
+        """Refills in one of `statuses` not checked since `checked_before`, oldest first."""
+        stmt = (
+            select(Refill)
+            .where(
+                Refill.status.in_(list(statuses)),
+                Refill.provider_refill_id.is_not(None),
+                or_(Refill.last_checked_at.is_(None), Refill.last_checked_at < checked_before),
+            )
+            .order_by(Refill.last_checked_at.is_not(None), Refill.last_checked_at, Refill.id)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(stmt))
+
+    async def update_status(
+        self,
+        refill_id: int,
+        *,
+        status: str,
+        now: datetime,
+        provider_status: str | None = None,
+        error: str | None = None,
+    ) -> bool:
+        stmt = (
+            update(Refill)
+            .where(Refill.id == refill_id)
+            .values(
+                status=status,
+                provider_status=provider_status,
+                error=error,
+                updated_at=now,
+                last_checked_at=now,
+            )
+            .execution_options(synchronize_session="fetch")
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,87 @@
+"""The async engine and session factory, from a DATABASE_URL.
+
+SQLite (the default) is tuned for a bot with concurrent writers:
+
+- WAL: readers never block the writer and the writer never blocks readers;
+- foreign keys on (SQLite leaves them off by default);
+- a busy timeout, so a writer waits for the lock instead of failing at once;
+- every transaction starts with BEGIN IMMEDIATE: it takes the write lock up front, so
+  concurrent read-then-write transactions (a debit, a checkout) queue behind each other
+  instead of failing with "database is locked" when one tries to upgrade its read lock.
+  The price: keep transactions short (never hold one across a provider HTTP call).
+
+PostgreSQL needs nothing special: the queries use conditional UPDATEs, row locks and
+ON CONFLICT, which are correct under its default READ COMMITTED.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_in_memory(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or "mode=memory" in str(url)
+
+
+def create_engine(url: str | URL, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An AsyncEngine for `url`; extra keyword arguments go to `create_async_engine`."""
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        return _create_async_engine(sa_url, echo=echo, **kwargs)
+
+    memory = _sqlite_in_memory(sa_url)
+    if not memory and not sa_url.query.get("uri"):
+        Path(sa_url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = _create_async_engine(sa_url, echo=echo, **kwargs)
+    _tune_sqlite(engine, wal=not memory)
+    return engine
+
+
+def _tune_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN away from the sqlite3 driver (it skips it for SELECT and SAVEPOINT,
+        # which breaks isolation and savepoints); the "begin" hook below emits our own.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # busy_timeout first, so the switch to WAL also waits for a lock if it must.
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            if wal:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit (DTOs are built after it)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "create_engine",
+    "create_session_factory",
+    "is_sqlite",
+]
