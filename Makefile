@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install test lint demo run migrate bench clean
+.PHONY: install test lint demo run migrate bench messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,13 @@ migrate: install
 
 bench: install
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# Re-extract the texts and merge them into every catalogue (then translate the new ones).
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F locales/babel.cfg -k __ -k lazy_gettext --no-location \
+		--sort-output --project smm-storefront-bot -o locales/messages.pot bot handlers
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+	$(PY) -m bot.i18n
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_port: int = Field(8443, ge=1, le=65535)
     log_level: str = "INFO"
+    # `make demo` only: ports of the web chat (the Telegram emulator) and the simulated
+    # panel; DEMO_KEEP_DATABASE_URL=1 runs the demo on DATABASE_URL instead of data/.
+    demo_port: int = Field(8080, ge=1, le=65535)
+    demo_provider_port: int = Field(8081, ge=0, le=65535)
+    demo_keep_database_url: bool = False
 
     @field_validator("telegram_api_url", mode="before")
     @classmethod

@@ -7,12 +7,14 @@ fresh clone, a Docker image and a test run all see the same texts with no build 
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -20,6 +22,16 @@ LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 
 
 class Catalogues(I18n):
+    @contextmanager
+    def context(self) -> Iterator[I18n]:
+        # aiogram's gettext looks the instance up on I18n itself; a subclass would get a
+        # context variable of its own (ContextInstanceMixin), so set it on the base class.
+        token = I18n.set_current(self)
+        try:
+            yield self
+        finally:
+            I18n.reset_current(token)
+
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         translations: dict[str, gettext.GNUTranslations] = {}
         if not self.path.is_dir():
@@ -49,3 +61,33 @@ class Catalogues(I18n):
 
 def create_i18n(default_locale: str = "en", path: Path = LOCALES_DIR) -> Catalogues:
     return Catalogues(path=path, default_locale=default_locale, domain=DOMAIN)
+
+
+def fill_source_catalogue(po_path: Path) -> int:
+    """English is the source language: its catalogue translates every msgid to itself.
+
+    Run by `make messages` after new texts are extracted; returns how many were filled.
+    """
+    with po_path.open("rb") as fp:
+        catalog = read_po(fp)
+    filled = 0
+    for message in catalog:
+        translated = message.string and (
+            not isinstance(message.string, tuple) or all(message.string)
+        )
+        if not message.id or translated:
+            continue
+        if isinstance(message.id, tuple):
+            message.string = (message.id[0], message.id[1])
+        else:
+            message.string = message.id
+        filled += 1
+
+    with po_path.open("wb") as fp:
+        write_po(fp, catalog, width=100, omit_header=False)
+    return filled
+
+
+if __name__ == "__main__":
+    count = fill_source_catalogue(LOCALES_DIR / "en" / "LC_MESSAGES" / f"{DOMAIN}.po")
+    print(f"en: {count} source texts filled")

@@ -583,6 +583,32 @@ class SubscriptionsAdd(AddRequest):
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedAdd(AddRequest):
+    """A form built and validated by a typed request earlier, stored, and sent as stored.
+
+    Orders keep the exact form they will send (it is what the customer confirmed), so
+    placing an order sends those fields, not a form rebuilt from other data.
+    """
+
+    form_fields: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, form: dict[str, str]) -> PreparedAdd:
+        fields = tuple(
+            (k, str(v)) for k, v in form.items() if k not in {"service", "key", "action"}
+        )
+        return cls(str(form.get("service", "")), fields)
+
+    def validate(self) -> None:
+        AddRequest.validate(self)
+        if not self.form_fields:
+            raise InvalidRequest("form", "empty")
+
+    def fields(self) -> dict[str, str]:
+        return dict(self.form_fields)
+
+
 REQUEST_TYPES: dict[ServiceType, type[AddRequest]] = {
     cls.TYPE: cls
     for cls in (
@@ -615,6 +641,7 @@ __all__ = [
     "ItemError",
     "OrderState",
     "OrderStatus",
+    "PreparedAdd",
     "RefillCreated",
     "RefillState",
     "RefillStatus",

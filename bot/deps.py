@@ -1,0 +1,30 @@
+"""What handlers, middlewares and jobs share; built once by bot/factory.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import Catalogues
+from bot.provider.client import ProviderClient
+from bot.shop.pricing import PricingConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    settings: Settings
+    session_factory: async_sessionmaker[AsyncSession]
+    provider: ProviderClient
+    clock: Clock
+    i18n: Catalogues
+
+    @property
+    def pricing(self) -> PricingConfig:
+        return PricingConfig(
+            currency=self.settings.shop_currency,
+            currency_rate=self.settings.currency_rate,
+            default_markup=self.settings.markup_percent,
+        )

@@ -1,0 +1,81 @@
+"""The one place that builds the application: Bot, Dispatcher, engine, provider client.
+
+No globals and no import-time side effects: tests build as many fresh apps as they like.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.deps import Deps
+from bot.i18n import Catalogues, create_i18n
+from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.middlewares.user import UserMiddleware
+from bot.provider.client import ProviderClient
+from db.session import create_engine, create_session_factory
+from handlers import create_routers
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    return Bot(
+        token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_provider(settings: Settings) -> ProviderClient:
+    key = settings.provider_key.get_secret_value() if settings.provider_key else ""
+    return ProviderClient(
+        settings.provider_url or "",
+        key,
+        timeout=settings.provider_timeout_seconds,
+        add_timeout=max(settings.provider_timeout_seconds, 60.0),
+    )
+
+
+def create_deps(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    provider: ProviderClient | None = None,
+    clock: Clock | None = None,
+    i18n: Catalogues | None = None,
+) -> Deps:
+    engine = engine or create_engine(settings.database_url)
+    return Deps(
+        settings=settings,
+        session_factory=create_session_factory(engine),
+        provider=provider or create_provider(settings),
+        clock=clock or SystemClock(),
+        i18n=i18n or create_i18n(settings.default_locale),
+    )
+
+
+def create_dispatcher(
+    deps: Deps,
+    *,
+    storage: BaseStorage | None = None,
+    throttling: ThrottlingMiddleware | None = None,
+) -> Dispatcher:
+    dp = Dispatcher(storage=storage or MemoryStorage())
+    dp["deps"] = deps
+    dp.update.outer_middleware(throttling or ThrottlingMiddleware(deps.i18n))
+    dp.update.outer_middleware(DbSessionMiddleware(deps))
+    dp.update.outer_middleware(UserMiddleware(deps))
+    dp.include_routers(*create_routers())
+    return dp

@@ -1,0 +1,77 @@
+"""Who is writing: the customer record, the language, and the gate (ban, maintenance)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, PreCheckoutQuery, TelegramObject, Update, User
+from aiogram.utils.i18n import gettext as _
+
+from bot.deps import Deps
+from bot.shop.services import Shop
+
+
+def _start_param(update: Update) -> str | None:
+    message = update.message
+    if message and message.text and message.text.startswith("/start "):
+        return message.text.split(maxsplit=1)[1].strip()
+    return None
+
+
+class UserMiddleware(BaseMiddleware):
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        tg_user: User | None = data.get("event_from_user")
+        i18n = self.deps.i18n
+        if tg_user is None or tg_user.is_bot or not isinstance(event, Update):
+            with i18n.context(), i18n.use_locale(i18n.default_locale):
+                return await handler(event, data)
+        shop: Shop = data["shop"]
+        user, _created = await shop.users.enter(
+            tg_user.id,
+            username=tg_user.username,
+            first_name=tg_user.first_name,
+            language=i18n.pick(tg_user.language_code),
+            start_param=_start_param(event),
+        )
+        if user.unreachable_since is not None:
+            await shop.users.mark_reachable(user.id)
+        is_admin = tg_user.id in self.deps.settings.admin_ids
+        data["user"] = user
+        data["is_admin"] = is_admin
+        with i18n.context(), i18n.use_locale(i18n.pick(user.language)):
+            if not is_admin:
+                if user.banned:
+                    return await _refuse(event, _("Sorry, your access to this shop is closed."))
+                if await shop.settings.maintenance():
+                    return await _refuse(
+                        event,
+                        _(
+                            "The shop is closed for maintenance for a little while. "
+                            "Please come back soon — your balance and orders are safe."
+                        ),
+                    )
+            return await handler(event, data)
+
+
+async def _refuse(update: Update, text: str) -> None:
+    """One polite answer, through whatever the customer touched; nothing else happens."""
+    if update.callback_query is not None:
+        query: CallbackQuery = update.callback_query
+        await query.answer(text, show_alert=True)
+    elif update.pre_checkout_query is not None:
+        checkout: PreCheckoutQuery = update.pre_checkout_query
+        await checkout.answer(ok=False, error_message=text)
+    elif update.message is not None:
+        message: Message = update.message
+        if message.chat.type == "private":
+            await message.answer(text)

@@ -1,0 +1,254 @@
+"""The catalogue as customers see it (platforms, categories, service cards, search) and
+its sync from the panel."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.provider.models import Service, ServiceType
+from bot.shop.errors import NotFound, ServiceUnavailable
+from bot.shop.money import Micro, from_micro, to_micro_ceil
+from bot.shop.platforms import platform_of, platform_order
+from bot.shop.pricing import PricingConfig, price_order, resolve_markup
+from db.models import CatalogService as ServiceRow
+from db.models import Markup, MarkupScope
+from db.repositories.catalog import CatalogRepo
+from db.repositories.markups import MarkupRepo
+from db.repositories.providers import ProviderRepo
+from db.repositories.storefront import StorefrontRepo
+
+ORDERABLE_TYPES = tuple(t.value for t in ServiceType)
+PER_PAGE = 8
+SEARCH_LIMIT = 20
+
+
+def category_key(name: str) -> str:
+    """A short stable id for a category name, small enough for callback data."""
+    return format(zlib.crc32(name.encode("utf-8")), "08x")
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformEntry:
+    name: str
+    services: int
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryEntry:
+    key: str
+    name: str
+    services: int
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCard:
+    id: int
+    name: str
+    category: str
+    platform: str
+    type: ServiceType
+    price: Micro  # per 1000 units, or per order when `per_order`
+    per_order: bool
+    currency: str
+    min: int
+    max: int
+    refill: bool
+    cancel: bool
+    dripfeed: bool
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePage:
+    category: CategoryEntry
+    cards: tuple[ServiceCard, ...]
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    added: int
+    changed: int
+    removed: int
+    total: int
+    unsupported: int
+
+
+class CatalogService:
+    def __init__(
+        self,
+        *,
+        storefront: StorefrontRepo,
+        catalog: CatalogRepo,
+        markups: MarkupRepo,
+        providers: ProviderRepo,
+        clock: Clock,
+        pricing: PricingConfig,
+    ) -> None:
+        self.storefront = storefront
+        self.catalog = catalog
+        self.markups = markups
+        self.providers = providers
+        self.clock = clock
+        self.pricing = pricing
+
+    @classmethod
+    def from_session(
+        cls, session: AsyncSession, clock: Clock, pricing: PricingConfig
+    ) -> CatalogService:
+        return cls(
+            storefront=StorefrontRepo(session, ORDERABLE_TYPES),
+            catalog=CatalogRepo(session),
+            markups=MarkupRepo(session),
+            providers=ProviderRepo(session),
+            clock=clock,
+            pricing=pricing,
+        )
+
+    # --- browsing -------------------------------------------------------------
+
+    async def platforms(self) -> list[PlatformEntry]:
+        rows = await self.storefront.platforms()
+        rows.sort(key=lambda row: (platform_order(row[0]), row[0]))
+        return [PlatformEntry(name, count) for name, count in rows]
+
+    async def platform(self, index: int) -> PlatformEntry:
+        platforms = await self.platforms()
+        if not 0 <= index < len(platforms):
+            raise NotFound("platform", index)
+        return platforms[index]
+
+    async def categories(self, platform: str) -> list[CategoryEntry]:
+        return [
+            CategoryEntry(category_key(name), name, count)
+            for name, count in await self.storefront.categories(platform)
+        ]
+
+    async def category(self, platform: str, key: str) -> CategoryEntry:
+        for entry in await self.categories(platform):
+            if entry.key == key:
+                return entry
+        raise NotFound("category", key)
+
+    async def services_page(self, category: CategoryEntry, page: int) -> ServicePage:
+        total = await self.storefront.count_in_category(category.name)
+        pages = max(1, -(-total // PER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        rows = await self.storefront.in_category(
+            category.name, limit=PER_PAGE, offset=page * PER_PAGE
+        )
+        markups = await self.markups.all()
+        cards = tuple(self._card(row, markups) for row in rows)
+        return ServicePage(category, cards, page, pages)
+
+    async def card(self, service_id: int) -> ServiceCard:
+        row = await self.storefront.visible(service_id)
+        if row is None:
+            raise ServiceUnavailable(service_id)
+        return self._card(row, await self.markups.all())
+
+    async def search(self, text: str) -> list[ServiceCard]:
+        """By `#<id>` or by words found in the name or category."""
+        query = text.strip()
+        markups = await self.markups.all()
+        if query.startswith("#") and query[1:].isdigit():
+            row = await self.storefront.visible(int(query[1:]))
+            return [self._card(row, markups)] if row is not None else []
+        words = [w for w in query.split() if len(w) >= 2][:5]
+        if not words:
+            return []
+        rows = await self.storefront.search(words, limit=SEARCH_LIMIT)
+        return [self._card(row, markups) for row in rows]
+
+    def _card(self, row: ServiceRow, markups: list[Markup]) -> ServiceCard:
+        service_type = ServiceType.parse(row.type)
+        if service_type is None:  # filtered by the repository; a guard for old rows
+            raise ServiceUnavailable(row.id)
+        flat = service_type.flat_price
+        quote = price_order(
+            from_micro(row.rate),
+            1 if flat else 1000,
+            flat=flat,
+            currency_rate=self.pricing.currency_rate,
+            markup_percent=self._markup(row, markups),
+            currency=self.pricing.currency,
+            price_override=None if row.price_override is None else from_micro(row.price_override),
+        )
+        return ServiceCard(
+            id=row.id,
+            name=row.name,
+            category=row.category,
+            platform=row.platform or platform_of(row.category),
+            type=service_type,
+            price=quote.charge,
+            per_order=flat,
+            currency=self.pricing.currency,
+            min=row.min,
+            max=row.max,
+            refill=row.refill,
+            cancel=row.cancel,
+            dripfeed=row.dripfeed,
+            description=row.description,
+        )
+
+    def _markup(self, row: ServiceRow, markups: list[Markup]) -> Decimal:
+        by_scope: dict[MarkupScope, Decimal] = {}
+        for markup in markups:
+            if (
+                markup.scope is MarkupScope.GLOBAL
+                or (markup.scope is MarkupScope.CATEGORY and markup.category == row.category)
+                or (markup.scope is MarkupScope.SERVICE and markup.service_id == row.id)
+            ):
+                by_scope[markup.scope] = from_micro(markup.percent)
+        return resolve_markup(
+            by_scope.get(MarkupScope.SERVICE),
+            by_scope.get(MarkupScope.CATEGORY),
+            by_scope.get(MarkupScope.GLOBAL),
+            default=self.pricing.default_markup,
+        )
+
+    # --- sync -----------------------------------------------------------------
+
+    async def sync(
+        self, provider_name: str, provider_url: str, services: list[Service]
+    ) -> SyncReport:
+        """Bring the snapshot in line with the panel's list: new services appear, changed
+        ones update, those gone are flagged removed (their orders keep their snapshot)."""
+        now = self.clock.now()
+        provider = await self.providers.ensure(provider_name, provider_url, now=now)
+        before = {
+            row.provider_service_id: row for row in await self.storefront.for_provider(provider.id)
+        }
+        added = changed = unsupported = 0
+        for service in services:
+            kind = ServiceType.parse(service.type_name)
+            unsupported += kind is None
+            values = {
+                "type": kind.value if kind else service.type_name,
+                "name": service.name,
+                "category": service.category,
+                "rate": to_micro_ceil(service.rate),
+                "min": service.min,
+                "max": service.max,
+                "refill": service.refill,
+                "cancel": service.cancel,
+                "dripfeed": service.dripfeed,
+                "description": service.description,
+                "platform": platform_of(service.category),
+            }
+            old = before.get(service.service_id)
+            if old is None:
+                added += 1
+            elif old.removed_at is not None or any(
+                getattr(old, key) != value for key, value in values.items()
+            ):
+                changed += 1
+            await self.catalog.upsert(provider.id, service.service_id, now=now, **values)
+        removed = await self.catalog.mark_removed(provider.id, seen_before=now, now=now)
+        return SyncReport(added, changed, removed, len(services), unsupported)

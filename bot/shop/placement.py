@@ -1,0 +1,82 @@
+"""Placing a confirmed order: pay, make it durable, then send `add` exactly once.
+
+The debit and the order row are committed before the panel hears of the order, so a
+crash after `add` can never lose track of money: the order stays `submitting` and is
+picked up by recovery. `add` is sent only by the checkout that created the order (a
+double confirm finds the existing order) and is never retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.provider.client import ProviderClient
+from bot.provider.errors import OrderOutcomeUnknown, ProviderError, ProviderUnavailable
+from bot.provider.models import PreparedAdd
+from bot.shop.orders import Draft, OrderDTO, OrderService
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    PLACED = "placed"  # the panel returned an order id
+    ALREADY = "already"  # this confirmation was placed before: nothing new happened
+    REFUSED = "refused"  # the panel said no: failed, fully refunded
+    UNAVAILABLE = "unavailable"  # the panel was not reachable: failed, fully refunded
+    UNKNOWN = "unknown"  # sent, no answer: an admin resolves it
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    order: OrderDTO
+    outcome: Outcome
+    panel_text: str | None = None  # the panel's own words, for operators
+
+    @property
+    def lacks_funds(self) -> bool:
+        text = (self.panel_text or "").casefold()
+        return "not enough funds" in text or "insufficient" in text
+
+
+class PlacementService:
+    def __init__(
+        self, session: AsyncSession, orders: OrderService, provider: ProviderClient
+    ) -> None:
+        self.session = session
+        self.orders = orders
+        self.provider = provider
+
+    async def place(self, draft: Draft) -> Placement:
+        """Raises the checkout's domain errors (InsufficientFunds, PriceChanged ...)
+        before anything is paid; afterwards every outcome is a Placement."""
+        result = await self.orders.checkout(draft)
+        if not result.created:
+            return Placement(result.order, Outcome.ALREADY)
+        order = result.order
+        # Durable before the panel is called; also frees SQLite's write lock meanwhile.
+        await self.session.commit()
+        request = PreparedAdd.of(order.fields)
+        try:
+            placed = await self.provider.add(request)
+        except ProviderError as exc:
+            failed = await self.orders.mark_failed(order.id, error=exc.text)
+            return Placement(failed, Outcome.REFUSED, exc.text)
+        except ProviderUnavailable as exc:
+            # The connection was never made: the panel cannot have the order.
+            failed = await self.orders.mark_failed(order.id, error=exc.reason)
+            return Placement(failed, Outcome.UNAVAILABLE, exc.reason)
+        except OrderOutcomeUnknown as exc:
+            log.warning("order %s: outcome of add unknown: %s", order.id, exc.reason)
+            unknown = await self.orders.mark_unknown(order.id, error=exc.reason)
+            return Placement(unknown, Outcome.UNKNOWN, exc.reason)
+        except BaseException:
+            # Anything else (a bug, a cancellation) leaves the order `submitting`:
+            # recovery turns it `unknown` for an admin; it is never re-sent.
+            log.exception("order %s: add interrupted", order.id)
+            raise
+        active = await self.orders.mark_active(order.id, placed.order_id)
+        return Placement(active, Outcome.PLACED)

@@ -1,0 +1,148 @@
+"""What a customer can do with a placed order: look, refresh, refill, cancel.
+
+Calls to the panel happen with no transaction open (SQLite's write lock is not held
+across the network); everything they change is written afterwards, in the caller's unit
+of work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.provider.client import ProviderClient
+from bot.provider.errors import ProviderError, ProviderUnavailable
+from bot.provider.models import RefillStatus
+from bot.shop.errors import ShopError
+from bot.shop.orders import OrderDTO, OrderService
+from db.models import OrderState, Refill
+from db.repositories.catalog import CatalogRepo
+from db.repositories.refills import RefillRepo
+
+REFRESH_EVERY = timedelta(seconds=30)
+OPEN_REFILL = (RefillStatus.PENDING.value, RefillStatus.IN_PROGRESS.value)
+
+
+class ActionNotAvailable(ShopError):
+    """The order or its service does not allow this action now."""
+
+    def __init__(self, action: str, order_id: int) -> None:
+        super().__init__(action=action, order_id=order_id)
+        self.action = action
+        self.order_id = order_id
+
+
+class PanelDeclined(ShopError):
+    def __init__(self, text: str) -> None:
+        super().__init__(text=text)
+        self.text = text
+
+
+class PanelUnavailable(ShopError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RefillView:
+    id: int
+    status: str
+    created_at: object
+
+    @classmethod
+    def of(cls, row: Refill) -> RefillView:
+        return cls(row.id, row.status, row.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    order: OrderDTO
+    refills: list[RefillView]
+    can_refill: bool
+    can_cancel: bool
+    can_refresh: bool
+
+
+class OrderTracking:
+    def __init__(
+        self, session: AsyncSession, orders: OrderService, provider: ProviderClient, clock: Clock
+    ) -> None:
+        self.session = session
+        self.orders = orders
+        self.provider = provider
+        self.clock = clock
+        self.catalog = CatalogRepo(session)
+        self.refills = RefillRepo(session)
+
+    async def view(self, user_id: int, order_id: int) -> OrderView:
+        """The customer's own order (NotFound / NotYours otherwise) with what it allows."""
+        order = await self.orders.get_for_user(user_id, order_id)
+        refills = [RefillView.of(r) for r in await self.refills.for_order(order_id)]
+        service = await self.catalog.get(order.service_id) if order.service_id else None
+        open_refill = any(r.status in OPEN_REFILL for r in refills)
+        return OrderView(
+            order=order,
+            refills=refills,
+            can_refill=bool(service and service.refill)
+            and order.state is OrderState.COMPLETED
+            and not open_refill,
+            can_cancel=bool(service and service.cancel) and order.state is OrderState.ACTIVE,
+            can_refresh=order.provider_order_id is not None and not order.state.finished,
+        )
+
+    async def refresh(self, user_id: int, order_id: int) -> tuple[OrderView, int]:
+        """Ask the panel about the order, at most once per 30 s; (view, seconds to wait)."""
+        view = await self.view(user_id, order_id)
+        order = view.order
+        if not view.can_refresh or order.provider_order_id is None:
+            return view, 0
+        now = self.clock.now()
+        if order.last_checked_at and now - order.last_checked_at < REFRESH_EVERY:
+            wait = REFRESH_EVERY - (now - order.last_checked_at)
+            return view, max(1, int(wait.total_seconds()))
+        await self.session.commit()
+        try:
+            state = await self.provider.status(order.provider_order_id)
+        except ProviderError as exc:
+            raise PanelDeclined(exc.text) from None
+        except ProviderUnavailable:
+            raise PanelUnavailable() from None
+        await self.orders.apply_provider_state(order_id, state)
+        return await self.view(user_id, order_id), 0
+
+    async def refill(self, user_id: int, order_id: int) -> RefillView:
+        view = await self.view(user_id, order_id)
+        if not view.can_refill or view.order.provider_order_id is None:
+            raise ActionNotAvailable("refill", order_id)
+        await self.session.commit()
+        try:
+            created = await self.provider.refill(view.order.provider_order_id)
+        except ProviderError as exc:
+            raise PanelDeclined(exc.text) from None
+        except ProviderUnavailable:
+            raise PanelUnavailable() from None
+        row = await self.refills.add(
+            order_id,
+            status=RefillStatus.PENDING.value,
+            now=self.clock.now(),
+            provider_refill_id=created.refill_id,
+        )
+        return RefillView.of(row)
+
+    async def cancel(self, user_id: int, order_id: int) -> None:
+        """Ask the panel to cancel; the refund follows when it reports Canceled/Partial."""
+        view = await self.view(user_id, order_id)
+        if not view.can_cancel or view.order.provider_order_id is None:
+            raise ActionNotAvailable("cancel", order_id)
+        await self.session.commit()
+        try:
+            results = await self.provider.cancel([view.order.provider_order_id])
+        except ProviderError as exc:
+            raise PanelDeclined(exc.text) from None
+        except ProviderUnavailable:
+            raise PanelUnavailable() from None
+        result = results.get(view.order.provider_order_id)
+        if result is None or not result.accepted:
+            raise PanelDeclined(result.error if result and result.error else "not accepted")

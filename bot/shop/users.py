@@ -1,0 +1,115 @@
+"""Customers: first contact, language, referral codes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from db.models import User
+from db.repositories.users import UserRepo
+
+_REF = re.compile(r"^ref_([0-9a-z]{1,12})$")
+
+
+@dataclass(frozen=True, slots=True)
+class UserDTO:
+    id: int
+    telegram_id: int
+    username: str | None
+    first_name: str | None
+    language: str | None
+    banned: bool
+    balance: int
+    referrer_id: int | None
+    unreachable_since: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: User) -> UserDTO:
+        return cls(
+            id=row.id,
+            telegram_id=row.telegram_id,
+            username=row.username,
+            first_name=row.first_name,
+            language=row.language,
+            banned=row.banned,
+            balance=row.balance,
+            referrer_id=row.referrer_id,
+            unreachable_since=row.unreachable_since,
+            created_at=row.created_at,
+        )
+
+
+def referral_code(user_id: int) -> str:
+    """A short public code for a user's referral link (base 36 of the internal id)."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    value = user_id
+    while True:
+        value, rest = divmod(value, 36)
+        out = digits[rest] + out
+        if value == 0:
+            return out
+
+
+def parse_referral(start_param: str | None) -> int | None:
+    """The referrer's internal id from a `ref_<code>` start parameter; None if garbage."""
+    if not start_param or not (match := _REF.match(start_param.strip().lower())):
+        return None
+    value = int(match.group(1), 36)
+    return value if 0 < value < 2**62 else None
+
+
+class UserService:
+    def __init__(self, users: UserRepo, clock: Clock) -> None:
+        self.users = users
+        self.clock = clock
+
+    @classmethod
+    def from_session(cls, session: AsyncSession, clock: Clock) -> UserService:
+        return cls(UserRepo(session), clock)
+
+    async def enter(
+        self,
+        telegram_id: int,
+        *,
+        username: str | None,
+        first_name: str | None,
+        language: str,
+        start_param: str | None = None,
+    ) -> tuple[UserDTO, bool]:
+        """The customer behind an update, registered on first contact; True when new.
+
+        The referrer is fixed at first contact and only to a customer who already exists,
+        so a referral can neither point at oneself nor form a loop.
+        """
+        row = await self.users.by_telegram_id(telegram_id)
+        if row is not None:
+            if (row.username, row.first_name) != (username, first_name):
+                row.username, row.first_name = username, first_name
+                await self.users.session.flush()
+            return UserDTO.of(row), False
+        referrer_id = None
+        if (candidate := parse_referral(start_param)) is not None:
+            referrer = await self.users.get(candidate)
+            referrer_id = referrer.id if referrer is not None else None
+        row, created = await self.users.get_or_create(
+            telegram_id,
+            username=username,
+            first_name=first_name,
+            language=language,
+            now=self.clock.now(),
+            referrer_id=referrer_id,
+        )
+        return UserDTO.of(row), created
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        await self.users.set_language(user_id, language)
+
+    async def mark_reachable(self, user_id: int) -> None:
+        """A customer who writes to the bot again can be reached again."""
+        await self.users.set_unreachable(user_id, None)

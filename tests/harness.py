@@ -1,0 +1,254 @@
+"""A small test client over the real dispatcher: customers send text and click buttons.
+
+The bot runs unchanged (factory-built dispatcher, real database, the provider simulator
+over real HTTP); only the Bot API transport is the recording session.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.deps import Deps
+from bot.factory import create_bot, create_deps, create_dispatcher
+from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.provider.client import ProviderClient
+from bot.sandbox.provider import ProviderSimulator
+from bot.sandbox.recording import BOT_USER, RecordingSession, Sent
+from bot.shop.money import to_micro
+from bot.shop.services import Shop
+from db.models import LedgerKind
+
+KEY = "harness-key"
+
+
+@dataclass
+class ShopApp:
+    deps: Deps
+    dp: Dispatcher
+    bot: Bot
+    session: RecordingSession
+    sim: ProviderSimulator
+    clock: FakeClock
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def customer(
+        self,
+        telegram_id: int,
+        *,
+        first_name: str = "Alice",
+        language: str = "en",
+        username: str | None = None,
+    ) -> Customer:
+        user = User(
+            id=telegram_id,
+            is_bot=False,
+            first_name=first_name,
+            language_code=language,
+            username=username,
+        )
+        return Customer(self, user)
+
+    async def feed(self, update: Update) -> Any:
+        return await self.dp.feed_update(self.bot, update)
+
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
+
+    @asynccontextmanager
+    async def shop(self) -> AsyncIterator[Shop]:
+        """The shop's services in one committed unit of work, for arranging and checking."""
+        async with self.deps.session_factory() as session:
+            yield Shop(session, self.deps)
+            await session.commit()
+
+    async def credit(self, customer: Customer, amount: str) -> None:
+        async with self.shop() as shop:
+            user, _ = await shop.users.enter(
+                customer.user.id,
+                username=customer.user.username,
+                first_name=customer.user.first_name,
+                language=customer.user.language_code or "en",
+            )
+            await shop.wallet.credit(
+                user.id,
+                to_micro(amount),
+                LedgerKind.ADJUSTMENT,
+                f"test:{user.id}:{next(self._update_ids)}",
+            )
+
+    async def balance(self, customer: Customer) -> int:
+        async with self.shop() as shop:
+            user, _ = await shop.users.enter(
+                customer.user.id,
+                username=customer.user.username,
+                first_name=customer.user.first_name,
+                language=customer.user.language_code or "en",
+            )
+            return await shop.wallet.balance(user.id)
+
+    async def sync_catalog(self) -> None:
+        services = await self.deps.provider.services()
+        async with self.shop() as shop:
+            await shop.catalog.sync("main", self.sim.url or "", services)
+
+
+@dataclass
+class Customer:
+    app: ShopApp
+    user: User
+
+    @property
+    def chat(self) -> Chat:
+        return Chat(id=self.user.id, type="private", first_name=self.user.first_name)
+
+    async def send(self, text: str) -> Any:
+        message = Message(
+            message_id=next(self.app._message_ids),
+            date=datetime.now(UTC),
+            chat=self.chat,
+            from_user=self.user,
+            text=text,
+        )
+        return await self.app.feed(Update(update_id=self.app.next_update_id(), message=message))
+
+    def messages(self) -> list[Sent]:
+        return self.app.session.sent_to(self.user.id)
+
+    @property
+    def last(self) -> Sent:
+        sent = self.messages()
+        assert sent, "the bot has not written to this customer"
+        return sent[-1]
+
+    @property
+    def last_text(self) -> str:
+        return self.last.text
+
+    def buttons(self, sent: Sent | None = None) -> list[tuple[str, str]]:
+        markup = (sent or self.last).reply_markup
+        if not isinstance(markup, InlineKeyboardMarkup):
+            return []
+        return [(b.text, b.callback_data or "") for row in markup.inline_keyboard for b in row]
+
+    def find_button(self, label: str) -> tuple[Sent, str]:
+        for sent in reversed(self.messages()):
+            for text, data in self.buttons(sent):
+                if label in text and data:
+                    return sent, data
+        raise AssertionError(f"no button {label!r}; last: {self.buttons()}")
+
+    async def click(self, label: str) -> Any:
+        sent, data = self.find_button(label)
+        return await self.press(data, sent)
+
+    async def press(self, data: str, sent: Sent | None = None) -> Any:
+        """Send callback data as-is (also tampered or stale data)."""
+        sent = sent or self.last
+        message = Message(
+            message_id=sent.message_id,
+            date=datetime.now(UTC),
+            chat=self.chat,
+            from_user=BOT_USER,
+            text=sent.text,
+            reply_markup=sent.reply_markup,
+        )
+        query = CallbackQuery(
+            id=str(self.app.next_update_id()),
+            from_user=self.user,
+            chat_instance="ci",
+            data=data,
+            message=message,
+        )
+        return await self.app.feed(
+            Update(update_id=self.app.next_update_id(), callback_query=query)
+        )
+
+    def alerts(self) -> list[str]:
+        """Texts of callback answers the bot gave this customer."""
+        from aiogram.methods import AnswerCallbackQuery
+
+        return [m.text for m in self.app.session.methods(AnswerCallbackQuery) if m.text]
+
+
+@asynccontextmanager
+async def running_shop(
+    engine: AsyncEngine,
+    *,
+    admin_ids: frozenset[int] = frozenset(),
+    seed: int = 3,
+    markup: str = "30",
+) -> AsyncIterator[ShopApp]:
+    clock = FakeClock()
+    sim = ProviderSimulator(key=KEY, clock=clock, seed=seed, balance=Decimal("100000"))
+    url = await sim.start()
+    settings = Settings(
+        bot_token="42:TEST",
+        provider_url=url,
+        provider_key=KEY,
+        admin_ids=admin_ids,
+        markup_percent=Decimal(markup),
+        _env_file=None,
+    )  # type: ignore[call-arg]
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    provider = ProviderClient(url, KEY, timeout=2, add_timeout=1, retries=1, sleep=no_sleep)
+    deps = create_deps(settings, engine=engine, provider=provider, clock=clock)
+    session = RecordingSession()
+    bot = create_bot(settings, session=session)
+    # Throttling has its own tests; here a customer may click as fast as a test runs.
+    dp = create_dispatcher(
+        deps, throttling=ThrottlingMiddleware(deps.i18n, rate=1e6, burst=1_000_000)
+    )
+    app = ShopApp(deps=deps, dp=dp, bot=bot, session=session, sim=sim, clock=clock)
+    try:
+        await app.sync_catalog()
+        yield app
+    finally:
+        await provider.close()
+        await sim.stop()
+
+
+async def catalog_id(app: ShopApp, provider_service_id: int | str) -> int:
+    """The shop's id of a panel service (what customers see as #id)."""
+    from db.repositories.catalog import CatalogRepo
+    from db.repositories.providers import ProviderRepo
+
+    async with app.deps.session_factory() as session:
+        provider = await ProviderRepo(session).by_name("main")
+        assert provider is not None
+        row = await CatalogRepo(session).by_provider_service_id(
+            provider.id, str(provider_service_id)
+        )
+        assert row is not None
+        return row.id
+
+
+async def open_service(customer: Customer, service_id: int) -> None:
+    """Find a service by #id, open its card and start the order form."""
+    await customer.send(f"#{service_id}")
+    first_label, first_data = customer.buttons()[0]
+    assert "Menu" not in first_label, f"service #{service_id} not found"
+    await customer.press(first_data)
+    await customer.click("Order")
