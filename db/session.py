@@ -47,6 +47,12 @@ def create_engine(url: str | URL, *, echo: bool = False, **kwargs: Any) -> Async
     memory = _sqlite_in_memory(sa_url)
     if not memory and not sa_url.query.get("uri"):
         Path(sa_url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # SQLite has one writer at a time, and every transaction here is a writer (BEGIN
+        # IMMEDIATE). One pooled connection makes waiters queue in asyncio, first come
+        # first served, instead of sleeping in SQLite's busy handler with growing naps.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 60)
     engine = _create_async_engine(sa_url, echo=echo, **kwargs)
     _tune_sqlite(engine, wal=not memory)
     return engine
