@@ -14,6 +14,8 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher
+from bot.jobs import Jobs, create_jobs
+from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.client import ProviderClient
 from bot.provider.errors import ProviderFailure
 from bot.shop.services import Shop
@@ -31,6 +33,7 @@ class Application:
     deps: Deps
     bot: Bot
     dp: Dispatcher
+    jobs: Jobs | None = None  # background jobs: started by startup(), stopped by close()
 
     @classmethod
     async def create(
@@ -41,13 +44,17 @@ class Application:
         provider: ProviderClient | None = None,
         clock: Clock | None = None,
         migrate: bool = True,
+        throttling: ThrottlingMiddleware | None = None,
+        jobs: bool = True,
     ) -> Application:
         if migrate:
             await upgrade(settings.database_url)
         engine = create_engine(settings.database_url)
         deps = create_deps(settings, engine=engine, provider=provider, clock=clock)
         bot = create_bot(settings, session=bot_session)
-        return cls(settings, engine, deps, bot, create_dispatcher(deps))
+        dp = create_dispatcher(deps, throttling=throttling)
+        background = create_jobs(deps, bot, engine=engine) if jobs else None
+        return cls(settings, engine, deps, bot, dp, background)
 
     async def sync_catalog(self) -> None:
         """Load the panel's catalogue; a panel that is down only delays it."""
@@ -73,6 +80,8 @@ class Application:
         log.info("bot @%s (id %s) starting", me.username, me.id)
         await register_commands(self.bot, self.deps.i18n)
         await self.sync_catalog()
+        if self.jobs is not None:
+            await self.jobs.start()
 
     async def run_polling(self) -> None:
         await self.startup()
@@ -83,6 +92,8 @@ class Application:
             await self.close()
 
     async def close(self) -> None:
+        if self.jobs is not None:
+            await self.jobs.stop()
         await self.deps.provider.close()
         await self.bot.session.close()
         await self.engine.dispose()

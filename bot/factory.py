@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.i18n import Catalogues, create_i18n
 from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.middlewares.user import UserMiddleware
 from bot.provider.client import ProviderClient
@@ -31,6 +32,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    session.middleware(RetryAfterMiddleware())
     return Bot(
         token,
         session=session,
