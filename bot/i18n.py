@@ -16,7 +16,15 @@ from aiogram.utils.i18n import I18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+def _locales_dir() -> Path:
+    """locales/ beside the code in a checkout, else in the working directory (an installed
+    package, e.g. the Docker image, whose WORKDIR holds locales/)."""
+    beside = Path(__file__).resolve().parent.parent / "locales"
+    return beside if beside.is_dir() else Path.cwd() / "locales"
+
+
+LOCALES_DIR = _locales_dir()
 DOMAIN = "messages"
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 
