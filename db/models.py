@@ -244,6 +244,11 @@ class Order(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Status polling: per-item errors ("Incorrect order ID", a reply that makes no sense)
+    # in a row, the last one, and when the order was flagged for operators because of them.
+    poll_errors: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    poll_error: Mapped[str | None] = mapped_column(Text)
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OrderEvent(Base):
@@ -292,6 +297,48 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for its turn (next_attempt_at)
+    SENDING = "sending"  # claimed by the sender; back to pending if its lease runs out
+    SENT = "sent"  # Telegram confirmed it
+    SKIPPED = "skipped"  # the recipient blocked the bot: not sent, not retried
+    DEAD = "dead"  # failed too often: a dead letter for admins
+
+
+class OutboxMessage(Base):
+    """One message to a customer or the operators' chat, written in the same transaction
+    as the change it reports and sent later by the outbox sender (bot/notify.py)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("status", OutboxStatus), name="status_known"),
+        Index("ix_outbox_status_priority_id", "status", "priority", "id"),
+        Index("ix_outbox_chat_id_status", "chat_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    priority: Mapped[int] = mapped_column(Integer)  # lower goes first (bot.notify.Priority)
+    # (declared before `text`, which shadows sqlalchemy.text inside this class body)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    text: Mapped[str] = mapped_column(Text)  # rendered HTML (a photo's caption: may be "")
+    photo: Mapped[str | None] = mapped_column(String(256))  # a Telegram file id
+    reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The event it reports ("order:17:state:completed"): the same event is queued once.
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    status: Mapped[OutboxStatus] = mapped_column(StrEnumType(OutboxStatus))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Setting(Base):
     __tablename__ = "settings"
 
@@ -312,8 +359,99 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderState",
+    "OutboxMessage",
+    "OutboxStatus",
     "Provider",
     "Refill",
     "Setting",
     "User",
+]
+
+
+# --- payments in Telegram Stars, promo codes (revision 0003) ------------------------------
+
+
+class PaymentPurpose(StrEnum):
+    TOPUP = "topup"  # /topup: a preset or a custom amount
+    SHORTFALL = "shortfall"  # exactly what a kept order lacked
+
+
+class PaymentState(StrEnum):
+    ISSUED = "issued"  # the invoice was sent; nothing paid yet
+    PAID = "paid"  # Telegram took the Stars; the wallet was credited
+    REFUNDING = "refunding"  # /starsrefund debited the wallet; Telegram's answer is pending
+    REFUNDED = "refunded"  # the Stars went back and the wallet was debited
+
+
+class Payment(Base):
+    """One Stars invoice, from its issue to its payment (and a refund)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("stars > 0", name="stars_positive"),
+        CheckConstraint("credit > 0", name="credit_positive"),
+        CheckConstraint("clawback >= 0", name="clawback_not_negative"),
+        CheckConstraint(_in("purpose", PaymentPurpose), name="purpose_known"),
+        CheckConstraint(_in("state", PaymentState), name="state_known"),
+        Index("ix_payments_user_id_id", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    # The invoice payload: a random token only this bot hands out.
+    payload: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="RESTRICT"))
+    purpose: Mapped[PaymentPurpose] = mapped_column(StrEnumType(PaymentPurpose))
+    state: Mapped[PaymentState] = mapped_column(StrEnumType(PaymentState))
+    stars: Mapped[int] = mapped_column(BigInteger)  # the invoice total, whole Stars (XTR)
+    credit: Mapped[int] = mapped_column(BigInteger)  # micro-units of the shop currency
+    order_token: Mapped[str | None] = mapped_column(String(64))  # the kept order (shortfall)
+    # Telegram's telegram_payment_charge_id: set once, when paid.
+    charge_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    refund_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # What the current refund took back from the referrer's reward (given back if it fails).
+    clawback: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    refund_actor_id: Mapped[int | None] = mapped_column(BigInteger)  # admin's Telegram id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PromoCode(Base):
+    __tablename__ = "promo_codes"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("uses_left >= 0 AND uses_left <= uses_total", name="uses_within_total"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # upper case
+    amount: Mapped[int] = mapped_column(BigInteger)  # micro-units of the shop currency
+    uses_total: Mapped[int] = mapped_column(Integer)
+    # Taken by one conditional UPDATE per redemption: never below zero.
+    uses_left: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int] = mapped_column(BigInteger)  # admin's Telegram id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PromoRedemption(Base):
+    __tablename__ = "promo_redemptions"
+    __table_args__ = (UniqueConstraint("promo_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    promo_id: Mapped[int] = mapped_column(IdType, ForeignKey("promo_codes.id", ondelete="RESTRICT"))
+    user_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    amount: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ += [
+    "Payment",
+    "PaymentPurpose",
+    "PaymentState",
+    "PromoCode",
+    "PromoRedemption",
 ]

@@ -138,6 +138,17 @@ class RefundNotAllowed(ShopError):
         self.state = state
 
 
+class ProviderPaused(ShopError):
+    """The panel cannot take orders now (its balance ran out): nothing is charged.
+
+    Raised before checkout while the pause is on; cleared by the balance watch job when
+    the panel's balance is enough again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
 __all__ = [
     "AlreadyRefunded",
     "InsufficientFunds",
@@ -147,6 +158,7 @@ __all__ = [
     "NotFound",
     "NotYours",
     "PriceChanged",
+    "ProviderPaused",
     "QuantityOutOfRange",
     "ReferenceConflict",
     "RefundNotAllowed",

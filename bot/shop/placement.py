@@ -11,13 +11,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.provider.client import ProviderClient
 from bot.provider.errors import OrderOutcomeUnknown, ProviderError, ProviderUnavailable
 from bot.provider.models import PreparedAdd
+from bot.shop.errors import ProviderPaused
 from bot.shop.orders import Draft, OrderDTO, OrderService
+from bot.shop.shop_settings import ShopSettings
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +45,39 @@ class Placement:
         return "not enough funds" in text or "insufficient" in text
 
 
+class PlacementAlerts(Protocol):
+    """Where placement tells operators what happened (the outbox, in the same transaction
+    as the order's new state)."""
+
+    async def placed(self, order: OrderDTO) -> None: ...
+    async def refused(self, order: OrderDTO, panel_text: str | None) -> None: ...
+    async def unreachable(self, order: OrderDTO, reason: str | None) -> None: ...
+    async def unknown(self, order: OrderDTO, reason: str | None) -> None: ...
+
+
 class PlacementService:
     def __init__(
-        self, session: AsyncSession, orders: OrderService, provider: ProviderClient
+        self,
+        session: AsyncSession,
+        orders: OrderService,
+        provider: ProviderClient,
+        alerts: PlacementAlerts | None = None,
     ) -> None:
         self.session = session
         self.orders = orders
         self.provider = provider
+        self.alerts = alerts
 
     async def place(self, draft: Draft) -> Placement:
         """Raises the checkout's domain errors (InsufficientFunds, PriceChanged ...)
-        before anything is paid; afterwards every outcome is a Placement."""
+        before anything is paid; afterwards every outcome is a Placement.
+
+        ProviderPaused, before checkout, while the panel cannot take orders (it refused
+        one for lack of funds and no balance check has shown enough since).
+        """
+        settings = ShopSettings.from_session(self.session, self.orders.clock)
+        if await settings.panel_paused():
+            raise ProviderPaused()
         result = await self.orders.checkout(draft)
         if not result.created:
             return Placement(result.order, Outcome.ALREADY)
@@ -64,14 +89,24 @@ class PlacementService:
             placed = await self.provider.add(request)
         except ProviderError as exc:
             failed = await self.orders.mark_failed(order.id, error=exc.text)
+            if exc.lacks_funds:
+                # Until the panel is topped up every order would be charged and refused:
+                # pause ordering; the balance watch job alerts operators and resumes it.
+                await settings.pause_panel(exc.text, need=order.cost)
+            if self.alerts is not None:
+                await self.alerts.refused(failed, exc.text)
             return Placement(failed, Outcome.REFUSED, exc.text)
         except ProviderUnavailable as exc:
             # The connection was never made: the panel cannot have the order.
             failed = await self.orders.mark_failed(order.id, error=exc.reason)
+            if self.alerts is not None:
+                await self.alerts.unreachable(failed, exc.reason)
             return Placement(failed, Outcome.UNAVAILABLE, exc.reason)
         except OrderOutcomeUnknown as exc:
             log.warning("order %s: outcome of add unknown: %s", order.id, exc.reason)
             unknown = await self.orders.mark_unknown(order.id, error=exc.reason)
+            if self.alerts is not None:
+                await self.alerts.unknown(unknown, exc.reason)
             return Placement(unknown, Outcome.UNKNOWN, exc.reason)
         except BaseException:
             # Anything else (a bug, a cancellation) leaves the order `submitting`:
@@ -79,4 +114,6 @@ class PlacementService:
             log.exception("order %s: add interrupted", order.id)
             raise
         active = await self.orders.mark_active(order.id, placed.order_id)
+        if self.alerts is not None:
+            await self.alerts.placed(active)
         return Placement(active, Outcome.PLACED)

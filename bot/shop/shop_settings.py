@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.shop.money import Micro
 from db.repositories.settings import SettingsRepo
 
 MAINTENANCE = "maintenance"
+# The panel refused `add` for lack of funds: no checkout until a balance check shows enough.
+PANEL_PAUSED = "panel.paused_since"  # ISO time; absent when not paused
+PANEL_PAUSED_REASON = "panel.paused_reason"  # the panel's words
+PANEL_PAUSED_NEED = "panel.paused_need"  # micro-units (shop currency) of the refused order
+PANEL_PAUSED_ANNOUNCED = "panel.paused_announced"  # operators were told
+# Watchdog state kept across restarts, so an alert is sent once and its all-clear once.
+PANEL_DOWN_SINCE = "panel.down_since"  # ISO time; operators were told the panel is down
+PANEL_BALANCE_LOW = "panel.balance_low"  # operators were told the balance is low
+
+
+@dataclass(frozen=True, slots=True)
+class PanelPause:
+    since: datetime
+    reason: str
+    need: Micro | None  # the refused order's cost in the shop currency, when known
+    announced: bool
 
 
 class ShopSettings:
@@ -24,3 +44,67 @@ class ShopSettings:
 
     async def set_maintenance(self, on: bool) -> None:
         await self.repo.set_bool(MAINTENANCE, on, now=self.clock.now())
+
+    # --- the panel's pause (lack of funds) ----------------------------------------
+
+    async def panel_paused(self) -> bool:
+        """True while the panel cannot take orders: checkout is refused before paying."""
+        return await self.repo.get(PANEL_PAUSED) is not None
+
+    async def panel_pause(self) -> PanelPause | None:
+        since = await self.repo.get(PANEL_PAUSED)
+        if since is None:
+            return None
+        need = await self.repo.get(PANEL_PAUSED_NEED)
+        return PanelPause(
+            since=datetime.fromisoformat(since),
+            reason=await self.repo.get(PANEL_PAUSED_REASON) or "",
+            need=int(need) if need and need.lstrip("-").isdigit() else None,
+            announced=await self.repo.get_bool(PANEL_PAUSED_ANNOUNCED),
+        )
+
+    async def pause_panel(self, reason: str, *, need: Micro | None = None) -> bool:
+        """Pause ordering; True when it was not paused before. A second refusal while
+        paused raises the amount needed if it is larger."""
+        now = self.clock.now()
+        current = await self.panel_pause()
+        if current is not None:
+            if need is not None and (current.need is None or need > current.need):
+                await self.repo.set(PANEL_PAUSED_NEED, str(need), now=now)
+            return False
+        await self.repo.set(PANEL_PAUSED, now.isoformat(), now=now)
+        await self.repo.set(PANEL_PAUSED_REASON, reason[:500], now=now)
+        if need is not None:
+            await self.repo.set(PANEL_PAUSED_NEED, str(need), now=now)
+        else:
+            await self.repo.delete(PANEL_PAUSED_NEED)
+        await self.repo.set_bool(PANEL_PAUSED_ANNOUNCED, False, now=now)
+        return True
+
+    async def mark_panel_pause_announced(self) -> None:
+        await self.repo.set_bool(PANEL_PAUSED_ANNOUNCED, True, now=self.clock.now())
+
+    async def resume_panel(self) -> bool:
+        """Take orders again; True when it was paused."""
+        was = await self.repo.delete(PANEL_PAUSED)
+        for key in (PANEL_PAUSED_REASON, PANEL_PAUSED_NEED, PANEL_PAUSED_ANNOUNCED):
+            await self.repo.delete(key)
+        return was
+
+    # --- watchdog memory (bot/jobs) ---------------------------------------------------
+
+    async def panel_down_since(self) -> datetime | None:
+        value = await self.repo.get(PANEL_DOWN_SINCE)
+        return datetime.fromisoformat(value) if value else None
+
+    async def set_panel_down_since(self, since: datetime | None) -> None:
+        if since is None:
+            await self.repo.delete(PANEL_DOWN_SINCE)
+        else:
+            await self.repo.set(PANEL_DOWN_SINCE, since.isoformat(), now=self.clock.now())
+
+    async def panel_balance_low(self) -> bool:
+        return await self.repo.get_bool(PANEL_BALANCE_LOW)
+
+    async def set_panel_balance_low(self, low: bool) -> None:
+        await self.repo.set_bool(PANEL_BALANCE_LOW, low, now=self.clock.now())

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import BigInteger, String, bindparam, func, or_, select, update
 
 from db.models import Order, OrderEvent, OrderState
 from db.repositories.base import Repo
@@ -145,3 +145,137 @@ class OrderRepo(Repo):
     async def events(self, order_id: int) -> list[OrderEvent]:
         stmt = select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
         return list(await self.session.scalars(stmt))
+
+    async def count_by_state(self) -> dict[OrderState, int]:
+        stmt = select(Order.state, func.count()).group_by(Order.state)
+        return {state: int(count) for state, count in await self.session.execute(stmt)}
+
+    async def last_checked(self) -> datetime | None:
+        """When the panel was last asked about any order."""
+        return await self.session.scalar(select(func.max(Order.last_checked_at)))
+
+    # --- status polling (bot/jobs/orders.py) ---------------------------------------
+
+    async def poll_due(self, *, checked_before: datetime, limit: int) -> list[tuple[int, str]]:
+        """(id, provider order id) of active orders the panel knows, not checked since
+        `checked_before`: never-checked first, then least recently checked."""
+        stmt = (
+            select(Order.id, Order.provider_order_id)
+            .where(
+                Order.state == OrderState.ACTIVE,
+                Order.provider_order_id.is_not(None),
+                or_(Order.last_checked_at.is_(None), Order.last_checked_at < checked_before),
+            )
+            .order_by(Order.last_checked_at.is_not(None), Order.last_checked_at, Order.id)
+            .limit(limit)
+        )
+        return [(row[0], str(row[1])) for row in await self.session.execute(stmt)]
+
+    async def many(self, order_ids: Iterable[int]) -> list[Order]:
+        """The orders with these ids, freshly read."""
+        ids = list(order_ids)
+        if not ids:
+            return []
+        stmt = select(Order).where(Order.id.in_(ids)).order_by(Order.id)
+        return list(await self.session.scalars(stmt, execution_options={"populate_existing": True}))
+
+    async def record_progress(self, rows: list[dict[str, Any]], *, now: datetime) -> None:
+        """A poll's news for orders that stay active, in one statement.
+
+        Each row: order_id, provider_status, and start_count / remains / provider_charge /
+        provider_currency (None keeps the stored value). Clears the poll error count; an
+        order that is no longer active is left alone.
+        """
+        if not rows:
+            return
+        table = Order.__table__
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("p_id"), table.c.state == OrderState.ACTIVE.value)
+            .values(
+                provider_status=bindparam("p_status"),
+                start_count=func.coalesce(
+                    bindparam("p_start", type_=BigInteger), table.c.start_count
+                ),
+                remains=func.coalesce(bindparam("p_remains", type_=BigInteger), table.c.remains),
+                provider_charge=func.coalesce(
+                    bindparam("p_charge", type_=BigInteger), table.c.provider_charge
+                ),
+                provider_currency=func.coalesce(
+                    bindparam("p_currency", type_=String), table.c.provider_currency
+                ),
+                poll_errors=0,
+                poll_error=None,
+                flagged_at=None,
+                last_checked_at=now,
+                updated_at=now,
+            )
+        )
+        params = [
+            {
+                "p_id": row["order_id"],
+                "p_status": row["provider_status"],
+                "p_start": row.get("start_count"),
+                "p_remains": row.get("remains"),
+                "p_charge": row.get("provider_charge"),
+                "p_currency": row.get("provider_currency"),
+            }
+            for row in rows
+        ]
+        await self.session.execute(stmt, params)
+
+    async def record_poll_error(
+        self, order_id: int, error: str, *, now: datetime
+    ) -> tuple[int, datetime | None]:
+        """One more poll error in a row for the order: (errors in a row, flagged_at)."""
+        table = Order.__table__
+        await self.session.execute(
+            update(table)
+            .where(table.c.id == order_id)
+            .values(
+                poll_errors=table.c.poll_errors + 1,
+                poll_error=error[:500],
+                last_checked_at=now,
+            )
+        )
+        row = (
+            await self.session.execute(
+                select(table.c.poll_errors, table.c.flagged_at).where(table.c.id == order_id)
+            )
+        ).one()
+        return int(row[0]), row[1]
+
+    async def flag(self, order_id: int, *, now: datetime) -> bool:
+        """Flag the order for operators; False when it was flagged already."""
+        table = Order.__table__
+        result = await self.session.execute(
+            update(table)
+            .where(table.c.id == order_id, table.c.flagged_at.is_(None))
+            .values(flagged_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def flagged(self, *, limit: int = 50) -> list[Order]:
+        """Orders flagged for operators, oldest flag first."""
+        stmt = (
+            select(Order)
+            .where(Order.flagged_at.is_not(None), Order.state == OrderState.ACTIVE)
+            .order_by(Order.flagged_at, Order.id)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(stmt))
+
+    async def stale_submitting(self, *, created_before: datetime, limit: int = 100) -> list[int]:
+        """Ids of orders still `submitting` that were created before `created_before`."""
+        stmt = (
+            select(Order.id)
+            .where(Order.state == OrderState.SUBMITTING, Order.created_at < created_before)
+            .order_by(Order.id)
+            .limit(limit)
+        )
+        return list(await self.session.scalars(stmt))
+
+    async def last_polled_ok(self) -> datetime | None:
+        """When the panel last answered a status poll without an error for an order."""
+        stmt = select(func.max(Order.last_checked_at)).where(Order.poll_errors == 0)
+        return await self.session.scalar(stmt)

@@ -81,3 +81,57 @@ class RefillRepo(Repo):
         )
         result = await self.session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # --- refill polling (bot/jobs/refills.py) --------------------------------------
+
+    async def many(self, refill_ids: Iterable[int]) -> list[Refill]:
+        ids = list(refill_ids)
+        if not ids:
+            return []
+        stmt = select(Refill).where(Refill.id.in_(ids)).order_by(Refill.id)
+        return list(await self.session.scalars(stmt, execution_options={"populate_existing": True}))
+
+    async def transition(
+        self,
+        refill_id: int,
+        *,
+        from_status: str,
+        to_status: str,
+        provider_status: str | None,
+        now: datetime,
+    ) -> bool:
+        """Move the refill from `from_status` to `to_status` if it is still there: at most
+        once, whatever runs concurrently."""
+        stmt = (
+            update(Refill)
+            .where(Refill.id == refill_id, Refill.status == from_status)
+            .values(
+                status=to_status,
+                provider_status=provider_status,
+                error=None,
+                updated_at=now,
+                last_checked_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def record_check(
+        self,
+        refill_id: int,
+        *,
+        now: datetime,
+        provider_status: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Checked, nothing moved: the panel's words (or its error) and the time."""
+        values: dict[str, object] = {"last_checked_at": now, "error": error}
+        if provider_status is not None:
+            values["provider_status"] = provider_status[:64]
+        await self.session.execute(
+            update(Refill)
+            .where(Refill.id == refill_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )

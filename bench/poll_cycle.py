@@ -1,0 +1,175 @@
+"""Benchmark: status polling cycles over 10,000 active orders on SQLite, against the
+provider simulator over HTTP.
+
+Prints, per cycle: HTTP `status` calls (must be 100: one per 100 ids), the cycle's wall
+time, the time spent waiting for the panel (summed over calls, which overlap) and in the
+database (reading the due orders and applying the replies, one transaction per chunk),
+and what the cycle did. Cycles: every order Pending; two minutes later, most In progress
+(progress recorded, "started" notices queued); an hour later, all finished (transitions,
+refunds and notices, each in the chunk's transaction).
+
+Run: .venv/bin/python bench/poll_cycle.py [--orders 10000] [--concurrency 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.factory import create_deps
+from bot.jobs.orders import PollReport, StatusPoller
+from bot.provider.client import ProviderClient
+from bot.provider.models import ServiceType
+from bot.sandbox.provider import ProviderSimulator
+from bot.shop.money import to_micro
+from bot.shop.services import Shop
+from db.migrate import upgrade
+from db.models import LedgerKind, Order, OrderState, OutboxMessage
+from db.repositories import CatalogRepo, ProviderRepo
+from db.session import create_engine
+
+KEY = "bench-key"
+
+
+async def main(orders: int, concurrency: int) -> None:
+    clock = FakeClock()
+    sim = ProviderSimulator(key=KEY, clock=clock, seed=11, balance=Decimal("100000000"))
+    url = await sim.start()
+    folder = Path(tempfile.mkdtemp(prefix="poll-bench-"))
+    database_url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+    await upgrade(database_url)
+    engine = create_engine(database_url)
+    provider = ProviderClient(url, KEY, concurrency=concurrency)
+    settings = Settings(
+        bot_token="1:BENCH",
+        provider_url=url,
+        provider_key=KEY,
+        database_url=database_url,
+        operator_chat_id=-100,
+        _env_file=None,
+    )  # type: ignore[call-arg]
+    deps = create_deps(settings, engine=engine, provider=provider, clock=clock)
+    try:
+        started = time.perf_counter()
+        await _seed(deps, sim, orders)
+        print(f"set-up: {orders:,} active orders in {time.perf_counter() - started:.1f}s")
+        poller = StatusPoller(deps, concurrency=concurrency, max_per_cycle=orders)
+        failed = False
+        for label, advance in (
+            ("all Pending", 0),
+            ("2 min later, running", 120),
+            ("1 h later, finishing", 3600),
+        ):
+            clock.advance(seconds=advance)
+            before = sim.calls["status"]
+            report = await poller.run_cycle()
+            calls = sim.calls["status"] - before
+            _print(label, report, calls, concurrency)
+            failed |= calls != -(-report.due // 100) or report.unavailable is not None
+        async with deps.session_factory() as session:
+            active = await session.scalar(
+                select(func.count()).select_from(Order).where(Order.state == OrderState.ACTIVE)
+            )
+            queued = await session.scalar(select(func.count()).select_from(OutboxMessage))
+        print(f"left active: {active:,}; notifications queued: {queued:,}")
+        if failed:
+            raise SystemExit("unexpected number of status calls")
+    finally:
+        await provider.close()
+        await engine.dispose()
+        await sim.stop()
+
+
+def _print(label: str, report: PollReport, calls: int, concurrency: int) -> None:
+    print(f"\ncycle: {label}")
+    print(f"  orders asked        {report.due:,}")
+    print(f"  HTTP status calls   {calls} (expected {-(-report.due // 100)})")
+    print(f"  cycle time          {report.seconds:.2f}s wall")
+    print(
+        f"  panel time          {report.panel_seconds:.2f}s summed over calls "
+        f"(~{report.panel_seconds / max(concurrency, 1):.2f}s at concurrency {concurrency}, "
+        f"{report.panel_seconds / max(calls, 1) * 1000:.0f} ms a call)"
+    )
+    print(f"  database time       {report.db_seconds:.2f}s (due query + applying replies)")
+    print(
+        f"  running {report.running:,}, completed {report.completed:,}, partial "
+        f"{report.partial:,}, canceled {report.canceled:,}, refunded "
+        f"{report.refunded / 1e6:,.2f}, notices {report.notified:,}"
+    )
+
+
+async def _seed(deps: object, sim: ProviderSimulator, count: int) -> None:
+    from bot.deps import Deps
+
+    assert isinstance(deps, Deps)
+    services = await deps.provider.services()
+    service = sim.find_service(ServiceType.DEFAULT, refill=True, dripfeed=False)
+    async with deps.session_factory() as session, session.begin():
+        shop = Shop(session, deps)
+        await shop.catalog.sync("main", sim.url or "", services)
+        provider = await ProviderRepo(session).by_name("main")
+        assert provider is not None
+        row = await CatalogRepo(session).by_provider_service_id(
+            provider.id, str(service.service_id)
+        )
+        assert row is not None
+        users = []
+        for n in range(100):
+            user, _ = await shop.users.enter(
+                50_000 + n, username=None, first_name=f"Bench {n}", language="en"
+            )
+            await shop.wallet.credit(
+                user.id, to_micro("100000"), LedgerKind.TOPUP, f"bench:{user.id}"
+            )
+            users.append(user.id)
+        draft = await shop.orders.quote(
+            users[0], row.id, {"link": "https://instagram.com/p/x", "quantity": service.min}
+        )
+        now = deps.clock.now()
+        batch = []
+        for i in range(count):
+            form = dict(draft.form, link=f"https://instagram.com/p/bench{i}")
+            reply = sim.api.handle("add", form, sim.faults)
+            batch.append(
+                {
+                    "user_id": users[i % len(users)],
+                    "checkout_token": f"bench-{i}",
+                    "service_id": row.id,
+                    "provider_id": provider.id,
+                    "provider_service_id": str(service.service_id),
+                    "service_name": draft.service_name,
+                    "service_type": draft.service_type,
+                    "category": draft.category,
+                    "rate": draft.rate,
+                    "link": form["link"],
+                    "fields": form,
+                    "quantity": draft.quantity,
+                    "charge": draft.charge,
+                    "cost": draft.cost,
+                    "currency": draft.currency,
+                    "markup": 0,
+                    "refunded": 0,
+                    "state": OrderState.ACTIVE,
+                    "provider_order_id": str(reply["order"]),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        await session.execute(insert(Order), batch)
+    sim.calls.clear()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    asyncio.run(main(args.orders, args.concurrency))

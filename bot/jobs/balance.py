@@ -1,0 +1,134 @@
+"""The panel's balance: recorded, watched, and the "panel paused" switch.
+
+Runs every minute; asks the panel every `every` (10 minutes), or every run while ordering
+is paused. Operators are alerted once when the balance drops below
+PROVIDER_BALANCE_ALERT (and once when it is back above), and once when `add` was refused
+for lack of funds (PlacementService then paused ordering: customers are told "temporarily
+unavailable" instead of being charged and refused). The pause ends by itself when a
+balance check shows enough for the order that was refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from bot.deps import Deps
+from bot.notices import (
+    alert_balance_low,
+    alert_balance_ok,
+    alert_panel_paused,
+    alert_panel_resumed,
+    in_language,
+)
+from bot.notify import Outbox
+from bot.provider.errors import ProviderFailure
+from bot.shop.money import from_micro, to_micro
+from bot.shop.shop_settings import PanelPause, ShopSettings
+from db.repositories.providers import ProviderRepo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BalanceReport:
+    checked: bool = False
+    balance: Decimal | None = None
+    currency: str | None = None
+    low: bool = False
+    paused: bool = False
+    resumed: bool = False
+    alerts: int = 0
+    error: str | None = None
+
+
+class BalanceWatch:
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        every: timedelta = timedelta(minutes=10),
+        provider_name: str = "main",
+    ) -> None:
+        self.deps = deps
+        self.every = every
+        self.provider_name = provider_name
+        self._last_check: datetime | None = None
+
+    async def run(self) -> BalanceReport:
+        report = BalanceReport()
+        deps = self.deps
+        now = deps.clock.now()
+        async with deps.session_factory() as session, session.begin():
+            settings = ShopSettings.from_session(session, deps.clock)
+            pause = await settings.panel_pause()
+            if pause is not None and not pause.announced:
+                with in_language(deps.i18n, None):
+                    text = alert_panel_paused(pause.reason)
+                await Outbox.from_session(session, deps).to_operators(
+                    text, dedupe_key=f"panel:paused:{pause.since.isoformat()}"
+                )
+                await settings.mark_panel_pause_announced()
+                report.alerts += 1
+        report.paused = pause is not None
+        if pause is None and self._last_check is not None and now - self._last_check < self.every:
+            return report
+        try:
+            balance = await deps.provider.balance()
+        except ProviderFailure as exc:
+            report.error = str(exc)
+            log.warning("balance watch: %s", exc)
+            return report
+        self._last_check = now
+        report.checked = True
+        report.balance, report.currency = balance.balance, balance.currency
+        threshold = deps.settings.provider_balance_alert
+        async with deps.session_factory() as session, session.begin():
+            provider = await ProviderRepo(session).by_name(self.provider_name)
+            if provider is not None:
+                await ProviderRepo(session).set_balance(
+                    provider.id, to_micro(balance.balance), balance.currency, now=now
+                )
+            settings = ShopSettings.from_session(session, deps.clock)
+            outbox = Outbox.from_session(session, deps)
+            was_low = await settings.panel_balance_low()
+            report.low = threshold is not None and balance.balance < threshold
+            text = None
+            if threshold is not None and report.low and not was_low:
+                await settings.set_panel_balance_low(True)
+                with in_language(deps.i18n, None):
+                    text = alert_balance_low(balance.balance, balance.currency, threshold)
+            elif was_low and not report.low:
+                await settings.set_panel_balance_low(False)
+                with in_language(deps.i18n, None):
+                    text = alert_balance_ok(balance.balance, balance.currency)
+            if text is not None:
+                await outbox.to_operators(text)
+                report.alerts += 1
+            pause = await settings.panel_pause()
+            if pause is not None and self._enough(balance.balance, pause):
+                await settings.resume_panel()
+                report.paused, report.resumed = False, True
+                with in_language(deps.i18n, None):
+                    text = alert_panel_resumed(balance.balance, balance.currency)
+                await outbox.to_operators(
+                    text, dedupe_key=f"panel:resumed:{pause.since.isoformat()}"
+                )
+                report.alerts += 1
+                log.info("balance watch: panel balance %s; orders resume", balance.balance)
+        return report
+
+    def _enough(self, balance: Decimal, pause: PanelPause) -> bool:
+        """Enough to take the refused order again (the alert level only warns)."""
+        if balance <= 0:
+            return False
+        if pause.need is not None:
+            # The refused order's cost is kept in the shop currency: back to the panel's.
+            need = from_micro(pause.need) / self.deps.settings.currency_rate
+            return balance >= need
+        return True
+
+
+__all__ = ["BalanceReport", "BalanceWatch"]

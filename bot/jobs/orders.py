@@ -1,0 +1,515 @@
+"""Following orders to their end: status polling, and recovery of interrupted placements.
+
+One cycle (every POLL_INTERVAL_SECONDS):
+
+1. orders left `submitting` by a crash (older than SUBMITTING_STALE_MINUTES) become
+   `unknown` for an admin, operators are told; they are never sent again;
+2. the active orders the panel knows, never-checked and least recently checked first, are
+   asked about 100 ids per `status` call, a few calls at once, with no transaction open;
+3. each reply chunk is applied in one transaction: progress in one statement, finished
+   orders through OrderService (transition and refund together, at most once), and the
+   customers' notifications written to the outbox in that same transaction.
+
+Replies that make no sense (a negative or too large `remains`, a Partial without one, a
+charge above what the customer paid, an id missing from the reply) are logged and the
+order is kept for the next cycle, never refunded on them. Per-order errors ("Incorrect
+order ID" ...) are counted; after `error_threshold` in a row the order is flagged for
+operators, never refunded automatically. When the panel is unavailable the cycle ends
+quietly; the next ones back off, operators are alerted once when it persists and once
+when it answers again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.deps import Deps
+from bot.notices import (
+    alert_order_flagged,
+    alert_orders_unknown,
+    alert_panel_back,
+    alert_panel_down,
+    in_language,
+    order_being_checked,
+    order_canceled,
+    order_completed,
+    order_partial,
+    order_progress,
+    order_started,
+)
+from bot.notify import Outbox
+from bot.provider.errors import ProviderError, ProviderFailure, ProviderUnavailable
+from bot.provider.models import ItemError
+from bot.provider.models import OrderState as PanelState
+from bot.provider.models import OrderStatus as PanelStatus
+from bot.shop.errors import ShopError
+from bot.shop.money import Micro, to_micro_ceil
+from bot.shop.orders import OrderChange, OrderDTO
+from bot.shop.services import Shop
+from bot.shop.shop_settings import ShopSettings
+from db.models import Order, OrderState, User
+from db.repositories.orders import OrderRepo
+
+log = logging.getLogger(__name__)
+
+CHUNK = 100  # ids per `status` call: the API's maximum
+RUNNING = frozenset({PanelStatus.PROCESSING, PanelStatus.IN_PROGRESS, PanelStatus.ACTIVE})
+NOT_STARTED = frozenset({PanelStatus.PENDING})
+MISSING = "missing from the reply"  # the client's ItemError for an id the reply left out
+
+
+@dataclass
+class PollReport:
+    """What one cycle did; `panel_seconds` and `db_seconds` are summed over chunks (the
+    calls overlap each other and the database work)."""
+
+    due: int = 0  # orders asked about
+    calls: int = 0  # HTTP `status` calls (retries included)
+    running: int = 0  # still running, progress recorded
+    completed: int = 0
+    partial: int = 0
+    canceled: int = 0
+    refunded: Micro = 0
+    item_errors: int = 0  # "Incorrect order ID" and other per-order errors
+    bad_replies: int = 0  # replies that make no sense, kept for the next cycle
+    missing: int = 0  # ids asked but absent from the reply
+    unrecognised: int = 0  # statuses the bot does not know (logged, kept polling)
+    flagged: int = 0  # orders newly flagged for operators
+    recovered: int = 0  # `submitting` orders turned `unknown`
+    notified: int = 0  # messages queued for customers
+    unavailable: str | None = None  # why the cycle ended early
+    skipped: bool = False  # backing off after failures: the panel was not asked
+    panel_seconds: float = 0.0
+    db_seconds: float = 0.0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Recipient:
+    telegram_id: int
+    language: str | None
+
+
+class StatusPoller:
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        chunk: int = CHUNK,
+        concurrency: int = 4,
+        max_per_cycle: int = 50_000,
+        error_threshold: int = 5,
+        stale_after: timedelta | None = None,
+        alert_after: int = 3,
+        max_backoff: timedelta = timedelta(minutes=30),
+        perf_counter: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.deps = deps
+        self.chunk = max(1, min(chunk, CHUNK))
+        self.concurrency = max(1, concurrency)
+        self.max_per_cycle = max_per_cycle
+        self.error_threshold = max(1, error_threshold)
+        settings = deps.settings
+        # Never shorter than `add` may take: a placement still waiting for its answer is
+        # not a crashed one.
+        add_timeout = max(settings.provider_timeout_seconds, 60.0)
+        self.stale_after = stale_after or max(
+            timedelta(minutes=settings.submitting_stale_minutes),
+            timedelta(seconds=add_timeout + 60),
+        )
+        self.alert_after = max(1, alert_after)
+        self.interval = timedelta(seconds=settings.poll_interval_seconds)
+        self.max_backoff = max_backoff
+        self._perf = perf_counter
+        self._failures = 0
+        self._down_since: datetime | None = None
+        self._retry_at: datetime | None = None
+        self._alert_state_known = False
+        self._alerted = False
+        self._writing = asyncio.Lock()
+        self.last_success: datetime | None = None  # when a cycle last heard the panel
+        self.last_report: PollReport | None = None
+        # When a cycle last got through to the panel (read by /healthz and /metrics).
+        self.last_success: datetime | None = None
+
+    @property
+    def clock(self) -> Any:
+        return self.deps.clock
+
+    # --- the cycle --------------------------------------------------------------------
+
+    async def run_cycle(self) -> PollReport:
+        report = PollReport()
+        started = self._perf()
+        now = self.clock.now()
+        if self._retry_at is not None and now < self._retry_at:
+            report.skipped = True
+            return report
+        t = self._perf()
+        report.recovered = len(await self.recover_submitting())
+        async with self.deps.session_factory() as session:
+            due = await OrderRepo(session).poll_due(checked_before=now, limit=self.max_per_cycle)
+        report.db_seconds += self._perf() - t
+        report.due = len(due)
+        chunks = [due[i : i + self.chunk] for i in range(0, len(due), self.chunk)]
+        gate = asyncio.Semaphore(self.concurrency)
+        failure: list[ProviderFailure] = []
+        calls_before = self.deps.provider.calls["status"]
+
+        async def one(chunk: list[tuple[int, str]]) -> None:
+            async with gate:
+                if failure:
+                    return
+                t = self._perf()
+                try:
+                    replies = await self.deps.provider.statuses([pid for _, pid in chunk])
+                except (ProviderUnavailable, ProviderError) as exc:
+                    failure.append(exc)
+                    return
+                finally:
+                    report.panel_seconds += self._perf() - t
+                # Chunks are written one after another (SQLite has one writer anyway);
+                # the next calls to the panel go on meanwhile.
+                async with self._writing:
+                    t = self._perf()
+                    try:
+                        await self.apply(chunk, replies, report)
+                    except Exception:
+                        # One chunk's trouble (a deadlock, a bug) must not stop the others;
+                        # its orders stay as they were and are asked about next cycle.
+                        log.exception("status poll: applying a chunk of %d failed", len(chunk))
+                    finally:
+                        report.db_seconds += self._perf() - t
+
+        await asyncio.gather(*(one(chunk) for chunk in chunks))
+        report.calls = self.deps.provider.calls["status"] - calls_before
+        if failure:
+            report.unavailable = _reason(failure[0])
+            await self._on_failure(report.unavailable)
+        else:
+            await self._on_success()
+            self.last_success = now
+        report.seconds = self._perf() - started
+        self.last_report = report
+        return report
+
+    async def apply(
+        self,
+        chunk: Sequence[tuple[int, str]],
+        replies: Mapping[str, PanelState | ItemError],
+        report: PollReport | None = None,
+    ) -> PollReport:
+        """Apply one `status` reply to the orders asked about, in one transaction.
+
+        Safe to repeat: a reply applied twice (or by two pollers at once) finishes and
+        refunds each order once and notifies once.
+        """
+        report = report if report is not None else PollReport()
+        now = self.clock.now()
+        deps = self.deps
+        async with deps.session_factory() as session, session.begin():
+            shop = Shop(session, deps)
+            outbox = Outbox.from_session(session, deps)
+            repo = OrderRepo(session)
+            orders = {row.id: row for row in await repo.many(oid for oid, _ in chunk)}
+            recipients = await _recipients(session, {o.user_id for o in orders.values()})
+            progress: list[dict[str, Any]] = []
+            finishing: list[tuple[Order, PanelState]] = []
+            notices: list[tuple[Order, PanelState]] = []
+            for order_id, provider_order_id in sorted(chunk):
+                order = orders.get(order_id)
+                if order is None or order.state is not OrderState.ACTIVE:
+                    continue  # finished meanwhile (a customer's refresh, another poller)
+                reply = replies.get(str(provider_order_id))
+                problem: str | None
+                if reply is None or (isinstance(reply, ItemError) and reply.message == MISSING):
+                    report.missing += 1
+                    problem = "no status for this order in the panel's reply"
+                elif isinstance(reply, ItemError):
+                    report.item_errors += 1
+                    problem = reply.message or "error"
+                else:
+                    problem = self._check(order, reply)
+                    if problem is not None:
+                        report.bad_replies += 1
+                if problem is not None:
+                    log.warning(
+                        "status poll: order %s (panel %s): %s; kept for the next cycle",
+                        order_id,
+                        provider_order_id,
+                        problem,
+                    )
+                    await self._poll_error(order, problem, outbox, report, now)
+                    continue
+                assert isinstance(reply, PanelState)
+                if reply.status.finished:
+                    finishing.append((order, reply))
+                    continue
+                if reply.status is PanelStatus.UNRECOGNISED:
+                    report.unrecognised += 1
+                    log.warning(
+                        "status poll: order %s: unknown status %r; still polling",
+                        order_id,
+                        reply.raw_status,
+                    )
+                report.running += 1
+                progress.append(_progress_row(order_id, reply))
+                notices.append((order, reply))
+            await repo.record_progress(progress, now=now)
+            for order, reply in notices:
+                report.notified += await self._running_notice(order, reply, outbox, recipients)
+            for order, reply in finishing:
+                change = await shop.orders.apply_provider_state(order.id, reply)
+                if change.changed:
+                    report.notified += await self._final_notice(change, outbox, recipients)
+                    report.refunded += change.refund
+                    if change.order.state is OrderState.COMPLETED:
+                        report.completed += 1
+                    elif change.order.state is OrderState.PARTIAL:
+                        report.partial += 1
+                    elif change.order.state is OrderState.CANCELED:
+                        report.canceled += 1
+        return report
+
+    def _check(self, order: Order, reply: PanelState) -> str | None:
+        """Why the reply cannot be trusted for this order, or None."""
+        remains = reply.remains
+        if remains is not None and not 0 <= remains <= order.quantity:
+            return f"remains {remains} outside 0..{order.quantity}"
+        if reply.status is PanelStatus.PARTIAL and remains is None:
+            return "Partial without remains"
+        if reply.charge is not None:
+            if reply.charge < 0:
+                return f"negative charge {reply.charge}"
+            in_shop = to_micro_ceil(reply.charge * self.deps.settings.currency_rate)
+            if in_shop > order.charge:
+                return (
+                    f"charge {reply.charge} {reply.currency or ''} is above what the customer "
+                    f"paid ({order.charge} micro {order.currency})"
+                )
+        return None
+
+    async def _poll_error(
+        self, order: Order, problem: str, outbox: Outbox, report: PollReport, now: datetime
+    ) -> None:
+        repo = OrderRepo(outbox.session)
+        errors, flagged_at = await repo.record_poll_error(order.id, problem, now=now)
+        if errors < self.error_threshold or flagged_at is not None:
+            return
+        if await repo.flag(order.id, now=now):
+            report.flagged += 1
+            with in_language(self.deps.i18n, None):
+                text = alert_order_flagged(order.id, order.provider_order_id, errors, problem)
+            await outbox.to_operators(
+                text, dedupe_key=f"order:{order.id}:flagged:{now.isoformat()}"
+            )
+
+    async def _running_notice(
+        self,
+        order: Order,
+        reply: PanelState,
+        outbox: Outbox,
+        recipients: Mapping[int, _Recipient],
+    ) -> int:
+        """Started (once), and half delivered (once): a customer hears of progress twice
+        at most, however often the panel is asked."""
+        recipient = recipients.get(order.user_id)
+        if recipient is None:
+            return 0
+        before = PanelStatus.parse(order.provider_status) if order.provider_status else None
+        dto = replace(
+            OrderDTO.of(order),
+            remains=reply.remains if reply.remains is not None else order.remains,
+            start_count=reply.start_count if reply.start_count is not None else order.start_count,
+        )
+        build: Callable[[], str] | None = None
+        key = None
+        if reply.status in RUNNING and (before is None or before in NOT_STARTED):
+            build, key = (lambda: order_started(dto)), f"order:{order.id}:started"
+        elif (
+            reply.status in RUNNING
+            and reply.remains is not None
+            and order.remains is not None
+            and order.quantity >= 2
+            and order.remains * 2 > order.quantity >= reply.remains * 2
+        ):
+            build, key = (lambda: order_progress(dto)), f"order:{order.id}:half"
+        if build is None:
+            return 0
+        with in_language(self.deps.i18n, recipient.language):
+            text = build()
+        await outbox.to_chat(recipient.telegram_id, text, dedupe_key=key, user_id=order.user_id)
+        return 1
+
+    async def _final_notice(
+        self, change: OrderChange, outbox: Outbox, recipients: Mapping[int, _Recipient]
+    ) -> int:
+        order = change.order
+        recipient = recipients.get(order.user_id)
+        if recipient is None:
+            return 0
+        with in_language(self.deps.i18n, recipient.language):
+            if order.state is OrderState.COMPLETED:
+                text = order_completed(order)
+            elif order.state is OrderState.PARTIAL:
+                text = order_partial(order, change.refund)
+            elif order.state is OrderState.CANCELED:
+                text = order_canceled(order, change.refund)
+            else:
+                return 0
+        await outbox.to_chat(
+            recipient.telegram_id,
+            text,
+            dedupe_key=f"order:{order.id}:state:{order.state.value}",
+            user_id=order.user_id,
+        )
+        return 1
+
+    # --- interrupted placements -----------------------------------------------------
+
+    async def recover_submitting(self) -> list[int]:
+        """Orders `submitting` for longer than any placement takes were interrupted (a
+        crash between paying and the panel's answer): `unknown` now, for an admin. They
+        are never sent again: the panel may have them already."""
+        now = self.clock.now()
+        deps = self.deps
+        async with deps.session_factory() as session, session.begin():
+            repo = OrderRepo(session)
+            stale = await repo.stale_submitting(created_before=now - self.stale_after)
+            if not stale:
+                return []
+            shop = Shop(session, deps)
+            outbox = Outbox.from_session(session, deps)
+            done: list[int] = []
+            for order_id in stale:
+                try:
+                    order = await shop.orders.mark_unknown(
+                        order_id, error="interrupted before the panel answered"
+                    )
+                except ShopError:
+                    continue  # placed or failed meanwhile
+                done.append(order_id)
+                recipient = (await _recipients(session, {order.user_id})).get(order.user_id)
+                if recipient is not None:
+                    with in_language(deps.i18n, recipient.language):
+                        text = order_being_checked(order)
+                    await outbox.to_chat(
+                        recipient.telegram_id,
+                        text,
+                        dedupe_key=f"order:{order_id}:state:unknown",
+                        user_id=order.user_id,
+                    )
+            if done:
+                log.warning("recovery: orders %s were left submitting; now unknown", done)
+                with in_language(deps.i18n, None):
+                    text = alert_orders_unknown(done)
+                await outbox.to_operators(text, dedupe_key=f"recovery:{done[0]}:{done[-1]}")
+        return done
+
+    # --- panel health -----------------------------------------------------------------
+
+    async def _on_failure(self, reason: str) -> None:
+        now = self.clock.now()
+        self._failures += 1
+        if self._down_since is None:
+            self._down_since = now
+        # The next cycles back off: the 2nd failure in a row skips one cycle, the 3rd
+        # three, the 4th seven ... (half an interval early, so scheduler jitter does not
+        # cost one more).
+        delay = min(self.interval * 2 ** min(self._failures - 1, 16), self.max_backoff)
+        self._retry_at = now + delay - self.interval / 2
+        log.warning(
+            "status poll: panel unavailable (%s), failure %d in a row; next try %s",
+            reason,
+            self._failures,
+            self._retry_at.isoformat(),
+        )
+        if self._failures < self.alert_after:
+            return
+        await self._load_alert_state()
+        if self._alerted:
+            return
+        since = self._down_since
+        async with self.deps.session_factory() as session, session.begin():
+            settings = ShopSettings.from_session(session, self.clock)
+            if await settings.panel_down_since() is None:
+                await settings.set_panel_down_since(since)
+                with in_language(self.deps.i18n, None):
+                    text = alert_panel_down(reason, since)
+                await Outbox.from_session(session, self.deps).to_operators(
+                    text, dedupe_key=f"panel:down:{since.isoformat()}"
+                )
+        self._alerted = True
+
+    async def _on_success(self) -> None:
+        self.last_success = self.clock.now()
+        self._failures = 0
+        self._retry_at = None
+        self._down_since = None
+        await self._load_alert_state()
+        if not self._alerted:
+            return
+        now = self.clock.now()
+        async with self.deps.session_factory() as session, session.begin():
+            settings = ShopSettings.from_session(session, self.clock)
+            since = await settings.panel_down_since()
+            if since is not None:
+                await settings.set_panel_down_since(None)
+                with in_language(self.deps.i18n, None):
+                    text = alert_panel_back(since, now)
+                await Outbox.from_session(session, self.deps).to_operators(
+                    text, dedupe_key=f"panel:back:{since.isoformat()}"
+                )
+        self._alerted = False
+
+    async def _load_alert_state(self) -> None:
+        """Whether operators were told the panel is down (also by a previous run)."""
+        if self._alert_state_known:
+            return
+        async with self.deps.session_factory() as session:
+            since = await ShopSettings.from_session(session, self.clock).panel_down_since()
+        self._alerted = since is not None
+        if since is not None and self._down_since is None:
+            self._down_since = since
+        self._alert_state_known = True
+
+
+def _reason(exc: ProviderFailure) -> str:
+    if isinstance(exc, ProviderUnavailable):
+        return exc.reason
+    if isinstance(exc, ProviderError):
+        return f"refused: {exc.text}"
+    return str(exc)
+
+
+def _progress_row(order_id: int, reply: PanelState) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "order_id": order_id,
+        "provider_status": reply.raw_status[:64],
+        "start_count": reply.start_count,
+        "remains": reply.remains,
+    }
+    if reply.charge is not None:
+        row["provider_charge"] = to_micro_ceil(reply.charge)
+        row["provider_currency"] = reply.currency
+    return row
+
+
+async def _recipients(session: Any, user_ids: set[int]) -> dict[int, _Recipient]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.telegram_id, User.language).where(User.id.in_(list(user_ids)))
+    )
+    return {row[0]: _Recipient(row[1], row[2]) for row in rows}
+
+
+__all__ = ["CHUNK", "PollReport", "StatusPoller"]

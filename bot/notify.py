@@ -1,0 +1,656 @@
+"""Outbound messages: the notification outbox and the sender that drains it.
+
+Writing: every message to a customer or to the operators' chat (a status change, a
+refund, an alert, a broadcast) is a row of the `outbox` table, written through `Outbox`
+in the same transaction as the change it reports. Nothing is sent from inside a
+transaction, and a change that rolls back takes its message with it.
+
+Sending: `OutboxSender` drains the table (one sender across replicas: it runs only while
+it holds its leader lock, see bot/jobs/locks.py):
+
+- a row is claimed in a short transaction (status `sending`, with a lease), sent with no
+  transaction open, then marked `sent` (with Telegram's message id) in another short
+  transaction right after Telegram confirms it;
+- pace: NOTIFY_RATE_PER_SECOND overall, about one message a second per chat (with a
+  small burst) and 20 a minute per group chat (the operators' chat), order updates and
+  alerts before broadcasts (`Priority`);
+- 429: everything pauses for `retry_after`, the row goes back to the queue and is sent
+  again after the pause (not counted as a failure);
+- 403 "blocked by the user": the customer is marked unreachable (`users.unreachable_since`,
+  cleared when they write again) and their queued messages are skipped;
+- other failures: retried with exponential backoff, then `dead` (a dead letter admins
+  can list and requeue: `Outbox.dead_letters()`, `Outbox.requeue()`).
+
+Delivery guarantee: a restart loses nothing (rows are durable before anything is sent),
+and a message confirmed sent (marked `sent`) is never sent again. The one window: a
+crash after Telegram accepted a message and before it was marked `sent` leaves the row
+`sending`; the next sender puts it back in the queue and sends it again. At most the
+messages in flight at the moment of the crash (`concurrency` of them) can be duplicated
+this way; none can be lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings
+from db.models import OutboxMessage, OutboxStatus
+from db.repositories.outbox import Candidate, OutboxRepo
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+    from bot.jobs.locks import LeaderLock
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+EPSILON = 1e-6  # a microsecond: clocks (and FakeClock) do not resolve finer
+ONE_SECOND = timedelta(seconds=1)
+
+
+class Priority(IntEnum):
+    """Lower goes first: order updates, then operator alerts, then broadcasts."""
+
+    ORDER = 0
+    ALERT = 1
+    BROADCAST = 2
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One queued message, for admins (dead letters) and tests."""
+
+    id: int
+    chat_id: int
+    user_id: int | None
+    priority: Priority
+    text: str
+    photo: str | None
+    status: OutboxStatus
+    attempts: int
+    last_error: str | None
+    dedupe_key: str | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> OutboxItem:
+        return cls(
+            id=row.id,
+            chat_id=row.chat_id,
+            user_id=row.user_id,
+            priority=Priority(row.priority),
+            text=row.text,
+            photo=row.photo,
+            status=row.status,
+            attempts=row.attempts,
+            last_error=row.last_error,
+            dedupe_key=row.dedupe_key,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            sent_at=row.sent_at,
+        )
+
+
+def _markup(reply_markup: Any) -> dict[str, Any] | None:
+    if reply_markup is None:
+        return None
+    if hasattr(reply_markup, "model_dump"):
+        dumped: dict[str, Any] = reply_markup.model_dump(mode="json", exclude_none=True)
+        return dumped
+    if isinstance(reply_markup, dict):
+        return reply_markup
+    raise TypeError(f"reply_markup: a dict or an aiogram markup, not {type(reply_markup)}")
+
+
+class Outbox:
+    """Queue messages in the caller's transaction (the caller commits, never this)."""
+
+    def __init__(self, session: AsyncSession, clock: Clock, settings: Settings) -> None:
+        self.session = session
+        self.clock = clock
+        self.settings = settings
+        self.repo = OutboxRepo(session)
+
+    @classmethod
+    def from_session(cls, session: AsyncSession, deps: Deps) -> Outbox:
+        return cls(session, deps.clock, deps.settings)
+
+    async def to_chat(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        priority: Priority = Priority.ORDER,
+        reply_markup: dict[str, Any] | None = None,
+        dedupe_key: str | None = None,
+        user_id: int | None = None,
+        photo: str | None = None,
+    ) -> None:
+        """Queue `text` (rendered HTML, in the recipient's language) for `chat_id`.
+
+        With `dedupe_key` ("order:17:state:completed") the same event is queued once,
+        however often this is called. `user_id` is the shop's id of a customer recipient.
+        With `photo` (a Telegram file id) it goes as a photo, `text` its caption (which may
+        be empty).
+        """
+        if not chat_id:
+            raise ValueError("chat_id is required")
+        if not photo and (not text or not text.strip()):
+            raise ValueError("an empty message")
+        now = self.clock.now()
+        await self.repo.add(
+            chat_id=chat_id,
+            user_id=user_id,
+            priority=int(priority),
+            text=text or "",
+            photo=photo or None,
+            reply_markup=_markup(reply_markup),
+            dedupe_key=dedupe_key[:128] if dedupe_key else None,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def to_operators(self, text: str, *, dedupe_key: str | None = None) -> None:
+        """Queue an alert for OPERATOR_CHAT_ID; nothing happens when it is not set."""
+        chat_id = self.settings.operator_chat_id
+        if chat_id is None:
+            log.info("operator alert (no OPERATOR_CHAT_ID): %s", text)
+            return
+        await self.to_chat(chat_id, text, priority=Priority.ALERT, dedupe_key=dedupe_key)
+
+    async def to_chats(
+        self,
+        recipients: Iterable[int | tuple[int, int | None]],
+        text: str,
+        *,
+        priority: Priority = Priority.BROADCAST,
+        reply_markup: dict[str, Any] | None = None,
+        photo: str | None = None,
+    ) -> int:
+        """Queue the same text (or photo and caption) for many chats in one statement (a
+        broadcast chunk). `recipients`: chat ids, or (chat id, user id) pairs. Returns how
+        many were queued."""
+        if not photo and (not text or not text.strip()):
+            raise ValueError("an empty message")
+        now = self.clock.now()
+        markup = _markup(reply_markup)
+        rows = []
+        for recipient in recipients:
+            chat_id, user_id = recipient if isinstance(recipient, tuple) else (recipient, None)
+            rows.append(
+                {
+                    "chat_id": chat_id,
+                    "user_id": user_id,
+                    "priority": int(priority),
+                    "text": text or "",
+                    "photo": photo or None,
+                    "reply_markup": markup,
+                    "dedupe_key": None,
+                    "status": OutboxStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        await self.repo.add_many(rows)
+        return len(rows)
+
+    # --- for admins -----------------------------------------------------------
+
+    async def counts(self) -> dict[str, int]:
+        """Messages by status: pending, sending, sent, skipped, dead."""
+        return {status.value: n for status, n in (await self.repo.counts()).items()}
+
+    async def dead_letters(self, *, limit: int = 20, offset: int = 0) -> list[OutboxItem]:
+        return [OutboxItem.of(row) for row in await self.repo.dead(limit=limit, offset=offset)]
+
+    async def requeue(self, item_id: int) -> bool:
+        """Send a dead letter again; False when there is no such dead letter."""
+        return await self.repo.requeue(item_id, now=self.clock.now())
+
+    async def get(self, item_id: int) -> OutboxItem | None:
+        row = await self.repo.get(item_id)
+        return OutboxItem.of(row) if row is not None else None
+
+
+# ---------------------------------------------------------------------------- sending
+
+
+class Pacer:
+    """Generic cell rate algorithm per key: `rate` a second after a burst of `burst`.
+
+    Equivalent to a token bucket of `burst` tokens refilled at `rate`, but it answers
+    "when may the next one go" and can reserve slots ahead of time.
+    """
+
+    def __init__(self, rate: float, burst: int) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate > 0 and burst >= 1")
+        self.interval = 1.0 / rate
+        self.tolerance = (burst - 1) * self.interval
+        self._tat: dict[Any, float] = {}
+
+    def earliest(self, key: Any, now: float) -> float:
+        tat = self._tat.get(key)
+        return now if tat is None else max(now, tat - self.tolerance)
+
+    def take(self, key: Any, at: float) -> None:
+        self._tat[key] = max(self._tat.get(key, at), at) + self.interval
+
+    def hold(self, key: Any, until: float) -> None:
+        """Nothing for `key` before `until`, then one per interval (no burst)."""
+        self._tat[key] = max(self._tat.get(key, until), until + self.tolerance)
+
+    def state(self, key: Any) -> float | None:
+        return self._tat.get(key)
+
+    def prune(self, now: float) -> None:
+        """Forget keys that are back to a full burst (keeps memory bounded)."""
+        if len(self._tat) > 10_000:
+            self._tat = {k: t for k, t in self._tat.items() if t > now}
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    rate_limited: int = 0  # 429s received
+    blocked: int = 0  # recipients found to have blocked the bot
+    skipped: int = 0  # messages not sent: the recipient is unreachable
+    retried: int = 0  # failures to be tried again
+    dead: int = 0  # failures given up on
+    deferred: int = 0  # messages put back to keep a chat's pace
+    recovered: int = 0  # messages found `sending` after a stop and queued again
+    errors: list[str] = field(default_factory=list)  # the last few failure texts
+
+    def note(self, error: str) -> None:
+        self.errors.append(error)
+        del self.errors[:-20]
+
+
+class OutboxSender:
+    """Drains the outbox into Telegram at the configured pace.
+
+    `run()` loops until `stop()` (the scheduler starts it); `drain()` sends everything
+    queued and returns (tests, benchmarks, a one-off flush). Time comes from `clock` and
+    waiting from `sleep`, so tests drive both. With `settle_before_sleep` the sender lets
+    the sends in flight finish before it waits: under a fake clock, sends then take no
+    time, as if Telegram answered instantly.
+    """
+
+    def __init__(
+        self,
+        deps: Deps,
+        bot: Bot,
+        *,
+        lock: LeaderLock | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rate: float | None = None,
+        burst: int | None = None,
+        chat_rate: float = 1.0,
+        chat_burst: int = 3,
+        group_rate: float = 20 / 60,
+        group_burst: int = 3,
+        concurrency: int = 8,
+        horizon: float = 1.0,
+        max_attempts: int = 5,
+        backoff: float = 5.0,
+        max_backoff: float = 900.0,
+        lease: float = 60.0,
+        idle: float = 1.0,
+        settle_before_sleep: bool = False,
+    ) -> None:
+        self.deps = deps
+        self.bot = bot
+        self.lock = lock
+        self.clock = clock or deps.clock
+        self._sleep = sleep
+        self.rate = float(rate or deps.settings.notify_rate_per_second)
+        self.burst = burst or max(1, min(5, int(self.rate)))
+        self.chat_rate = chat_rate
+        self.chat_burst = chat_burst
+        self.concurrency = max(1, concurrency)
+        self.horizon = horizon
+        self.max_attempts = max(1, max_attempts)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.lease = lease
+        self.idle = idle
+        self.settle_before_sleep = settle_before_sleep
+        self.batch = max(1, min(100, math.ceil(self.rate * horizon)))
+        self.stats = SenderStats()
+        self._global = Pacer(self.rate, self.burst)
+        self._chats = Pacer(chat_rate, chat_burst)
+        self._groups = Pacer(group_rate, group_burst)
+        self._paused_until = 0.0
+        self._gate = asyncio.Semaphore(self.concurrency)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._stop_event: asyncio.Event | None = None
+        self._leader = False
+        self._blocked_now: set[int] = set()  # chats that answered 403 in this round
+        self._origin = self.clock.now()
+
+    # --- lifecycle --------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Send while holding the lock, until `stop()`."""
+        self._stopping = False
+        self._stop_event = asyncio.Event()
+        try:
+            while not self._stopping:
+                if self.lock is not None and not await self.lock.acquire():
+                    if self._leader:
+                        log.warning("outbox sender: lost the lock; another replica sends")
+                    self._leader = False
+                    await self._wait(max(self.idle, 5.0))
+                    continue
+                if not self._leader:
+                    self._leader = True
+                    await self.recover()
+                try:
+                    handled = await self.step()
+                except Exception:
+                    log.exception("outbox sender: a round failed")
+                    handled = 0
+                if not handled and not self._stopping:
+                    await self._wait(self._idle_delay())
+        finally:
+            await self._settle()
+            if self.lock is not None and self._leader:
+                with contextlib.suppress(Exception):
+                    await self.lock.release()
+            self._leader = False
+
+    async def stop(self) -> None:
+        """Ask `run()`/`drain()` to end: sends in flight finish and are marked, claimed
+        rows not yet sent go back to the queue."""
+        self._stopping = True
+        if self._stop_event is not None:
+            self._stop_event.set()
+
+    async def recover(self) -> int:
+        """Queue again what a stopped sender left `sending` (call when taking over)."""
+        now = self.clock.now()
+        async with self.deps.session_factory() as session, session.begin():
+            count = await OutboxRepo(session).release_claims(expired_before=None, now=now)
+        if count:
+            log.warning(
+                "outbox: %d message(s) left mid-send by a stopped sender, queued again", count
+            )
+        self.stats.recovered += count
+        return count
+
+    async def drain(self, *, recover: bool = True, max_seconds: float | None = None) -> SenderStats:
+        """Send everything queued (also what waits for its pace, a 429 pause or a retry),
+        then return the stats. Assumes it is the only sender running."""
+        self._stopping = False
+        if recover:
+            await self.recover()
+        started = self._ts(self.clock.now())
+        while not self._stopping:
+            if await self.step():
+                continue
+            async with self.deps.session_factory() as session:
+                repo = OutboxRepo(session)
+                left = await repo.unfinished()
+                next_due = await repo.next_due()
+            if not left:
+                break
+            now = self._ts(self.clock.now())
+            if max_seconds is not None and now - started >= max_seconds:
+                break
+            wake = max(self._paused_until, self._ts(next_due) if next_due else now + self.idle)
+            await self._pause(max(wake - now, 0.001))
+        await self._settle()
+        return self.stats
+
+    def _ts(self, moment: datetime) -> float:
+        """Seconds since this sender was made: small floats keep microseconds exact."""
+        return (moment - self._origin) / ONE_SECOND
+
+    def _dt(self, ts: float) -> datetime:
+        return self._origin + timedelta(seconds=ts)
+
+    def _pacer(self, chat_id: int) -> Pacer:
+        """Private chats (positive ids) and groups (negative) have their own limits."""
+        return self._chats if chat_id > 0 else self._groups
+
+    def _idle_delay(self) -> float:
+        now = self._ts(self.clock.now())
+        return max(self.idle, self._paused_until - now)
+
+    async def _wait(self, seconds: float) -> None:
+        """Sleep, cut short by stop()."""
+        if self._stop_event is None:
+            await self._pause(seconds)
+            return
+        sleeper = asyncio.ensure_future(self._pause(seconds))
+        stopper = asyncio.ensure_future(self._stop_event.wait())
+        try:
+            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, stopper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _pause(self, seconds: float) -> None:
+        if self.settle_before_sleep:
+            await self._settle()
+        await self._sleep(seconds)
+
+    async def _settle(self) -> None:
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    # --- one round ------------------------------------------------------------------
+
+    async def step(self) -> int:
+        """Claim what may go within the horizon and send it; the number of messages sent
+        or given up on (0: nothing to do right now)."""
+        now_dt = self.clock.now()
+        now = self._ts(now_dt)
+        if self._paused_until > now:
+            return 0
+        plan, skipped = await self._claim(now_dt)
+        if not plan:
+            return skipped
+        await self._send(plan)
+        return len(plan) + skipped
+
+    async def _claim(self, now_dt: datetime) -> tuple[list[tuple[Candidate, float]], int]:
+        now = self._ts(now_dt)
+        self._chats.prune(now)
+        self._groups.prune(now)
+        async with self.deps.session_factory() as session, session.begin():
+            repo = OutboxRepo(session)
+            await repo.release_claims(expired_before=now_dt, now=now_dt)
+            candidates = await repo.due(now=now_dt, limit=self.batch * 4)
+            skip: list[int] = []
+            defer: dict[float, list[int]] = {}
+            plan: list[tuple[Candidate, float]] = []
+            tentative: dict[int, float | None] = {}
+            for candidate in candidates:
+                if candidate.unreachable and candidate.chat_id > 0:
+                    skip.append(candidate.id)
+                    continue
+                if len(plan) >= self.batch:
+                    break
+                chat = candidate.chat_id
+                pacer = self._pacer(chat)
+                if chat not in tentative:
+                    tentative[chat] = pacer.state(chat)
+                tat = tentative[chat]
+                at = now if tat is None else max(now, tat - pacer.tolerance)
+                tentative[chat] = max(tat if tat is not None else at, at) + pacer.interval
+                if at > now + self.horizon:
+                    defer.setdefault(at, []).append(candidate.id)
+                else:
+                    plan.append((candidate, at))
+            if skip:
+                await repo.skip(skip, now=now_dt, reason="recipient unreachable")
+            for at, ids in defer.items():
+                await repo.defer(ids, until=self._dt(at), now=now_dt)
+            if plan:
+                await repo.claim(
+                    [c.id for c, _ in plan],
+                    until=now_dt + timedelta(seconds=self.lease),
+                    now=now_dt,
+                )
+        self.stats.skipped += len(skip)
+        self.stats.deferred += sum(len(ids) for ids in defer.values())
+        plan.sort(key=lambda item: (item[1], item[0].priority, item[0].id))
+        return plan, len(skip)
+
+    async def _send(self, plan: list[tuple[Candidate, float]]) -> None:
+        self._blocked_now.clear()
+        for index, (candidate, _) in enumerate(plan):
+            if candidate.chat_id in self._blocked_now:
+                continue  # blocked a moment ago: its rows were skipped already
+            while True:
+                now = self._ts(self.clock.now())
+                if self._stopping or self._paused_until > now:
+                    await self._put_back([c for c, _ in plan[index:]], max(self._paused_until, now))
+                    await self._settle()
+                    return
+                at = max(
+                    self._pacer(candidate.chat_id).earliest(candidate.chat_id, now),
+                    self._global.earliest(None, now),
+                )
+                if at <= now:
+                    break
+                # Up to the next microsecond: never a hair early for Telegram's buckets.
+                await self._pause(math.ceil((at - now) / EPSILON) * EPSILON)
+            self._pacer(candidate.chat_id).take(candidate.chat_id, now)
+            self._global.take(None, now)
+            await self._gate.acquire()
+            task = asyncio.create_task(self._send_one(candidate))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        await self._settle()
+
+    async def _put_back(self, candidates: Sequence[Candidate], at: float) -> None:
+        if not candidates:
+            return
+        now = self.clock.now()
+        async with self.deps.session_factory() as session, session.begin():
+            await OutboxRepo(session).release([c.id for c in candidates], at=self._dt(at), now=now)
+
+    async def _send_one(self, candidate: Candidate) -> None:
+        try:
+            try:
+                markup = (
+                    InlineKeyboardMarkup.model_validate(candidate.reply_markup)
+                    if candidate.reply_markup
+                    else None
+                )
+                if candidate.photo:
+                    message = await self.bot.send_photo(
+                        candidate.chat_id,
+                        candidate.photo,
+                        caption=candidate.text or None,
+                        reply_markup=markup,
+                    )
+                else:
+                    message = await self.bot.send_message(
+                        candidate.chat_id, candidate.text, reply_markup=markup
+                    )
+            except TelegramRetryAfter as exc:
+                await self._rate_limited(candidate, exc.retry_after)
+            except TelegramForbiddenError as exc:
+                await self._forbidden(candidate, exc.message)
+            except Exception as exc:  # network, 5xx, 400 ...: retried, then a dead letter
+                await self._failed(candidate, f"{type(exc).__name__}: {exc}")
+            else:
+                await self._write(
+                    lambda repo, now: repo.mark_sent(
+                        candidate.id, message_id=message.message_id, now=now
+                    )
+                )
+                self.stats.sent += 1
+        except Exception:
+            # The mark could not be written: the row stays `sending` and is queued again
+            # when its lease runs out (the one case that may send a message twice).
+            log.exception("outbox: message %s: could not record the outcome", candidate.id)
+        finally:
+            self._gate.release()
+
+    async def _write(self, work: Callable[[OutboxRepo, datetime], Awaitable[Any]]) -> None:
+        async with self.deps.session_factory() as session, session.begin():
+            await work(OutboxRepo(session), self.clock.now())
+
+    async def _rate_limited(self, candidate: Candidate, retry_after: int) -> None:
+        self.stats.rate_limited += 1
+        now = self._ts(self.clock.now())
+        until = now + max(1, retry_after)
+        self._paused_until = max(self._paused_until, until)
+        self._pacer(candidate.chat_id).hold(candidate.chat_id, until)
+        log.info("outbox: 429 for chat %s, pausing %ss", candidate.chat_id, retry_after)
+        await self._write(lambda repo, at: repo.release([candidate.id], at=self._dt(until), now=at))
+
+    async def _forbidden(self, candidate: Candidate, description: str) -> None:
+        if candidate.chat_id > 0:
+            # A private chat: the customer blocked the bot (or deleted the account).
+            self._blocked_now.add(candidate.chat_id)
+
+            async def unreachable(repo: OutboxRepo, now: datetime) -> None:
+                if await repo.mark_chat_unreachable(candidate.chat_id, now=now):
+                    self.stats.blocked += 1
+                self.stats.skipped += await repo.skip_chat(
+                    candidate.chat_id, now=now, reason=description[:200]
+                )
+
+            await self._write(unreachable)
+            log.info("outbox: chat %s blocked the bot; its messages are skipped", candidate.chat_id)
+            return
+        # A group (the operators' chat) the bot was removed from: retrying will not help.
+        await self._failed(candidate, description, final=True)
+
+    async def _failed(self, candidate: Candidate, error: str, *, final: bool = False) -> None:
+        attempts = candidate.attempts + 1
+        self.stats.note(error)
+        retry_at: datetime | None = None
+        if not final and attempts < self.max_attempts:
+            delay = min(self.backoff * 2 ** (attempts - 1), self.max_backoff)
+            retry_at = self.clock.now() + timedelta(seconds=delay)
+            self.stats.retried += 1
+            log.info("outbox: message %s failed (%s), retry in %.0fs", candidate.id, error, delay)
+        else:
+            self.stats.dead += 1
+            log.warning("outbox: message %s is a dead letter: %s", candidate.id, error)
+        await self._write(
+            lambda repo, now: repo.mark_failed(
+                candidate.id, error=error, retry_at=retry_at, now=now
+            )
+        )
+
+
+__all__ = [
+    "Outbox",
+    "OutboxItem",
+    "OutboxSender",
+    "Pacer",
+    "Priority",
+    "SenderStats",
+]
