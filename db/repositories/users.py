@@ -124,3 +124,25 @@ class UserRepo(Repo):
 
     async def count(self) -> int:
         return await self.session.scalar(select(func.count()).select_from(User)) or 0
+
+    async def count_referrals(self, user_id: int) -> int:
+        stmt = select(func.count()).select_from(User).where(User.referrer_id == user_id)
+        return await self.session.scalar(stmt) or 0
+
+    def _reachable(self) -> list[Any]:
+        return [User.banned.is_(False), User.unreachable_since.is_(None)]
+
+    async def count_reachable(self) -> int:
+        """Customers a broadcast goes to: not banned, not known to have blocked the bot."""
+        stmt = select(func.count()).select_from(User).where(*self._reachable())
+        return await self.session.scalar(stmt) or 0
+
+    async def reachable(self, *, after_id: int = 0, limit: int = 1000) -> list[tuple[int, int]]:
+        """(id, telegram id) of reachable customers with ids above `after_id`, by id."""
+        stmt = (
+            select(User.id, User.telegram_id)
+            .where(User.id > after_id, *self._reachable())
+            .order_by(User.id)
+            .limit(limit)
+        )
+        return [(row[0], row[1]) for row in await self.session.execute(stmt)]

@@ -1,0 +1,154 @@
+"""How the shop is doing over a period: customers, orders, money, from the database.
+
+Money of orders is counted by the orders placed in the period (their charge, what was
+refunded of them, what the panel charged for them), so the figures of one period add up.
+The provider cost is the panel's own reported charge where it reported one (converted at
+CURRENCY_RATE), else the cost computed at checkout; failed and canceled orders cost
+nothing, and unknown or submitting ones are shown by count only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_CEILING, Decimal
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.shop.money import Micro, round_up
+from bot.shop.pricing import PricingConfig
+from db.models import LedgerKind, OrderState
+from db.repositories.stats import StatsRepo
+
+
+class Period(StrEnum):
+    TODAY = "today"
+    WEEK = "7d"
+    MONTH = "30d"
+    ALL = "all"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Period | None:
+        """None for text that is not a period; no text at all is today."""
+        if not text or not text.strip():
+            return cls.TODAY
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            return None
+
+    def since(self, now: datetime) -> datetime | None:
+        match self:
+            case Period.TODAY:
+                return now.replace(hour=0, minute=0, second=0, microsecond=0)
+            case Period.WEEK:
+                return now - timedelta(days=7)
+            case Period.MONTH:
+                return now - timedelta(days=30)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class TopService:
+    service_id: int | None
+    name: str
+    orders: int
+    revenue: Micro
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    period: Period
+    since: datetime | None
+    now: datetime
+    currency: str
+    customers: int
+    new_customers: int
+    active_customers: int  # placed an order in the period
+    unreachable: int
+    banned: int
+    orders: dict[OrderState, int]
+    charged: Micro
+    refunded: Micro
+    provider_cost: Micro
+    top: tuple[TopService, ...]
+    balances: Micro  # held on all wallets now
+    holders: int  # customers with money on their wallet
+    topups: Micro
+    bonuses: Micro  # referral rewards and promo credits
+    adjusted_in: Micro  # admins' credits
+    adjusted_out: Micro  # admins' debits
+
+    @property
+    def revenue(self) -> Micro:
+        """What customers paid and kept paid: charges less refunds."""
+        return self.charged - self.refunded
+
+    @property
+    def profit(self) -> Micro:
+        return self.revenue - self.provider_cost
+
+    @property
+    def order_count(self) -> int:
+        return sum(self.orders.values())
+
+
+class StatsService:
+    def __init__(self, repo: StatsRepo, clock: Clock, pricing: PricingConfig) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.pricing = pricing
+
+    @classmethod
+    def from_session(
+        cls, session: AsyncSession, clock: Clock, pricing: PricingConfig
+    ) -> StatsService:
+        return cls(StatsRepo(session), clock, pricing)
+
+    async def collect(self, period: Period) -> Stats:
+        now = self.clock.now()
+        since = period.since(now)
+        total, new, active, unreachable, banned = await self.repo.customers(since)
+        charged, refunded, reported, expected = await self.repo.order_money(since)
+        balances, holders = await self.repo.balances()
+        ledger = await self.repo.ledger_by_kind(since)
+
+        def credits(kind: LedgerKind) -> Micro:
+            return ledger.get(kind, (0, 0))[0]
+
+        return Stats(
+            period=period,
+            since=since,
+            now=now,
+            currency=self.pricing.currency,
+            customers=total,
+            new_customers=new,
+            active_customers=active,
+            unreachable=unreachable,
+            banned=banned,
+            orders=await self.repo.orders_by_state(since),
+            charged=charged,
+            refunded=refunded,
+            # Shown in whole minor units, rounded up: a cost is never understated, and
+            # revenue - cost = profit holds for the figures as shown.
+            provider_cost=round_up(
+                self._in_shop_currency(reported) + expected, self.pricing.currency
+            ),
+            top=tuple(TopService(*row) for row in await self.repo.top_services(since)),
+            balances=balances,
+            holders=holders,
+            topups=credits(LedgerKind.TOPUP),
+            bonuses=credits(LedgerKind.REFERRAL) + credits(LedgerKind.PROMO),
+            adjusted_in=credits(LedgerKind.ADJUSTMENT),
+            adjusted_out=ledger.get(LedgerKind.ADJUSTMENT, (0, 0))[1],
+        )
+
+    def _in_shop_currency(self, provider_amount: Micro) -> Micro:
+        """A provider amount at CURRENCY_RATE, rounded up (a cost is never understated)."""
+        value = Decimal(provider_amount) * self.pricing.currency_rate
+        return int(value.to_integral_value(rounding=ROUND_CEILING)) if value else 0
+
+
+__all__ = ["Period", "Stats", "StatsService", "TopService"]

@@ -1,0 +1,91 @@
+"""Queries only the admin tools need: catalogue lookups, a sample service for /markup,
+broadcast records (settings rows) and their progress (outbox rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import exists, func, select
+
+from db.models import CatalogService, Markup, MarkupScope, OutboxMessage, OutboxStatus, Setting
+from db.repositories.base import Repo
+
+
+class AdminRepo(Repo):
+    async def categories_named(self, name: str) -> list[str]:
+        """Catalogue categories equal to `name` ignoring case (listed ones, hidden or not)."""
+        stmt = (
+            select(CatalogService.category)
+            .where(
+                func.lower(CatalogService.category) == name.strip().lower(),
+                CatalogService.removed_at.is_(None),
+            )
+            .group_by(CatalogService.category)
+            .order_by(CatalogService.category)
+        )
+        return list(await self.session.scalars(stmt))
+
+    async def count_in_category(self, category: str) -> int:
+        stmt = select(func.count()).where(
+            CatalogService.category == category, CatalogService.removed_at.is_(None)
+        )
+        return await self.session.scalar(stmt) or 0
+
+    async def count_markups(self, scope: MarkupScope) -> int:
+        stmt = select(func.count()).select_from(Markup).where(Markup.scope == scope)
+        return await self.session.scalar(stmt) or 0
+
+    async def sample_service(
+        self, types: Collection[str], *, category: str | None = None
+    ) -> CatalogService | None:
+        """A visible service whose price follows the markup just set: in `category` without
+        a service markup or an own price; with no category, one that the global markup
+        governs (its category has no markup either)."""
+        own_markup = exists().where(Markup.service_id == CatalogService.id)
+        criteria = [
+            CatalogService.removed_at.is_(None),
+            CatalogService.hidden.is_(False),
+            CatalogService.type.in_(tuple(types)),
+            CatalogService.price_override.is_(None),
+            ~own_markup,
+        ]
+        if category is not None:
+            criteria.append(CatalogService.category == category)
+        else:
+            category_markup = exists().where(
+                Markup.scope == MarkupScope.CATEGORY, Markup.category == CatalogService.category
+            )
+            criteria.append(~category_markup)
+        stmt = select(CatalogService).where(*criteria).order_by(CatalogService.id).limit(1)
+        return await self.session.scalar(stmt)
+
+    # --- broadcasts -----------------------------------------------------------
+
+    async def claim_setting(self, key: str, value: str, *, now: datetime) -> bool:
+        """Insert the setting unless it exists; False when it did. Concurrent claims of
+        one key: the first wins, the others wait for it and then get False."""
+        stmt = (
+            self.insert_stmt(Setting)
+            .values(key=key, value=value, updated_at=now)
+            .on_conflict_do_nothing(index_elements=[Setting.key])
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def settings_with_prefix(self, prefix: str) -> dict[str, str]:
+        stmt = (
+            select(Setting.key, Setting.value)
+            .where(Setting.key.startswith(prefix, autoescape=True))
+            .order_by(Setting.key)
+        )
+        return {key: value for key, value in await self.session.execute(stmt)}
+
+    async def outbox_counts(self, dedupe_prefix: str) -> dict[OutboxStatus, int]:
+        """Outbox rows whose dedupe key starts with the prefix, by status."""
+        stmt = (
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.dedupe_key.startswith(dedupe_prefix, autoescape=True))
+            .group_by(OutboxMessage.status)
+        )
+        return {status: int(n) for status, n in await self.session.execute(stmt)}
