@@ -77,3 +77,65 @@ class OrderCD(CallbackData, prefix="o"):
 
 class LanguageCD(CallbackData, prefix="l"):
     code: str
+
+
+# --- admin (prefixes "a*") ------------------------------------------------------------
+
+
+class AdminOrderAction(StrEnum):
+    CARD = "c"
+    REFRESH = "r"
+    REFUND = "f"  # asks to confirm
+    REFUND_YES = "F"
+    LINK = "l"  # unknown orders: asks for the panel's order id
+    FAIL = "x"  # unknown orders: asks to confirm the refund
+    FAIL_YES = "X"
+
+
+class AdminOrderCD(CallbackData, prefix="ao"):
+    action: AdminOrderAction
+    order_id: int
+
+
+class AdminUserAction(StrEnum):
+    CARD = "c"
+    BAN = "b"
+    UNBAN = "u"
+
+
+class AdminUserCD(CallbackData, prefix="au"):
+    action: AdminUserAction
+    user_id: int  # the shop's id of the customer
+
+
+class AdminStatsCD(CallbackData, prefix="as"):
+    period: str
+
+
+class BroadcastAction(StrEnum):
+    CONFIRM = "y"
+    CANCEL = "x"
+    PROGRESS = "p"
+
+
+class BroadcastCD(CallbackData, prefix="ab"):
+    action: BroadcastAction
+    broadcast_id: str
+
+
+class AdminAlertsCD(CallbackData, prefix="aa"):
+    order_placed: bool
+
+
+# --- top-ups in Stars -----------------------------------------------------------------
+
+
+class TopUpAction(StrEnum):
+    STARS = "s"  # a preset: `stars` is the invoice's total
+    CUSTOM = "c"  # ask for an amount
+    BACK = "b"  # leave the custom amount, back to the presets
+
+
+class TopUpCD(CallbackData, prefix="tp"):
+    action: TopUpAction
+    stars: int = 0

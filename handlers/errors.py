@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiogram import Router
+from aiogram import Dispatcher, Router
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Update
 
@@ -14,6 +14,7 @@ from bot.deps import Deps
 from bot.shop.errors import ShopError
 from bot.shop.tracking import ActionNotAvailable, PanelDeclined, PanelUnavailable
 from handlers import texts
+from handlers.admin_alerts import report_unexpected
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,12 @@ async def on_shop_error(event: ErrorEvent, deps: Deps, **data: Any) -> None:
         await _reply(event.update, _text(error, deps.settings.shop_currency))
 
 
-async def on_unexpected(event: ErrorEvent, deps: Deps, **data: Any) -> None:
+async def on_unexpected(event: ErrorEvent, deps: Deps, dispatcher: Dispatcher, **data: Any) -> None:
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    # The update's own session is closed and rolled back by now: the alert gets its own.
+    async with deps.session_factory() as session:
+        if await report_unexpected(event, deps, dispatcher, session):
+            await session.commit()
     with deps.i18n.context(), deps.i18n.use_locale(_locale(deps, data, event.update)):
         try:
             await _reply(event.update, texts.apology())

@@ -23,6 +23,7 @@ from bot.shop.errors import (
     NotFound,
     NotYours,
     PriceChanged,
+    ProviderPaused,
     QuantityOutOfRange,
     ServiceUnavailable,
     ShopError,
@@ -517,6 +518,11 @@ def shop_error(error: ShopError, currency: str) -> str:
             return price_changed(error, currency)
         case ServiceUnavailable():
             return _("This service is not available any more. Please choose another one.")
+        case ProviderPaused():
+            return _(
+                "Ordering is temporarily unavailable. Nothing was charged; please try again "
+                "a bit later — your order form is kept."
+            )
         case NotFound() | NotYours():
             return _("Not found. It may have been removed, or it is not yours.")
         case AlreadyRefunded():

@@ -197,6 +197,7 @@ async def running_shop(
     admin_ids: frozenset[int] = frozenset(),
     seed: int = 3,
     markup: str = "30",
+    operator_chat_id: int | None = None,
 ) -> AsyncIterator[ShopApp]:
     clock = FakeClock()
     sim = ProviderSimulator(key=KEY, clock=clock, seed=seed, balance=Decimal("100000"))
@@ -206,6 +207,8 @@ async def running_shop(
         provider_url=url,
         provider_key=KEY,
         admin_ids=admin_ids,
+        # None leaves OPERATOR_CHAT_ID to the environment (some tests set it there).
+        **({} if operator_chat_id is None else {"operator_chat_id": operator_chat_id}),
         markup_percent=Decimal(markup),
         _env_file=None,
     )  # type: ignore[call-arg]

@@ -12,6 +12,8 @@ from aiogram.types import TelegramObject, Update, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.middlewares.user import money_arrived
+
 
 @dataclass
 class _Bucket:
@@ -61,6 +63,10 @@ class ThrottlingMiddleware(BaseMiddleware):
         bucket.warned = True
         return False, warn
 
+    async def check(self, user_id: int, bot_id: int) -> tuple[bool, bool]:
+        """`allow()` behind an await: a shared backend (Redis) overrides this."""
+        return self.allow(user_id)
+
     def _forget_idle(self, now: float) -> None:
         full_after = self.burst / self.rate
         for key in [k for k, b in self._buckets.items() if now - b.at > full_after]:
@@ -73,10 +79,16 @@ class ThrottlingMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or not isinstance(event, Update) or event.pre_checkout_query:
-            # Payments are never throttled: Telegram waits for the pre-checkout answer.
+        if (
+            user is None
+            or not isinstance(event, Update)
+            or event.pre_checkout_query is not None
+            or money_arrived(event)
+        ):
+            # Payments are never throttled: Telegram waits for the pre-checkout answer, and
+            # a payment message dropped here would never come again.
             return await handler(event, data)
-        allowed, warn = self.allow(user.id)
+        allowed, warn = await self.check(user.id, data["bot"].id if "bot" in data else 0)
         if allowed:
             return await handler(event, data)
         if warn:

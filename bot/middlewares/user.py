@@ -13,6 +13,14 @@ from bot.deps import Deps
 from bot.shop.services import Shop
 
 
+def money_arrived(update: Update) -> bool:
+    """Telegram has already moved the Stars: such an update is never refused or dropped."""
+    message = update.message
+    return message is not None and (
+        message.successful_payment is not None or message.refunded_payment is not None
+    )
+
+
 def _start_param(update: Update) -> str | None:
     message = update.message
     if message and message.text and message.text.startswith("/start "):
@@ -49,7 +57,7 @@ class UserMiddleware(BaseMiddleware):
         data["user"] = user
         data["is_admin"] = is_admin
         with i18n.context(), i18n.use_locale(i18n.pick(user.language)):
-            if not is_admin:
+            if not is_admin and not money_arrived(event):
                 if user.banned:
                     return await _refuse(event, _("Sorry, your access to this shop is closed."))
                 if await shop.settings.maintenance():

@@ -7,10 +7,19 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.notify import Outbox
+from bot.placement_alerts import OutboxPlacementAlerts
+from bot.shop.admin import AdminService
+from bot.shop.admin_alerts import AlertSwitches
+from bot.shop.admin_broadcast import BroadcastService
 from bot.shop.catalog import CatalogService
 from bot.shop.orders import OrderService
+from bot.shop.payments import PaymentConfig, PaymentService
 from bot.shop.placement import PlacementService
+from bot.shop.promos import PromoService
+from bot.shop.referrals import ReferralService
 from bot.shop.shop_settings import ShopSettings
+from bot.shop.stats import StatsService
 from bot.shop.tracking import OrderTracking
 from bot.shop.users import UserService
 from bot.shop.wallet import WalletService
@@ -46,8 +55,55 @@ class Shop:
 
     @cached_property
     def placement(self) -> PlacementService:
-        return PlacementService(self.session, self.orders, self.deps.provider)
+        alerts = OutboxPlacementAlerts(
+            Outbox.from_session(self.session, self.deps), self.alert_switches, self.deps.i18n
+        )
+        return PlacementService(self.session, self.orders, self.deps.provider, alerts)
 
     @cached_property
     def tracking(self) -> OrderTracking:
         return OrderTracking(self.session, self.orders, self.deps.provider, self.deps.clock)
+
+    # --- payments in Stars, referrals, promo codes --------------------------------------
+
+    @cached_property
+    def payments(self) -> PaymentService:
+        return PaymentService.from_session(
+            self.session, self.deps.clock, PaymentConfig.of(self.deps.settings)
+        )
+
+    @cached_property
+    def referrals(self) -> ReferralService:
+        return ReferralService.from_session(self.session, self.deps.settings.referral_percent)
+
+    @cached_property
+    def promos(self) -> PromoService:
+        return PromoService.from_session(self.session, self.deps.clock)
+
+    # --- admin tools ----------------------------------------------------------------
+
+    @cached_property
+    def admin(self) -> AdminService:
+        return AdminService(
+            self.session,
+            clock=self.deps.clock,
+            pricing=self.deps.pricing,
+            provider=self.deps.provider,
+            wallet=self.wallet,
+            orders=self.orders,
+            catalog=self.catalog,
+            settings=self.settings,
+        )
+
+    @cached_property
+    def stats(self) -> StatsService:
+        return StatsService.from_session(self.session, self.deps.clock, self.deps.pricing)
+
+    @cached_property
+    def broadcasts(self) -> BroadcastService:
+        outbox = Outbox(self.session, self.deps.clock, self.deps.settings)
+        return BroadcastService(self.session, self.deps.clock, outbox)
+
+    @cached_property
+    def alert_switches(self) -> AlertSwitches:
+        return AlertSwitches.from_session(self.session, self.deps.clock)

@@ -337,3 +337,70 @@ async def test_every_reply_is_valid_html(app: ShopApp, alice: Customer) -> None:
     await alice.send("/help")
     for call in app.session.methods(SendMessage):
         parse_html(call.text)  # raises on what Telegram would refuse
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"])
+async def test_unexpected_error_apologises_and_alerts_operators(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running_shop(engine, operator_chat_id=-100777) as app:
+        alice = app.customer(1001)
+        await alice.send("/start")
+        await _unexpected_error(app, alice, monkeypatch)
+
+
+async def _unexpected_error(app: ShopApp, alice: Customer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.shop.catalog import CatalogService
+
+    async def broken(self: CatalogService) -> list:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(CatalogService, "platforms", broken)
+    before = await app.balance(alice)
+    await alice.click("New order")
+    assert any("Sorry, something went wrong" in a for a in alice.alerts())
+    assert not any("nothing was charged" in a for a in alice.alerts())
+    assert await app.balance(alice) == before
+    from sqlalchemy import text
+
+    async with app.deps.session_factory() as session:
+        texts = list(await session.scalars(text("SELECT text FROM outbox")))
+    assert any("database on fire" in t for t in texts)
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"])
+async def test_operators_hear_of_refused_and_unknown_orders(engine: AsyncEngine) -> None:
+    from sqlalchemy import text
+
+    async with running_shop(engine, operator_chat_id=-100777) as app:
+        alice = app.customer(1001)
+        await alice.send("/start")
+        await app.credit(alice, "100")
+        service = app.sim.find_service(ServiceType.DEFAULT, dripfeed=False)
+        for fault in ("reject_duplicate_links", "add_hang_after_create"):
+            setattr(app.sim.faults, fault, True)
+            for _ in range(2 if fault == "reject_duplicate_links" else 1):
+                await open_service(alice, await catalog_id(app, service.service_id))
+                await alice.send(LINK)
+                await alice.send(str(service.min))
+                await alice.click("Confirm")
+            setattr(app.sim.faults, fault, False)
+        async with app.deps.session_factory() as session:
+            rows = list(await session.execute(text("SELECT chat_id, text FROM outbox")))
+        alerts = [t for chat, t in rows if chat == -100777]
+        assert any("refused" in t and "You have active order" in t for t in alerts)
+        assert any("No answer from the panel" in t for t in alerts)
+        assert not any("Placed order" in t for t in alerts)  # order-placed alerts are off
+
+
+async def test_paused_panel_charges_nothing(app: ShopApp, alice: Customer) -> None:
+    service = app.sim.find_service(ServiceType.DEFAULT, dripfeed=False)
+    await open_service(alice, await catalog_id(app, service.service_id))
+    await alice.send(LINK)
+    await alice.send(str(service.min))
+    async with app.shop() as shop:
+        await shop.settings.pause_panel("Not enough funds on balance", need=1)
+    await alice.click("Confirm")
+    assert any("temporarily unavailable" in a for a in alice.alerts())
+    assert await _orders(app, alice) == [] and app.sim.calls["add"] == 0
+    assert await app.balance(alice) == to_micro("100")
