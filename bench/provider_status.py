@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from bot.clock import FakeClock
 from bot.provider.client import ProviderClient
-from bot.provider.models import DefaultAdd, OrderState, ServiceType
+from bot.provider.models import OrderState, ServiceType
+from bot.provider.requests import DefaultAdd
 from bot.sandbox.provider import ProviderSimulator
 
 

@@ -21,17 +21,16 @@ from bot.provider.errors import (
     ProviderUnavailable,
 )
 from bot.provider.models import (
-    AddRequest,
     AddResult,
     Balance,
     CancelResult,
-    InvalidRequest,
     ItemError,
     OrderState,
     RefillCreated,
     RefillState,
     Service,
 )
+from bot.provider.requests import AddRequest, InvalidRequest
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.provider.models import (
-    REQUEST_TYPES,
-    SUBSCRIPTION_DELAYS,
-    AddRequest,
-    ServiceType,
-)
+from bot.provider.models import SUBSCRIPTION_DELAYS, ServiceType
+from bot.provider.requests import REQUEST_TYPES, AddRequest
 from bot.shop.errors import InvalidOrderField, QuantityOutOfRange
 
 

@@ -25,9 +25,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.provider.models import REQUEST_TYPES, AddRequest, InvalidRequest, ServiceType
 from bot.provider.models import OrderState as ProviderOrderState
 from bot.provider.models import OrderStatus as ProviderStatus
+from bot.provider.models import ServiceType
+from bot.provider.requests import REQUEST_TYPES, AddRequest, InvalidRequest
 from bot.shop.errors import (
     AlreadyRefunded,
     InvalidOrderField,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.provider.client import ProviderClient
 from bot.provider.errors import OrderOutcomeUnknown, ProviderError, ProviderUnavailable
-from bot.provider.models import PreparedAdd
+from bot.provider.requests import PreparedAdd
 from bot.shop.errors import ProviderPaused
 from bot.shop.orders import Draft, OrderDTO, OrderService
 from bot.shop.shop_settings import ShopSettings

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.provider.models import PreparedAdd, ServiceType
+from bot.provider.models import ServiceType
+from bot.provider.requests import PreparedAdd
 from bot.shop.orders import OrderDTO
 from bot.shop.placement import Outcome
 from db.models import AuditEntry, LedgerEntry, OutboxMessage, User

@@ -11,16 +11,18 @@ from bot.clock import FakeClock
 from bot.provider.client import ProviderClient
 from bot.provider.errors import OrderOutcomeUnknown, ProviderError, ProviderUnavailable
 from bot.provider.models import (
-    CustomCommentsAdd,
-    DefaultAdd,
-    InvalidRequest,
     ItemError,
     OrderState,
     OrderStatus,
-    PackageAdd,
     RefillState,
     RefillStatus,
     ServiceType,
+)
+from bot.provider.requests import (
+    CustomCommentsAdd,
+    DefaultAdd,
+    InvalidRequest,
+    PackageAdd,
     SubscriptionsAdd,
 )
 from bot.sandbox.provider import ProviderSimulator

@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from bot.provider.models import REQUEST_TYPES, ServiceType
+from bot.provider.models import ServiceType
+from bot.provider.requests import REQUEST_TYPES
 from bot.shop.errors import InvalidOrderField, QuantityOutOfRange
 from bot.shop.order_form import (
     STEPS,

@@ -19,13 +19,13 @@ from bot.provider.models import (
     AddResult,
     Balance,
     CancelResult,
-    DefaultAdd,
     ItemError,
     OrderState,
     RefillCreated,
     RefillState,
     Service,
 )
+from bot.provider.requests import DefaultAdd
 
 SECRET = "sk_live_9f8e7d6c5b4a"
 

@@ -4,12 +4,12 @@ from datetime import date
 
 import pytest
 
-from bot.provider.models import (
+from bot.provider.models import ServiceType
+from bot.provider.requests import (
     REQUEST_TYPES,
     CustomCommentsAdd,
     DefaultAdd,
     InvalidRequest,
-    ServiceType,
     SubscriptionsAdd,
 )
 
