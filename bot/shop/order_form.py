@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.provider.models import SUBSCRIPTION_DELAYS, ServiceType
-from bot.provider.requests import REQUEST_TYPES, AddRequest
 from bot.shop.errors import InvalidOrderField, QuantityOutOfRange
 
 
@@ -230,28 +229,3 @@ def read_expiry(text: str, today: date | None = None) -> str:
     if parsed <= (today or date.today()):
         raise InvalidOrderField(Step.EXPIRY.value, "past_date")
     return parsed.isoformat()
-
-
-def quantity_of(service_type: ServiceType, answers: Mapping[str, Any]) -> int:
-    """Units the order is priced on (before drip-feed runs)."""
-    if step := QUANTITY_FROM_LINES.get(service_type):
-        return str(answers[step.value]).count("\n") + 1
-    if service_type is ServiceType.SUBSCRIPTIONS:
-        return int(answers[Step.MAX.value]) * int(answers[Step.POSTS.value])
-    if service_type.flat_price:
-        return 1
-    return int(answers[Step.QUANTITY.value])
-
-
-def build_request(
-    service_type: ServiceType, provider_service_id: str, answers: Mapping[str, Any]
-) -> AddRequest:
-    """The typed `add` request for a completed form (validated again by the request)."""
-    cls = REQUEST_TYPES[service_type]
-    values = {k: v for k, v in answers.items() if v is not None}
-    if "expiry" in values:
-        values["expiry"] = date.fromisoformat(values["expiry"])
-    try:
-        return cls(provider_service_id, **values)
-    except TypeError as exc:  # a field this type does not take: tampered state
-        raise InvalidOrderField("form", "unexpected_field") from exc

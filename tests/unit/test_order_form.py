@@ -11,9 +11,7 @@ from bot.shop.order_form import (
     STEPS,
     FormService,
     Step,
-    build_request,
     next_step,
-    quantity_of,
     read_answer,
     read_expiry,
     read_link,
@@ -54,12 +52,14 @@ def test_every_type_fills_a_valid_request(kind: ServiceType) -> None:
     answers: dict[str, object] = {}
     while (step := next_step(service, answers)) is not None:
         answers[step.value] = read_answer(service, step, SAMPLE[step], answers)
-    request = build_request(kind, "77", answers)
+    values = {k: v for k, v in answers.items() if v is not None}
+    if "expiry" in values:
+        values["expiry"] = date.fromisoformat(values["expiry"])
+    request = REQUEST_TYPES[kind]("77", **values)
     assert isinstance(request, REQUEST_TYPES[kind])
     form = request.form()
     assert form["service"] == "77"
     assert set(answers) == {s.value for s in STEPS[kind]}
-    assert quantity_of(kind, answers) >= 1
 
 
 def test_dripfeed_asks_runs_then_interval_unless_skipped() -> None:
@@ -127,7 +127,6 @@ def test_subscription_rules() -> None:
         read_answer(service, Step.MAX, "80", {"min": 100})
     with pytest.raises(InvalidOrderField):
         read_answer(service, Step.DELAY, "7", {})
-    assert quantity_of(ServiceType.SUBSCRIPTIONS, {"max": 200, "posts": 10}) == 2000
     with pytest.raises(InvalidOrderField):
         read_expiry("01/01/2020", today=date(2026, 1, 1))
     assert read_expiry("2026-02-01", today=date(2026, 1, 1)) == "2026-02-01"
