@@ -1,4 +1,5 @@
-"""`python -m bot [run|demo|migrate]`: the one entry point; logging is set up here, once."""
+"""`python -m bot [run|demo|migrate|healthcheck]`: the one entry point; logging is set up
+here, once."""
 
 from __future__ import annotations
 
@@ -21,11 +22,14 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "demo", "migrate"],
+        choices=["run", "demo", "migrate", "healthcheck"],
         help="run: the bot against Telegram and your panel; demo: the built-in sandbox; "
-        "migrate: upgrade the database to the latest schema",
+        "migrate: upgrade the database to the latest schema; healthcheck: ask the running "
+        "bot's GET /healthz (exit 0 when healthy, for Docker's HEALTHCHECK)",
     )
     args = parser.parse_args(argv)
+    if args.command == "healthcheck":
+        return _healthcheck()
     try:
         settings = load_settings(for_run=args.command == "run")
     except ConfigError as exc:
@@ -35,20 +39,38 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level, _secrets(settings))
     try:
         if args.command == "migrate":
-            from db.migrate import upgrade
+            from bot.storage import migrate
 
-            asyncio.run(upgrade(settings.database_url))
+            asyncio.run(migrate(settings.database_url))
         elif args.command == "demo":
             from bot.sandbox.demo import run_demo
 
             asyncio.run(run_demo(settings))
         else:
-            from bot.runner import run_bot
-
-            asyncio.run(run_bot(settings))
+            asyncio.run(_run(settings))
     except KeyboardInterrupt:
         pass
     return 0
+
+
+async def _run(settings: Settings) -> None:
+    """Webhook mode when WEBHOOK_URL is set, else polling (Application.run)."""
+    from bot.app import Application
+
+    app = await Application.create(settings)
+    await app.run()
+
+
+def _healthcheck() -> int:
+    """Quick and quiet: no logging set up, no aiogram imported."""
+    from bot.health import healthcheck
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print("\n".join(exc.lines), file=sys.stderr)
+        return 1
+    return healthcheck(settings)
 
 
 if __name__ == "__main__":

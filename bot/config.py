@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -53,10 +54,35 @@ class Settings(BaseSettings):
     markup_percent: Decimal = Field(Decimal(30), ge=0, le=10000)
     poll_interval_seconds: int = Field(60, ge=5, le=86400)
     notify_rate_per_second: float = Field(25.0, gt=0, le=30)
+    # Background jobs (bot/jobs): catalogue sync period; the panel balance (in the panel's
+    # currency) below which operators are alerted (unset: no alert); how long an order may
+    # sit in `submitting` before recovery turns it `unknown` for an admin.
+    catalog_sync_minutes: int = Field(60, ge=1, le=10080)
+    provider_balance_alert: Decimal | None = Field(None, ge=0)
+    submitting_stale_minutes: int = Field(5, ge=2, le=1440)
     stars_rate: Decimal | None = Field(None, gt=0)
+    # Payments in Stars, referrals, promo codes (see bot/shop/payments.py).
+    referral_percent: Decimal = Field(Decimal(5), ge=0, le=100)
+    topup_presets: Annotated[tuple[Decimal, ...], NoDecode] = (
+        Decimal(5),
+        Decimal(10),
+        Decimal(25),
+        Decimal(50),
+    )
+    support_contact: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_port: int = Field(8443, ge=1, le=65535)
+    # Webhook server (bot/web.py): bind address, and the route when it differs from
+    # WEBHOOK_URL's path (a proxy in front rewrites it); unset: WEBHOOK_URL's path.
+    webhook_host: str = "0.0.0.0"
+    webhook_path: str | None = None
+    # Polling mode: port of the small server for GET /healthz and /metrics (0: none). In
+    # webhook mode both are served on WEBHOOK_PORT.
+    metrics_port: int = Field(9090, ge=0, le=65535)
+    # Per-customer throttle (shared by all replicas through Redis when REDIS_URL is set).
+    throttle_rate_per_second: float = Field(2.0, gt=0, le=1000)
+    throttle_burst: int = Field(5, ge=1, le=1000)
     log_level: str = "INFO"
     # `make demo` only: ports of the web chat (the Telegram emulator) and the simulated
     # panel; DEMO_KEEP_DATABASE_URL=1 runs the demo on DATABASE_URL instead of data/.
@@ -76,6 +102,27 @@ class Settings(BaseSettings):
         if value is not None and not isinstance(value, str):
             raise ValueError("not a URL")
         return _check_url(value)
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: Any) -> Any:
+        # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - (setWebhook's secret_token).
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if text is None or (isinstance(text, str) and not text.strip()):
+            return None
+        if not isinstance(text, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", text.strip()):
+            raise ValueError("1-256 characters: letters, digits, _ and -")
+        return text.strip()
+
+    @field_validator("webhook_path", mode="before")
+    @classmethod
+    def _webhook_path(cls, value: Any) -> str | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        if not text.startswith("/") or any(c.isspace() for c in text):
+            raise ValueError("a path such as /webhook")
+        return text
 
     @field_validator("redis_url", mode="before")
     @classmethod
@@ -111,6 +158,32 @@ class Settings(BaseSettings):
                 raise ValueError(f"not a Telegram user id: {text!r}")
             ids.add(int(text))
         return frozenset(ids)
+
+    @field_validator("topup_presets", mode="before")
+    @classmethod
+    def _presets(cls, value: Any) -> tuple[Decimal, ...]:
+        if value is None or value == "":
+            return ()
+        items = value.split(",") if isinstance(value, str) else list(value)
+        amounts: list[Decimal] = []
+        for item in items:
+            text = str(item).strip()
+            if not text:
+                continue
+            try:
+                amount = Decimal(text)
+            except ArithmeticError:
+                raise ValueError(f"not an amount: {text!r}") from None
+            if not amount.is_finite() or amount <= 0:
+                raise ValueError(f"not a positive amount: {text!r}")
+            amounts.append(amount)
+        return tuple(sorted(set(amounts)))
+
+    @field_validator("support_contact", mode="before")
+    @classmethod
+    def _support(cls, value: Any) -> str | None:
+        text = str(value or "").strip()
+        return text[:200] or None
 
     @field_validator("shop_currency", mode="before")
     @classmethod

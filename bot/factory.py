@@ -11,7 +11,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,11 +19,12 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.i18n import Catalogues, create_i18n
+from bot.metrics import Metrics, MetricsMiddleware
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.middlewares.user import UserMiddleware
-from bot.provider.client import ProviderClient
+from bot.provider.client import CallObserver, ProviderClient
 from db.session import create_engine, create_session_factory
 from handlers import create_routers
 
@@ -40,13 +41,14 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     )
 
 
-def create_provider(settings: Settings) -> ProviderClient:
+def create_provider(settings: Settings, *, observer: CallObserver | None = None) -> ProviderClient:
     key = settings.provider_key.get_secret_value() if settings.provider_key else ""
     return ProviderClient(
         settings.provider_url or "",
         key,
         timeout=settings.provider_timeout_seconds,
         add_timeout=max(settings.provider_timeout_seconds, 60.0),
+        observer=observer,
     )
 
 
@@ -73,10 +75,23 @@ def create_dispatcher(
     *,
     storage: BaseStorage | None = None,
     throttling: ThrottlingMiddleware | None = None,
+    events_isolation: BaseEventIsolation | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
-    dp = Dispatcher(storage=storage or MemoryStorage())
+    """`events_isolation`: with RedisStorage, its isolation (bot/storage.py) keeps two
+    updates of one customer from running at once across replicas. `metrics`: every update
+    is counted and timed (the first of the bot's middlewares, right after aiogram's FSM)."""
+    dp = Dispatcher(storage=storage or MemoryStorage(), events_isolation=events_isolation)
     dp["deps"] = deps
-    dp.update.outer_middleware(throttling or ThrottlingMiddleware(deps.i18n))
+    if metrics is not None:
+        dp.update.outer_middleware(MetricsMiddleware(metrics))
+    settings = deps.settings
+    dp.update.outer_middleware(
+        throttling
+        or ThrottlingMiddleware(
+            deps.i18n, rate=settings.throttle_rate_per_second, burst=settings.throttle_burst
+        )
+    )
     dp.update.outer_middleware(DbSessionMiddleware(deps))
     dp.update.outer_middleware(UserMiddleware(deps))
     dp.include_routers(*create_routers())

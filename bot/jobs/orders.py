@@ -137,8 +137,6 @@ class StatusPoller:
         self._writing = asyncio.Lock()
         self.last_success: datetime | None = None  # when a cycle last heard the panel
         self.last_report: PollReport | None = None
-        # When a cycle last got through to the panel (read by /healthz and /metrics).
-        self.last_success: datetime | None = None
 
     @property
     def clock(self) -> Any:
@@ -450,7 +448,6 @@ class StatusPoller:
         self._alerted = True
 
     async def _on_success(self) -> None:
-        self.last_success = self.clock.now()
         self._failures = 0
         self._retry_at = None
         self._down_since = None

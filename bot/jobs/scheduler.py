@@ -247,8 +247,19 @@ def create_jobs(
         engine = bind if isinstance(bind, AsyncEngine) else None
     registry: dict[str, object] = {}
 
+    # Shops sharing one Redis or PostgreSQL server each elect their own leader: the bot id
+    # (the token's first part, never the secret) names the shop's locks.
+    token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    namespace = f"bot{token.split(':', 1)[0]}" if token else None
+
     def lock(name: str) -> LeaderLock:
-        return create_lock(name, engine=engine, redis_url=settings.redis_url, registry=registry)
+        return create_lock(
+            name,
+            engine=engine,
+            redis_url=settings.redis_url,
+            registry=registry,
+            namespace=namespace,
+        )
 
     if sender is None:
         sender = OutboxSender(deps, bot, lock=lock("sender"))
