@@ -235,35 +235,19 @@ def orders(page: OrderPage) -> InlineKeyboardMarkup:
 
 def order_card(view: OrderView, page: int) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
-    order_id = view.order.id
-    row = []
-    if view.can_refresh:
-        row.append(
-            InlineKeyboardButton(
-                text=_("🔄 Refresh"),
-                callback_data=OrderCD(
-                    action=OrderAction.REFRESH, order_id=order_id, page=page
-                ).pack(),
-            )
+    actions = [
+        (view.can_refresh, _("🔄 Refresh"), OrderAction.REFRESH),
+        (view.can_refill, _("♻️ Refill"), OrderAction.REFILL),
+        (view.can_cancel, _("✖ Cancel order"), OrderAction.CANCEL),
+    ]
+    row = [
+        InlineKeyboardButton(
+            text=label,
+            callback_data=OrderCD(action=action, order_id=view.order.id, page=page).pack(),
         )
-    if view.can_refill:
-        row.append(
-            InlineKeyboardButton(
-                text=_("♻️ Refill"),
-                callback_data=OrderCD(
-                    action=OrderAction.REFILL, order_id=order_id, page=page
-                ).pack(),
-            )
-        )
-    if view.can_cancel:
-        row.append(
-            InlineKeyboardButton(
-                text=_("✖ Cancel order"),
-                callback_data=OrderCD(
-                    action=OrderAction.CANCEL, order_id=order_id, page=page
-                ).pack(),
-            )
-        )
+        for allowed, label, action in actions
+        if allowed
+    ]
     if row:
         b.row(*row)
     b.row(
