@@ -29,6 +29,7 @@ from bot.jobs.orders import PollReport, StatusPoller
 from bot.provider.client import ProviderClient
 from bot.provider.models import ServiceType
 from bot.sandbox.provider import ProviderSimulator
+from bot.sandbox.seeding import active_order_row
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
 from db.migrate import upgrade
@@ -139,29 +140,16 @@ async def _seed(deps: object, sim: ProviderSimulator, count: int) -> None:
             form = dict(draft.form, link=f"https://instagram.com/p/bench{i}")
             reply = sim.api.handle("add", form, sim.faults)
             batch.append(
-                {
-                    "user_id": users[i % len(users)],
-                    "checkout_token": f"bench-{i}",
-                    "service_id": row.id,
-                    "provider_id": provider.id,
-                    "provider_service_id": str(service.service_id),
-                    "service_name": draft.service_name,
-                    "service_type": draft.service_type,
-                    "category": draft.category,
-                    "rate": draft.rate,
-                    "link": form["link"],
-                    "fields": form,
-                    "quantity": draft.quantity,
-                    "charge": draft.charge,
-                    "cost": draft.cost,
-                    "currency": draft.currency,
-                    "markup": 0,
-                    "refunded": 0,
-                    "state": OrderState.ACTIVE,
-                    "provider_order_id": str(reply["order"]),
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                active_order_row(
+                    draft,
+                    form,
+                    user_id=users[i % len(users)],
+                    token=f"bench-{i}",
+                    service_id=row.id,
+                    provider_id=provider.id,
+                    provider_order_id=str(reply["order"]),
+                    now=now,
+                )
             )
         await session.execute(insert(Order), batch)
     sim.calls.clear()

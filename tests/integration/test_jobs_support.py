@@ -25,10 +25,11 @@ from bot.provider.client import ProviderClient
 from bot.provider.models import ServiceType
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.provider.catalog import SimService
+from bot.sandbox.seeding import active_order_row
 from bot.shop.money import to_micro
 from bot.shop.orders import OrderDTO
 from bot.shop.services import Shop
-from db.models import LedgerEntry, LedgerKind, Order, OrderState, OutboxMessage
+from db.models import LedgerEntry, LedgerKind, Order, OutboxMessage
 from db.repositories import CatalogRepo, ProviderRepo, UserRepo
 
 KEY = "jobs-test-key"
@@ -89,29 +90,16 @@ class World:
                 form = dict(draft.form, link=f"https://instagram.com/p/seed-{len(self.sim.orders)}")
                 reply = self.sim.api.handle("add", form, self.sim.faults)
                 rows.append(
-                    {
-                        "user_id": user or self.alice,
-                        "checkout_token": f"seed-{reply['order']}-{i}",
-                        "service_id": self.service_id,
-                        "provider_id": None,
-                        "provider_service_id": str(self.service.service_id),
-                        "service_name": draft.service_name,
-                        "service_type": draft.service_type,
-                        "category": draft.category,
-                        "rate": draft.rate,
-                        "link": form["link"],
-                        "fields": form,
-                        "quantity": draft.quantity,
-                        "charge": draft.charge,
-                        "cost": draft.cost,
-                        "currency": draft.currency,
-                        "markup": 0,
-                        "refunded": 0,
-                        "state": OrderState.ACTIVE,
-                        "provider_order_id": str(reply["order"]),
-                        "created_at": now,
-                        "updated_at": now,
-                    }
+                    active_order_row(
+                        draft,
+                        form,
+                        user_id=user or self.alice,
+                        token=f"seed-{reply['order']}-{i}",
+                        service_id=self.service_id,
+                        provider_id=None,
+                        provider_order_id=str(reply["order"]),
+                        now=now,
+                    )
                 )
             result = await session.execute(insert(Order).returning(Order.id), rows)
             return sorted(result.scalars())
