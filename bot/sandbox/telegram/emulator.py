@@ -915,13 +915,8 @@ class TelegramEmulator:
             charge_id, persona.user_id, currency, total_amount, payload
         )
         state = self.chat_state(persona.user_id)
-        message = StoredMessage(
-            chat_id=state.chat_id,
-            message_id=0,
-            date=self.now(),
-            from_bot=False,
-            sender=persona.as_user(),
-            chat=state.chat,
+        message = self._payment_message(
+            persona,
             successful_payment={
                 "currency": currency,
                 "total_amount": total_amount,
@@ -938,6 +933,19 @@ class TelegramEmulator:
             True, query_id, telegram_payment_charge_id=charge_id, message=message, update=update
         )
 
+    def _payment_message(self, persona: Persona, **payment: dict[str, Any]) -> StoredMessage:
+        """A service message from the payer in their private chat (not stored yet)."""
+        state = self.chat_state(persona.user_id)
+        return StoredMessage(
+            chat_id=state.chat_id,
+            message_id=0,
+            date=self.now(),
+            from_bot=False,
+            sender=persona.as_user(),
+            chat=state.chat,
+            **payment,
+        )
+
     def answer_pre_checkout(self, query_id: str, ok: bool, error: str | None) -> bool:
         future = self._pre_checkouts.get(query_id)
         if future is None or future.done():
@@ -948,14 +956,8 @@ class TelegramEmulator:
     def refund(self, payment: StarPayment) -> None:
         payment.refunded = True
         state = self.chat_state(payment.user_id)
-        persona = self._persona_for(payment.user_id)
-        message = StoredMessage(
-            chat_id=state.chat_id,
-            message_id=0,
-            date=self.now(),
-            from_bot=False,
-            sender=persona.as_user(),
-            chat=state.chat,
+        message = self._payment_message(
+            self._persona_for(payment.user_id),
             refunded_payment={
                 "currency": payment.currency,
                 "total_amount": payment.total_amount,
