@@ -55,6 +55,20 @@ class PlacementAlerts(Protocol):
     async def unknown(self, order: OrderDTO, reason: str | None) -> None: ...
 
 
+class _NoAlerts:
+    async def placed(self, order: OrderDTO) -> None:
+        return None
+
+    async def refused(self, order: OrderDTO, panel_text: str | None) -> None:
+        return None
+
+    async def unreachable(self, order: OrderDTO, reason: str | None) -> None:
+        return None
+
+    async def unknown(self, order: OrderDTO, reason: str | None) -> None:
+        return None
+
+
 class PlacementService:
     def __init__(
         self,
@@ -66,7 +80,7 @@ class PlacementService:
         self.session = session
         self.orders = orders
         self.provider = provider
-        self.alerts = alerts
+        self.alerts = alerts or _NoAlerts()
 
     async def place(self, draft: Draft) -> Placement:
         """Raises the checkout's domain errors (InsufficientFunds, PriceChanged ...)
@@ -84,6 +98,14 @@ class PlacementService:
         order = result.order
         # Durable before the panel is called; also frees SQLite's write lock meanwhile.
         await self.session.commit()
+        placement = await self._send(order, settings)
+        # The outcome (and its refund) is durable before anyone is told: a reply that then
+        # fails to reach Telegram cannot undo it.
+        await self.session.commit()
+        return placement
+
+    async def _send(self, order: OrderDTO, settings: ShopSettings) -> Placement:
+        """`add`, exactly once, and the order's new state from its answer."""
         request = PreparedAdd.of(order.fields)
         try:
             placed = await self.provider.add(request)
@@ -93,20 +115,17 @@ class PlacementService:
                 # Until the panel is topped up every order would be charged and refused:
                 # pause ordering; the balance watch job alerts operators and resumes it.
                 await settings.pause_panel(exc.text, need=order.cost)
-            if self.alerts is not None:
-                await self.alerts.refused(failed, exc.text)
+            await self.alerts.refused(failed, exc.text)
             return Placement(failed, Outcome.REFUSED, exc.text)
         except ProviderUnavailable as exc:
             # The connection was never made: the panel cannot have the order.
             failed = await self.orders.mark_failed(order.id, error=exc.reason)
-            if self.alerts is not None:
-                await self.alerts.unreachable(failed, exc.reason)
+            await self.alerts.unreachable(failed, exc.reason)
             return Placement(failed, Outcome.UNAVAILABLE, exc.reason)
         except OrderOutcomeUnknown as exc:
             log.warning("order %s: outcome of add unknown: %s", order.id, exc.reason)
             unknown = await self.orders.mark_unknown(order.id, error=exc.reason)
-            if self.alerts is not None:
-                await self.alerts.unknown(unknown, exc.reason)
+            await self.alerts.unknown(unknown, exc.reason)
             return Placement(unknown, Outcome.UNKNOWN, exc.reason)
         except BaseException:
             # Anything else (a bug, a cancellation) leaves the order `submitting`:
@@ -114,6 +133,5 @@ class PlacementService:
             log.exception("order %s: add interrupted", order.id)
             raise
         active = await self.orders.mark_active(order.id, placed.order_id)
-        if self.alerts is not None:
-            await self.alerts.placed(active)
+        await self.alerts.placed(active)
         return Placement(active, Outcome.PLACED)
