@@ -190,5 +190,6 @@ class Application:
             await self.jobs.stop()
         await self.deps.provider.close()
         await self.bot.session.close()
+        await self.deps.close()
         await self.engine.dispose()
         await close_redis(self.redis)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -20,6 +20,13 @@ class Deps:
     provider: ProviderClient
     clock: Clock
     i18n: Catalogues
+    # SQLite: the engine of reading use cases (db/session.py), owned by these deps.
+    reader: AsyncEngine | None = None
+
+    async def close(self) -> None:
+        """Dispose of what the deps own (the reader engine; the writer is the caller's)."""
+        if self.reader is not None:
+            await self.reader.dispose()
 
     @property
     def pricing(self) -> PricingConfig:

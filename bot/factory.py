@@ -20,12 +20,13 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.i18n import Catalogues, create_i18n
 from bot.metrics import Metrics, MetricsMiddleware
+from bot.middlewares.answers import AnswerScope, CallbackAnswers
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.middlewares.user import UserMiddleware
 from bot.provider.client import CallObserver, ProviderClient
-from db.session import create_engine, create_session_factory
+from db.session import create_engine, create_reader, create_session_factory
 from handlers import create_routers
 
 
@@ -34,6 +35,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     session.middleware(RetryAfterMiddleware())
+    session.middleware(CallbackAnswers())
     return Bot(
         token,
         session=session,
@@ -60,13 +62,17 @@ def create_deps(
     clock: Clock | None = None,
     i18n: Catalogues | None = None,
 ) -> Deps:
+    """The shared services. Its sessions begin no transaction by themselves: each use
+    case opens its own (db/uow.py). Close the deps (`await deps.close()`) with the engine."""
     engine = engine or create_engine(settings.database_url)
+    reader = create_reader(engine)
     return Deps(
         settings=settings,
-        session_factory=create_session_factory(engine),
+        session_factory=create_session_factory(engine, reader=reader, autobegin=False),
         provider=provider or create_provider(settings),
         clock=clock or SystemClock(),
         i18n=i18n or create_i18n(settings.default_locale),
+        reader=reader,
     )
 
 
@@ -83,15 +89,15 @@ def create_dispatcher(
     is counted and timed (the first of the bot's middlewares, right after aiogram's FSM)."""
     dp = Dispatcher(storage=storage or MemoryStorage(), events_isolation=events_isolation)
     dp["deps"] = deps
+    dp.update.outer_middleware(AnswerScope())
     if metrics is not None:
         dp.update.outer_middleware(MetricsMiddleware(metrics))
     settings = deps.settings
-    dp.update.outer_middleware(
-        throttling
-        or ThrottlingMiddleware(
-            deps.i18n, rate=settings.throttle_rate_per_second, burst=settings.throttle_burst
-        )
+    throttle = throttling or ThrottlingMiddleware(
+        deps.i18n, rate=settings.throttle_rate_per_second, burst=settings.throttle_burst
     )
+    throttle.exempt = throttle.exempt | settings.admin_ids  # admins are never throttled
+    dp.update.outer_middleware(throttle)
     dp.update.outer_middleware(DbSessionMiddleware(deps))
     dp.update.outer_middleware(UserMiddleware(deps))
     dp.include_routers(*create_routers())

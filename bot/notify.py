@@ -50,6 +50,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from db.models import OutboxMessage, OutboxStatus
 from db.repositories.outbox import Candidate, OutboxRepo
+from db.uow import reads, unit_of_work, writes
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -131,6 +132,7 @@ class Outbox:
     def from_session(cls, session: AsyncSession, deps: Deps) -> Outbox:
         return cls(session, deps.clock, deps.settings)
 
+    @writes
     async def to_chat(
         self,
         chat_id: int,
@@ -169,6 +171,7 @@ class Outbox:
             updated_at=now,
         )
 
+    @writes
     async def to_operators(self, text: str, *, dedupe_key: str | None = None) -> None:
         """Queue an alert for OPERATOR_CHAT_ID; nothing happens when it is not set."""
         chat_id = self.settings.operator_chat_id
@@ -177,6 +180,7 @@ class Outbox:
             return
         await self.to_chat(chat_id, text, priority=Priority.ALERT, dedupe_key=dedupe_key)
 
+    @writes
     async def to_chats(
         self,
         recipients: Iterable[int | tuple[int, int | None]],
@@ -217,17 +221,21 @@ class Outbox:
 
     # --- for admins -----------------------------------------------------------
 
+    @reads
     async def counts(self) -> dict[str, int]:
         """Messages by status: pending, sending, sent, skipped, dead."""
         return {status.value: n for status, n in (await self.repo.counts()).items()}
 
+    @reads
     async def dead_letters(self, *, limit: int = 20, offset: int = 0) -> list[OutboxItem]:
         return [OutboxItem.of(row) for row in await self.repo.dead(limit=limit, offset=offset)]
 
+    @writes
     async def requeue(self, item_id: int) -> bool:
         """Send a dead letter again; False when there is no such dead letter."""
         return await self.repo.requeue(item_id, now=self.clock.now())
 
+    @reads
     async def get(self, item_id: int) -> OutboxItem | None:
         row = await self.repo.get(item_id)
         return OutboxItem.of(row) if row is not None else None
@@ -411,7 +419,7 @@ class OutboxSender:
         while not self._stopping:
             if await self.step():
                 continue
-            async with self.deps.session_factory() as session:
+            async with unit_of_work(self.deps.session_factory, write=False) as session:
                 repo = OutboxRepo(session)
                 left = await repo.unfinished()
                 next_due = await repo.next_due()

@@ -5,10 +5,15 @@ SQLite (the default) is tuned for a bot with concurrent writers:
 - WAL: readers never block the writer and the writer never blocks readers;
 - foreign keys on (SQLite leaves them off by default);
 - a busy timeout, so a writer waits for the lock instead of failing at once;
-- every transaction starts with BEGIN IMMEDIATE: it takes the write lock up front, so
-  concurrent read-then-write transactions (a debit, a checkout) queue behind each other
-  instead of failing with "database is locked" when one tries to upgrade its read lock.
-  The price: keep transactions short (never hold one across a provider HTTP call).
+- every writing transaction starts with BEGIN IMMEDIATE: it takes the write lock up
+  front, so concurrent read-then-write transactions (a debit, a checkout) queue behind
+  each other instead of failing with "database is locked" when one tries to upgrade its
+  read lock. Writers share one pooled connection, so they queue in asyncio;
+- reading use cases go to a reader engine of their own (`create_reader`): a small pool of
+  `query_only` connections with a plain BEGIN, which under WAL never waits for a writer.
+
+Transactions are short by rule: a use case never holds one across a Telegram or panel
+call (db/uow.py).
 
 PostgreSQL needs nothing special: the queries use conditional UPDATEs, row locks and
 ON CONFLICT, which are correct under its default READ COMMITTED.
@@ -24,8 +29,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from db.uow import RoutingSession, reader_info
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_READERS = 4
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -58,7 +66,20 @@ def create_engine(url: str | URL, *, echo: bool = False, **kwargs: Any) -> Async
     return engine
 
 
-def _tune_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
+def create_reader(engine: AsyncEngine) -> AsyncEngine | None:
+    """The engine for reading use cases beside `engine`, or None where reads share it
+    (PostgreSQL, whose pool serves both; an in-memory SQLite, which is one connection)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or _sqlite_in_memory(url) or url.query.get("uri"):
+        return None
+    reader = _create_async_engine(
+        url, pool_size=SQLITE_READERS, max_overflow=SQLITE_READERS, pool_timeout=60
+    )
+    _tune_sqlite(reader, wal=True, read_only=True)
+    return reader
+
+
+def _tune_sqlite(engine: AsyncEngine, *, wal: bool, read_only: bool = False) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN away from the sqlite3 driver (it skips it for SELECT and SAVEPOINT,
@@ -68,26 +89,41 @@ def _tune_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
         try:
             # busy_timeout first, so the switch to WAL also waits for a lock if it must.
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            if wal:
+            if wal and not read_only:
                 cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA foreign_keys = ON")
+            if read_only:
+                cursor.execute("PRAGMA query_only = ON")
         finally:
             cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded attributes after commit (DTOs are built after it)."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_session_factory(
+    engine: AsyncEngine, *, reader: AsyncEngine | None = None, autobegin: bool = True
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit (DTOs are built after it).
+
+    The application's sessions have `autobegin=False`: every statement runs inside a use
+    case's transaction (db/uow.py), read ones on `reader` when given.
+    """
+    return async_sessionmaker(
+        engine,
+        expire_on_commit=False,
+        sync_session_class=RoutingSession,
+        autobegin=autobegin,
+        info=reader_info(reader.sync_engine if reader is not None else None),
+    )
 
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "SQLITE_BUSY_TIMEOUT_MS",
     "create_engine",
+    "create_reader",
     "create_session_factory",
     "is_sqlite",
 ]

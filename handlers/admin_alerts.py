@@ -48,15 +48,13 @@ async def report_unexpected(
 ) -> bool:
     """Count the error; queue an alert when it opens a new window. True when queued.
 
-    The alert is written in the update's own session (a second one would wait for
-    SQLite's write lock that this one holds), after rolling back what the failed handler
-    left half-done; the session middleware then commits it.
+    The alert is a use case of its own: what the failed handler had committed stays, what
+    it had not was rolled back by its own use case.
     """
     alert = error_alerts(dispatcher, deps).record(event.exception, update_id=event.update.update_id)
     if alert is None or session is None:
         return False
     try:
-        await session.rollback()
         await Outbox(session, deps.clock, deps.settings).to_operators(_text(deps, alert))
     except Exception:  # the alert must never raise out of the error handler
         log.exception("could not queue the operators' alert for update %s", alert.update_id)

@@ -11,6 +11,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Update
 
 from bot.deps import Deps
+from bot.middlewares.answers import callback_answered
 from bot.shop.errors import ShopError
 from bot.shop.tracking import ActionNotAvailable, PanelDeclined, PanelUnavailable
 from handlers import texts
@@ -33,8 +34,17 @@ def _locale(deps: Deps, data: dict[str, Any], update: Update) -> str:
 
 
 async def _reply(update: Update, text: str) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(text[:200], show_alert=True)
+    """A toast for a button press not answered yet; a message in the chat otherwise (a
+    second answer to one callback query would be refused, and the customer would see
+    nothing)."""
+    query = update.callback_query
+    if query is not None:
+        if not callback_answered(query.id):
+            await query.answer(text[:200], show_alert=True)
+            return
+        message = query.message
+        if message is not None and message.chat.type == "private" and query.bot is not None:
+            await query.bot.send_message(message.chat.id, text)
     elif update.message is not None and update.message.chat.type == "private":
         await update.message.answer(text)
 
@@ -59,10 +69,8 @@ async def on_shop_error(event: ErrorEvent, deps: Deps, **data: Any) -> None:
 
 async def on_unexpected(event: ErrorEvent, deps: Deps, dispatcher: Dispatcher, **data: Any) -> None:
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
-    # The update's own session is closed and rolled back by now: the alert gets its own.
     async with deps.session_factory() as session:
-        if await report_unexpected(event, deps, dispatcher, session):
-            await session.commit()
+        await report_unexpected(event, deps, dispatcher, session)
     with deps.i18n.context(), deps.i18n.use_locale(_locale(deps, data, event.update)):
         try:
             await _reply(event.update, texts.apology())

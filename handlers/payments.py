@@ -1,8 +1,9 @@
 """Top-ups in Telegram Stars: /topup, the invoice, pre-checkout, the payment; the
 checkout shortfall; /paysupport; the admins' /starsrefund.
 
-The rules live in bot/shop/payments.py. Operator alerts and the referrer's notice go
-through the outbox in the update's transaction; the payer gets a direct answer.
+The rules live in bot/shop/payments.py. Operator alerts and the referrer's notice are
+outbox rows written by the payment's own transaction; the payer then gets a direct
+answer, queued in the outbox when Telegram refuses it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
+    TelegramForbiddenError,
     TelegramNetworkError,
-    TelegramServerError,
+    TelegramNotFound,
+    TelegramUnauthorizedError,
 )
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
@@ -34,9 +37,10 @@ from bot.shop.payments import (
     NoShortfall,
     PaidOutcome,
     PaymentDTO,
-    RefundOutcome,
     RefundReply,
+    RefundSeen,
     SeenOutcome,
+    StarsRefund,
     TelegramRefund,
     ledger_reference,
 )
@@ -47,7 +51,7 @@ from handlers import payment_keyboards as pkb
 from handlers import payment_texts as ptexts
 from handlers import texts
 from handlers.callbacks import FlowAction, FlowCD, Menu, MenuCD, TopUpAction, TopUpCD
-from handlers.common import show
+from handlers.common import show, tell
 from handlers.states import OrderFlow, TopUpFlow
 
 log = logging.getLogger(__name__)
@@ -255,69 +259,113 @@ async def on_pre_checkout(query: PreCheckoutQuery, shop: Shop, user: UserDTO) ->
         await query.answer(ok=False, error_message=ptexts.refusal(refusal))
 
 
+class _Notices:
+    """What a payment event queues for operators and referrers (PaymentNotices), rendered
+    here and written by the payment use case in its own transaction."""
+
+    def __init__(self, outbox: Outbox, deps: Deps, payer: UserDTO | None, charge_id: str) -> None:
+        self.outbox = outbox
+        self.deps = deps
+        self.payer = payer
+        self.charge_id = charge_id
+        self.currency = deps.settings.shop_currency
+        self.raw: tuple[int, str, str] | None = None  # (amount, currency, payload) as paid
+
+    async def credited(self, done: Completion) -> None:
+        i18n = self.deps.i18n
+        if self.payer is not None:
+            with i18n.use_locale(i18n.default_locale):
+                alert = ptexts.op_topup(self.payer, done, self.currency)
+            await self.outbox.to_operators(alert, dedupe_key=_key("stars-paid", self.charge_id))
+        reward = done.referral
+        if reward is not None and not reward.referrer.banned:
+            with i18n.use_locale(i18n.pick(reward.referrer.language)):
+                notice = ptexts.referral_reward(reward.amount, reward.balance, self.currency)
+            await self.outbox.to_chat(
+                reward.referrer.telegram_id,
+                notice,
+                user_id=reward.referrer.user_id,
+                dedupe_key=_key("referral", self.charge_id),
+            )
+
+    async def unmatched(self, done: Completion) -> None:
+        if self.payer is None or self.raw is None:
+            return
+        amount, currency, payload = self.raw
+        with self.deps.i18n.use_locale(self.deps.i18n.default_locale):
+            alert = ptexts.op_unmatched(
+                self.payer, done.refusal, amount, currency, self.charge_id, payload
+            )
+        await self.outbox.to_operators(alert, dedupe_key=_key("stars-unmatched", self.charge_id))
+
+    async def refunded(self, refund: StarsRefund) -> None:
+        i18n = self.deps.i18n
+        with i18n.use_locale(i18n.pick(refund.payer.language)):
+            notice = ptexts.refunded_notice(
+                refund.payment, refund.debited, refund.balance, self.currency
+            )
+        await self.outbox.to_chat(
+            refund.payer.telegram_id,
+            notice,
+            priority=Priority.ORDER,
+            user_id=refund.payer.user_id,
+            dedupe_key=_key("stars-refunded", self.charge_id),
+        )
+
+    async def refund_seen(self, seen: RefundSeen) -> None:
+        with self.deps.i18n.use_locale(self.deps.i18n.default_locale):
+            alert = ptexts.op_refund_outside(seen, self.currency)
+        await self.outbox.to_operators(alert, dedupe_key=_key("stars-refund-seen", self.charge_id))
+
+
 async def on_paid(
-    message: Message, state: FSMContext, shop: Shop, user: UserDTO, deps: Deps
+    message: Message, state: FSMContext, shop: Shop, user: UserDTO, deps: Deps, bot: Bot
 ) -> None:
+    """The credit, the referral reward and the alerts are committed by `complete` before
+    the payer hears of it; a thank-you that fails goes through the outbox."""
     paid = message.successful_payment
     assert paid is not None
     charge_id = paid.telegram_payment_charge_id
+    outbox = _outbox(shop, deps)
+    notices = _Notices(outbox, deps, user, charge_id)
+    notices.raw = (paid.total_amount, paid.currency, paid.invoice_payload)
     done = await shop.payments.complete(
-        user.id, paid.invoice_payload, paid.currency, paid.total_amount, charge_id
+        user.id,
+        paid.invoice_payload,
+        paid.currency,
+        paid.total_amount,
+        charge_id,
+        notices=notices,
     )
     currency = deps.settings.shop_currency
-    outbox = _outbox(shop, deps)
     if done.outcome is PaidOutcome.DUPLICATE:
         log.info("payment %s delivered again: nothing to do", charge_id)
         return
     if done.outcome is PaidOutcome.UNMATCHED:
         log.warning("payment %s of user %s not matched: %s", charge_id, user.id, done.refusal)
-        with deps.i18n.use_locale(deps.i18n.default_locale):
-            alert = ptexts.op_unmatched(
-                user,
-                done.refusal,
-                paid.total_amount,
-                paid.currency,
-                charge_id,
-                paid.invoice_payload,
-            )
-        await outbox.to_operators(alert, dedupe_key=_key("stars-unmatched", charge_id))
-        await message.answer(ptexts.paid_unmatched(charge_id))
+        await tell(bot, outbox, message.chat.id, ptexts.paid_unmatched(charge_id), user_id=user.id)
         return
-    await _announce(outbox, deps, user, done, charge_id)
     payment = done.payment
     assert payment is not None
     draft = await _kept_order(state, user)
     if draft is not None:
-        await message.answer(
+        text = (
             ptexts.paid_resume(payment, done.balance, currency)
             + "\n\n"
-            + texts.summary(draft, done.balance),
-            reply_markup=kb.confirm(),
+            + texts.summary(draft, done.balance)
         )
-        return
-    await message.answer(
-        ptexts.paid_thanks(payment, done.balance, currency), reply_markup=pkb.after_payment()
+        markup = kb.confirm()
+    else:
+        text, markup = ptexts.paid_thanks(payment, done.balance, currency), pkb.after_payment()
+    await tell(
+        bot,
+        outbox,
+        message.chat.id,
+        text,
+        user_id=user.id,
+        markup=markup,
+        dedupe_key=_key("stars-thanks", charge_id),
     )
-
-
-async def _announce(
-    outbox: Outbox, deps: Deps, payer: UserDTO, done: Completion, charge_id: str
-) -> None:
-    """The operators' alert and the referrer's notice, queued with the payment."""
-    currency = deps.settings.shop_currency
-    with deps.i18n.use_locale(deps.i18n.default_locale):
-        alert = ptexts.op_topup(payer, done, currency)
-    await outbox.to_operators(alert, dedupe_key=_key("stars-paid", charge_id))
-    reward = done.referral
-    if reward is not None and not reward.referrer.banned:
-        with deps.i18n.use_locale(deps.i18n.pick(reward.referrer.language)):
-            notice = ptexts.referral_reward(reward.amount, reward.balance, currency)
-        await outbox.to_chat(
-            reward.referrer.telegram_id,
-            notice,
-            user_id=reward.referrer.user_id,
-            dedupe_key=_key("referral", charge_id),
-        )
 
 
 async def _kept_order(state: FSMContext, user: UserDTO) -> Draft | None:
@@ -335,26 +383,28 @@ def _key(kind: str, charge_id: str) -> str:
     return ledger_reference(kind, charge_id)
 
 
-async def on_refunded(message: Message, shop: Shop, user: UserDTO, deps: Deps) -> None:
+async def on_refunded(message: Message, shop: Shop, user: UserDTO, deps: Deps, bot: Bot) -> None:
     """Telegram's note that Stars went back: confirms /starsrefund, or reports a refund
     made outside the bot."""
     refunded = message.refunded_payment
     assert refunded is not None
     charge_id = refunded.telegram_payment_charge_id
-    seen = await shop.payments.refund_seen(charge_id, user_id=user.id)
-    log.info("refunded_payment %s of user %s: %s", charge_id, user.id, seen.outcome)
-    currency = deps.settings.shop_currency
-    if seen.outcome in (SeenOutcome.CONFIRMED, SeenOutcome.ALREADY):
-        return
     outbox = _outbox(shop, deps)
-    if seen.outcome is SeenOutcome.UNKNOWN:
-        return
-    with deps.i18n.use_locale(deps.i18n.default_locale):
-        alert = ptexts.op_refund_outside(seen, currency)
-    await outbox.to_operators(alert, dedupe_key=_key("stars-refund-seen", charge_id))
+    seen = await shop.payments.refund_seen(
+        charge_id, user_id=user.id, notices=_Notices(outbox, deps, user, charge_id)
+    )
+    log.info("refunded_payment %s of user %s: %s", charge_id, user.id, seen.outcome)
     if seen.outcome is SeenOutcome.EXTERNAL and seen.payment is not None:
-        await message.answer(
-            ptexts.refunded_notice(seen.payment, seen.debited, seen.balance, currency)
+        notice = ptexts.refunded_notice(
+            seen.payment, seen.debited, seen.balance, deps.settings.shop_currency
+        )
+        await tell(
+            bot,
+            outbox,
+            message.chat.id,
+            notice,
+            user_id=user.id,
+            dedupe_key=_key("stars-refund-seen-notice", charge_id),
         )
 
 
@@ -392,10 +442,12 @@ async def _refund_star_payment(bot: Bot, user_id: int, charge_id: str) -> Refund
         if "CHARGE_ALREADY_REFUNDED" in exc.message.upper():
             return RefundReply(TelegramRefund.DONE, exc.message)
         return RefundReply(TelegramRefund.REFUSED, exc.message)
-    except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
+    except (TelegramForbiddenError, TelegramNotFound, TelegramUnauthorizedError) as exc:
+        return RefundReply(TelegramRefund.REFUSED, exc.message)  # a definite no
+    except (TelegramAPIError, TelegramNetworkError, TimeoutError, OSError) as exc:
+        # 429 flood control, 5xx, a timeout, a lost connection: Telegram may or may not
+        # have refunded; the debit stays and the command can be run again.
         return RefundReply(TelegramRefund.UNKNOWN, str(exc))
-    except TelegramAPIError as exc:  # 401/403/404/429: not performed
-        return RefundReply(TelegramRefund.REFUSED, exc.message)
     return RefundReply(TelegramRefund.DONE)
 
 
@@ -409,21 +461,12 @@ async def cmd_starsrefund(
         return
     try:
         result = await shop.payments.refund(
-            charge_id, actor_id=message.from_user.id, call=partial(_refund_star_payment, bot)
+            charge_id,
+            actor_id=message.from_user.id,
+            call=partial(_refund_star_payment, bot),
+            notices=_Notices(_outbox(shop, deps), deps, None, charge_id),
         )
     except ShopError as error:
         await message.answer(ptexts.starsrefund_error(error, currency))
         return
-    if result.outcome is RefundOutcome.REFUNDED:
-        with deps.i18n.use_locale(deps.i18n.pick(result.payer.language)):
-            notice = ptexts.refunded_notice(
-                result.payment, result.debited, result.balance, currency
-            )
-        await _outbox(shop, deps).to_chat(
-            result.payer.telegram_id,
-            notice,
-            priority=Priority.ORDER,
-            user_id=result.payer.user_id,
-            dedupe_key=_key("stars-refunded", charge_id),
-        )
     await message.answer(ptexts.starsrefund_result(result, currency))

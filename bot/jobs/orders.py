@@ -57,6 +57,7 @@ from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
 from db.models import Order, OrderState, User
 from db.repositories.orders import OrderRepo
+from db.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ class StatusPoller:
             return report
         t = self._perf()
         report.recovered = len(await self.recover_submitting())
-        async with self.deps.session_factory() as session:
+        async with unit_of_work(self.deps.session_factory, write=False) as session:
             due = await OrderRepo(session).poll_due(checked_before=now, limit=self.max_per_cycle)
         report.db_seconds += self._perf() - t
         report.due = len(due)
@@ -471,7 +472,7 @@ class StatusPoller:
         """Whether operators were told the panel is down (also by a previous run)."""
         if self._alert_state_known:
             return
-        async with self.deps.session_factory() as session:
+        async with unit_of_work(self.deps.session_factory, write=False) as session:
             since = await ShopSettings.from_session(session, self.clock).panel_down_since()
         self._alerted = since is not None
         if since is not None and self._down_since is None:

@@ -17,6 +17,7 @@ from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.provider.models import ItemError, RefillState, RefillStatus
 from db.models import Order, Refill, User
 from db.repositories.refills import RefillRepo
+from db.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class RefillPoller:
     async def run_cycle(self) -> RefillReport:
         report = RefillReport()
         now = self.deps.clock.now()
-        async with self.deps.session_factory() as session:
+        async with unit_of_work(self.deps.session_factory, write=False) as session:
             due = [
                 (r.id, str(r.provider_refill_id))
                 for r in await RefillRepo(session).in_status(

@@ -1,4 +1,9 @@
-"""One AsyncSession per update; committed when the update was handled, else rolled back."""
+"""One AsyncSession per update, holding no transaction.
+
+The session only carries the update's services (`Shop`); every use case opens and
+commits its own short transaction on it (db/uow.py), so nothing the handler then sends
+to Telegram can undo what was committed, and no lock is held while it waits.
+"""
 
 from __future__ import annotations
 
@@ -25,10 +30,4 @@ class DbSessionMiddleware(BaseMiddleware):
         async with self.deps.session_factory() as session:
             data["session"] = session
             data["shop"] = Shop(session, self.deps)
-            try:
-                result = await handler(event, data)
-            except BaseException:
-                await session.rollback()
-                raise
-            await session.commit()
-            return result
+            return await handler(event, data)

@@ -51,8 +51,6 @@ class UserMiddleware(BaseMiddleware):
             language=i18n.pick(tg_user.language_code),
             start_param=_start_param(event),
         )
-        if user.unreachable_since is not None:
-            await shop.users.mark_reachable(user.id)
         is_admin = tg_user.id in self.deps.settings.admin_ids
         data["user"] = user
         data["is_admin"] = is_admin

@@ -3,6 +3,13 @@
 Used by handler tests and the update benchmark: the real dispatcher and the real `Bot`
 run unchanged, only the transport is replaced. Replies are built as Telegram would
 (messages get ids, edits change the stored message) so handlers see realistic objects.
+
+It refuses what Telegram refuses and remembers each refusal the bot caused (`errors`), so
+a handler test can fail on any of them: a second answer to one callback query, a text
+over 4096 characters, callback data over 64 bytes, a call made while a database
+transaction is open (db/uow.py). `fail_with(Fault...)` makes every send fail the way
+Telegram or the network can (403 blocked, 500, a lost connection, 429 with retry_after),
+to test that no money effect depends on a reply.
 """
 
 from __future__ import annotations
@@ -11,9 +18,18 @@ import itertools
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import (
     AnswerCallbackQuery,
     CopyMessage,
@@ -29,12 +45,39 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Invoice, Message, MessageId, User
+from aiogram.types import Chat, InlineKeyboardMarkup, Invoice, Message, MessageId, User
+
+from db.uow import open_transactions
 
 if TYPE_CHECKING:
     from aiogram import Bot
 
 BOT_USER = User(id=42, is_bot=True, first_name="Storefront", username="storefront_bot")
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+# What "sending" means for a fault: anything that puts a message in a chat.
+_SENDS = (
+    SendMessage,
+    SendPhoto,
+    SendDocument,
+    SendInvoice,
+    EditMessageText,
+    EditMessageReplyMarkup,
+    CopyMessage,
+)
+
+
+class Fault(StrEnum):
+    """How every send fails while a fault is on."""
+
+    BLOCKED = "blocked"  # 403: the user blocked the bot
+    SERVER = "server"  # 500 from Telegram
+    NETWORK = "network"  # the connection was lost
+    FLOOD = "flood"  # 429 with retry_after 30
+
+
+class TransactionOpen(AssertionError):
+    """A Bot API call was made while a database transaction was open."""
 
 
 @dataclass
@@ -55,7 +98,61 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.calls: list[TelegramMethod[Any]] = []
         self.messages: dict[tuple[int, int], Sent] = {}
+        self.errors: list[BaseException] = []  # refusals the bot caused
+        self.fault: Fault | None = None
+        self.faulted: list[TelegramMethod[Any]] = []  # sends refused by the fault
+        self._answered: set[str] = set()
         self._ids = itertools.count(1000)
+
+    def fail_with(self, fault: Fault | None) -> None:
+        """Every send fails with `fault` from now on (None: Telegram works again)."""
+        self.fault = fault
+
+    def _refuse(self, error: BaseException) -> None:
+        self.errors.append(error)
+        raise error
+
+    def _check(self, method: TelegramMethod[Any]) -> None:
+        """Telegram's refusals of what the bot asked for."""
+        if open_transactions():
+            self._refuse(
+                TransactionOpen(f"{method.__api_method__} called inside a database transaction")
+            )
+        if isinstance(method, AnswerCallbackQuery):
+            if method.callback_query_id in self._answered:
+                self._refuse(
+                    TelegramBadRequest(
+                        method,
+                        "Bad Request: query is too old and response timeout expired "
+                        "or query ID is invalid",
+                    )
+                )
+            self._answered.add(method.callback_query_id)
+        text = getattr(method, "text", None)
+        if isinstance(text, str) and len(text) > MAX_TEXT:
+            self._refuse(TelegramBadRequest(method, "Bad Request: message is too long"))
+        markup = getattr(method, "reply_markup", None)
+        if isinstance(markup, InlineKeyboardMarkup):
+            for row in markup.inline_keyboard:
+                for button in row:
+                    data = button.callback_data
+                    if data is not None and len(data.encode()) > MAX_CALLBACK_DATA:
+                        self._refuse(TelegramBadRequest(method, "Bad Request: BUTTON_DATA_INVALID"))
+
+    def _fail(self, method: TelegramMethod[Any]) -> None:
+        if self.fault is None or not isinstance(method, _SENDS):
+            return
+        self.faulted.append(method)
+        error: TelegramAPIError
+        if self.fault is Fault.BLOCKED:
+            error = TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
+        elif self.fault is Fault.SERVER:
+            error = TelegramServerError(method, "Internal Server Error")
+        elif self.fault is Fault.NETWORK:
+            error = TelegramNetworkError(method, "Connection reset by peer")
+        else:
+            error = TelegramRetryAfter(method, "Too Many Requests: retry after 30", retry_after=30)
+        raise error
 
     async def close(self) -> None:
         return None
@@ -99,6 +196,8 @@ class RecordingSession(BaseSession):
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
         self.calls.append(method)
+        self._check(method)
+        self._fail(method)
         result: Any = True
         if isinstance(method, SendMessage | SendPhoto | SendDocument | SendInvoice):
             chat_id = int(method.chat_id)

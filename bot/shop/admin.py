@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.provider.client import ProviderClient
 from bot.provider.errors import ProviderError, ProviderUnavailable
+from bot.provider.models import OrderState as ProviderOrderState
 from bot.provider.models import ServiceType
 from bot.shop.catalog import ORDERABLE_TYPES, CatalogService, SyncReport
 from bot.shop.errors import (
@@ -49,6 +50,7 @@ from db.repositories.markups import MarkupRepo
 from db.repositories.orders import OrderRepo
 from db.repositories.providers import ProviderRepo
 from db.repositories.users import UserRepo
+from db.uow import writes
 
 MAX_ADJUSTMENT_UNITS = 100_000  # the largest /credit or /debit, in shop currency units
 MAX_MARKUP = Decimal(1000)  # percent
@@ -300,6 +302,7 @@ class AdminService:
         self.order_rows = OrderRepo(session)
         self.providers = ProviderRepo(session)
 
+    @writes
     async def record(
         self,
         actor_id: int,
@@ -334,6 +337,7 @@ class AdminService:
             raise NotFound("user", str(who))
         return row
 
+    @writes
     async def profile(self, actor_id: int, who: UserRef | int) -> UserProfile:
         row = await self._find(who)
         user = UserDTO.of(row)
@@ -350,6 +354,7 @@ class AdminService:
             ledger=history.entries,
         )
 
+    @writes
     async def adjust(
         self,
         actor_id: int,
@@ -391,6 +396,7 @@ class AdminService:
         user = await self._find(row.id)
         return Adjustment(UserDTO.of(user), entry, credit)
 
+    @writes
     async def set_banned(
         self,
         actor_id: int,
@@ -418,6 +424,7 @@ class AdminService:
 
     # --- catalogue and prices ---------------------------------------------------
 
+    @writes
     async def set_markup(
         self,
         actor_id: int,
@@ -551,6 +558,7 @@ class AdminService:
         )
         return quote.charge
 
+    @writes
     async def set_hidden(self, actor_id: int, service_id: int, hidden: bool) -> ServiceToggle:
         async with self.session.begin_nested():
             row = await self.services.get(service_id)
@@ -571,7 +579,6 @@ class AdminService:
     async def sync(self, actor_id: int, load: Callable[[], Awaitable[SyncReport]]) -> SyncReport:
         """Run `load` (the catalogue sync, in its own unit of work) with no transaction
         open; PanelUnavailable / PanelDeclined when the panel does not give its list."""
-        await self.session.commit()
         try:
             report = await load()
         except ProviderError as exc:
@@ -592,6 +599,7 @@ class AdminService:
 
     # --- orders ---------------------------------------------------------------
 
+    @writes
     async def order(
         self, actor_id: int, order_id: int, *, action: str = "order", note: str | None = None
     ) -> AdminOrder:
@@ -616,7 +624,6 @@ class AdminService:
         order = await self.orders.get(order_id)
         note = None
         if order.provider_order_id is not None and order.state is OrderState.ACTIVE:
-            await self.session.commit()
             try:
                 state = await self.provider.status(order.provider_order_id)
             except ProviderError as exc:
@@ -627,6 +634,7 @@ class AdminService:
                 await self.orders.apply_provider_state(order_id, state)
         return await self.order(actor_id, order_id, action="order.refresh", note=note)
 
+    @writes
     async def refund(self, actor_id: int, order_id: int) -> OrderRefund:
         """All that has not been refunded yet, once (AlreadyRefunded after that); refused
         for `submitting` and `unknown` orders (RefundNotAllowed): resolve those instead."""
@@ -643,6 +651,7 @@ class AdminService:
             )
         return OrderRefund(order, amount, await self._customer(order))
 
+    @writes
     async def resolve_failed(self, actor_id: int, order_id: int) -> OrderRefund:
         """An `unknown` order the panel does not have: failed, the full charge back."""
         async with self.session.begin_nested():
@@ -675,13 +684,19 @@ class AdminService:
         order = await self.orders.get(order_id)
         if order.state is not OrderState.UNKNOWN:
             raise TransitionNotAllowed(order_id, order.state, OrderState.ACTIVE)
-        await self.session.commit()
         try:
             state = await self.provider.status(provider_order_id)
         except ProviderError as exc:
             raise PanelDeclined(exc.text) from None
         except ProviderUnavailable:
             raise PanelUnavailable() from None
+        await self._link(actor_id, order_id, provider_order_id, state)
+        return await self.order(actor_id, order_id, action="order")
+
+    @writes
+    async def _link(
+        self, actor_id: int, order_id: int, provider_order_id: str, state: ProviderOrderState
+    ) -> None:
         async with self.session.begin_nested():
             await self.orders.mark_active(
                 order_id,
@@ -698,7 +713,6 @@ class AdminService:
                 target_id=order_id,
                 provider_order_id=provider_order_id,
             )
-        return await self.order(actor_id, order_id, action="order")
 
     async def _last_refund(self, order_id: int) -> Micro:
         events = await self.orders.events(order_id)
@@ -709,6 +723,7 @@ class AdminService:
 
     # --- the shop -------------------------------------------------------------
 
+    @writes
     async def set_maintenance(self, actor_id: int, on: bool) -> bool:
         """Switch maintenance; False when it was already so."""
         async with self.session.begin_nested():
@@ -720,7 +735,6 @@ class AdminService:
     async def provider_overview(self, actor_id: int) -> ProviderOverview:
         """The panel's balance (asked now, with no transaction open) and what the database
         knows about polling."""
-        await self.session.commit()
         balance = currency = error = None
         try:
             result = await self.provider.balance()
@@ -730,6 +744,12 @@ class AdminService:
             error = exc.reason
         else:
             balance, currency = result.balance, result.currency
+        return await self._overview(actor_id, balance, currency, error)
+
+    @writes
+    async def _overview(
+        self, actor_id: int, balance: Decimal | None, currency: str | None, error: str | None
+    ) -> ProviderOverview:
         row = await self.providers.by_name(PROVIDER_NAME)
         await self.record(actor_id, "provider", target_type="provider", target_id=PROVIDER_NAME)
         return ProviderOverview(

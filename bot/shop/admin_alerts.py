@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from db.repositories.settings import SettingsRepo
+from db.uow import reads, writes
 
 ORDER_PLACED_ALERTS = "alerts.order_placed"
 ERROR_WINDOW = timedelta(minutes=5)
@@ -25,14 +26,20 @@ class AlertSwitches:
         self.repo = repo
         self.clock = clock
 
+    @property
+    def session(self) -> AsyncSession:
+        return self.repo.session
+
     @classmethod
     def from_session(cls, session: AsyncSession, clock: Clock) -> AlertSwitches:
         return cls(SettingsRepo(session), clock)
 
+    @reads
     async def order_placed(self) -> bool:
         """Whether each placed order is announced in the operators' chat."""
         return await self.repo.get_bool(ORDER_PLACED_ALERTS, default=False)
 
+    @writes
     async def set_order_placed(self, on: bool) -> None:
         await self.repo.set_bool(ORDER_PLACED_ALERTS, on, now=self.clock.now())
 

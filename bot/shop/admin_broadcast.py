@@ -24,6 +24,7 @@ from db.repositories.admin import AdminRepo
 from db.repositories.audit import AuditRepo
 from db.repositories.settings import SettingsRepo
 from db.repositories.users import UserRepo
+from db.uow import reads, writes
 
 RECORD_PREFIX = "broadcast:"
 CHUNK = 500
@@ -107,10 +108,12 @@ class BroadcastService:
         self.settings = SettingsRepo(session)
         self.audit = AuditRepo(session)
 
+    @reads
     async def recipients(self) -> int:
         """Customers a broadcast reaches: not banned, not known to have blocked the bot."""
         return await self.users.count_reachable()
 
+    @writes
     async def start(
         self, actor_id: int, chat_id: int, broadcast_id: str, content: BroadcastContent
     ) -> BroadcastStart:
@@ -153,12 +156,14 @@ class BroadcastService:
             )
         return BroadcastStart(record, created=True)
 
+    @reads
     async def record(self, broadcast_id: str) -> BroadcastRecord:
         value = await self.settings.get(RECORD_PREFIX + broadcast_id)
         if value is None:
             raise NotFound("broadcast", broadcast_id)
         return BroadcastRecord.load(broadcast_id, value)
 
+    @reads
     async def progress(self, broadcast_id: str) -> BroadcastProgress:
         return await self._progress(await self.record(broadcast_id))
 
@@ -176,6 +181,7 @@ class BroadcastService:
             pending=max(0, record.total - sent - blocked - failed),
         )
 
+    @reads
     async def finished(self) -> list[tuple[BroadcastRecord, BroadcastProgress]]:
         """Broadcasts delivered (or given up on) to the last recipient and not reported
         yet; each is marked reported, so the caller reports it in this transaction."""

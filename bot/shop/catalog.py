@@ -21,6 +21,7 @@ from db.repositories.catalog import CatalogRepo
 from db.repositories.markups import MarkupRepo
 from db.repositories.providers import ProviderRepo
 from db.repositories.storefront import StorefrontRepo
+from db.uow import reads, writes
 
 ORDERABLE_TYPES = tuple(t.value for t in ServiceType)
 PER_PAGE = 8
@@ -98,6 +99,10 @@ class CatalogService:
         self.clock = clock
         self.pricing = pricing
 
+    @property
+    def session(self) -> AsyncSession:
+        return self.catalog.session
+
     @classmethod
     def from_session(
         cls, session: AsyncSession, clock: Clock, pricing: PricingConfig
@@ -113,29 +118,34 @@ class CatalogService:
 
     # --- browsing -------------------------------------------------------------
 
+    @reads
     async def platforms(self) -> list[PlatformEntry]:
         rows = await self.storefront.platforms()
         rows.sort(key=lambda row: (platform_order(row[0]), row[0]))
         return [PlatformEntry(name, count) for name, count in rows]
 
+    @reads
     async def platform(self, index: int) -> PlatformEntry:
         platforms = await self.platforms()
         if not 0 <= index < len(platforms):
             raise NotFound("platform", index)
         return platforms[index]
 
+    @reads
     async def categories(self, platform: str) -> list[CategoryEntry]:
         return [
             CategoryEntry(category_key(name), name, count)
             for name, count in await self.storefront.categories(platform)
         ]
 
+    @reads
     async def category(self, platform: str, key: str) -> CategoryEntry:
         for entry in await self.categories(platform):
             if entry.key == key:
                 return entry
         raise NotFound("category", key)
 
+    @reads
     async def services_page(self, category: CategoryEntry, page: int) -> ServicePage:
         total = await self.storefront.count_in_category(category.name)
         pages = max(1, -(-total // PER_PAGE))
@@ -147,12 +157,14 @@ class CatalogService:
         cards = tuple(self._card(row, markups) for row in rows)
         return ServicePage(category, cards, page, pages)
 
+    @reads
     async def card(self, service_id: int) -> ServiceCard:
         row = await self.storefront.visible(service_id)
         if row is None:
             raise ServiceUnavailable(service_id)
         return self._card(row, await self.markups.all())
 
+    @reads
     async def search(self, text: str) -> list[ServiceCard]:
         """By `#<id>` or by words found in the name or category."""
         query = text.strip()
@@ -215,6 +227,7 @@ class CatalogService:
 
     # --- sync -----------------------------------------------------------------
 
+    @writes
     async def sync(
         self, provider_name: str, provider_url: str, services: list[Service]
     ) -> SyncReport:

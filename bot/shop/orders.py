@@ -48,6 +48,7 @@ from db.models import CatalogService, LedgerKind, Order, OrderEvent, OrderState
 from db.repositories.catalog import CatalogRepo
 from db.repositories.markups import MarkupRepo
 from db.repositories.orders import OrderRepo
+from db.uow import reads, writes
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +232,10 @@ class OrderService:
         self.clock = clock
         self.pricing = pricing
 
+    @property
+    def session(self) -> AsyncSession:
+        return self.orders.session
+
     @classmethod
     def from_session(
         cls, session: AsyncSession, clock: Clock, pricing: PricingConfig
@@ -246,6 +251,7 @@ class OrderService:
 
     # ------------------------------------------------------------------ quote & checkout
 
+    @reads
     async def quote(
         self,
         user_id: int,
@@ -318,6 +324,7 @@ class OrderService:
             markup_percent=quote.markup_percent,
         )
 
+    @writes
     async def checkout(self, draft: Draft) -> CheckoutResult:
         """Pay for the draft and create its order in `submitting`, in one transaction.
 
@@ -389,9 +396,11 @@ class OrderService:
 
     # ------------------------------------------------------------------ reading
 
+    @reads
     async def get(self, order_id: int) -> OrderDTO:
         return await self._dto(order_id)
 
+    @reads
     async def get_for_user(self, user_id: int, order_id: int) -> OrderDTO:
         """The user's own order: NotFound, or NotYours for somebody else's."""
         order = await self.get(order_id)
@@ -399,6 +408,7 @@ class OrderService:
             raise NotYours("order", order_id)
         return order
 
+    @reads
     async def page_for_user(self, user_id: int, *, page: int = 0, per_page: int = 5) -> OrderPage:
         per_page = min(max(per_page, 1), MAX_PER_PAGE)
         page = max(page, 0)
@@ -406,6 +416,7 @@ class OrderService:
         rows = await self.orders.page_for_user(user_id, limit=per_page, offset=page * per_page)
         return OrderPage(tuple(OrderDTO.of(r) for r in rows), page, per_page, total)
 
+    @reads
     async def events(self, order_id: int) -> list[OrderEventDTO]:
         return [OrderEventDTO.of(row) for row in await self.orders.events(order_id)]
 
@@ -417,6 +428,7 @@ class OrderService:
 
     # ------------------------------------------------------------------ transitions
 
+    @writes
     async def mark_active(
         self,
         order_id: int,
@@ -452,6 +464,7 @@ class OrderService:
         )
         return change.order
 
+    @writes
     async def mark_failed(
         self, order_id: int, *, error: str | None = None, actor_id: int | None = None
     ) -> OrderDTO:
@@ -467,6 +480,7 @@ class OrderService:
         )
         return change.order
 
+    @writes
     async def mark_unknown(self, order_id: int, *, error: str | None = None) -> OrderDTO:
         """`add` was sent but its answer was lost: never retried, an admin decides."""
         change = await self._transition(
@@ -474,12 +488,14 @@ class OrderService:
         )
         return change.order
 
+    @writes
     async def mark_completed(self, order_id: int, **progress: Any) -> OrderDTO:
         """Delivered. `progress`: provider_status, start_count, remains, provider_charge,
         provider_currency, last_checked_at (None values are ignored)."""
         change = await self._transition(order_id, OrderState.COMPLETED, values=_progress(progress))
         return change.order
 
+    @writes
     async def mark_partial(
         self, order_id: int, *, remains: int | None, **progress: Any
     ) -> OrderDTO:
@@ -488,6 +504,7 @@ class OrderService:
         change = await self._partial(order_id, remains, progress)
         return change.order
 
+    @writes
     async def mark_canceled(
         self,
         order_id: int,
@@ -526,6 +543,7 @@ class OrderService:
             note=note,
         )
 
+    @writes
     async def apply_provider_state(self, order_id: int, state: ProviderOrderState) -> OrderChange:
         """Apply one `status` reply to an order (for the polling job).
 
@@ -629,6 +647,7 @@ class OrderService:
 
     # ------------------------------------------------------------------ manual refunds
 
+    @writes
     async def refund(
         self,
         order_id: int,

@@ -12,7 +12,10 @@ still unpaid, not older than INVOICE_TTL, for exactly its Stars in XTR.
 
 Payment. `successful_payment` marks the row `paid` with Telegram's
 `telegram_payment_charge_id` (unique) and credits the wallet (ledger `stars:<charge id>`)
-in the update's one transaction, so a second delivery of the same payment changes nothing.
+in one transaction, together with the operators' alert and the referrer's notice (outbox
+rows, `PaymentNotices`); it is committed before the payer is thanked, so a thank-you that
+fails to reach Telegram undoes nothing. A second delivery of the same payment changes
+nothing.
 The payer's referrer earns REFERRAL_PERCENT of the credit (ledger `referral:<charge id>`).
 A payment we cannot match (a payload never issued, another customer's, a different amount
 or currency) credits nothing; the handler alerts the operators.
@@ -23,10 +26,11 @@ Refund (/starsrefund <charge id>), in this order:
      the referrer's balance still holds of their reward, and move the row `paid` ->
      `refunding`; commit;
   2. refundStarPayment (no transaction open);
-  3. Telegram refunded (or says it already had): `refunding` -> `refunded`.
-     Telegram refused: a compensating credit (`stars-refund-reversal:<charge id>`, and
-     the referrer's part back) and `refunding` -> `paid`, so nothing is lost.
-     No answer (network, 5xx): the row stays `refunding` and the wallet debited; running
+  3. one transaction: Telegram refunded (or says it already had): `refunding` ->
+     `refunded`, and the payer's notice queued. Telegram refused (a definite 400/403/404):
+     a compensating credit (`stars-refund-reversal:<charge id>`, and the referrer's part
+     back) and `refunding` -> `paid`, so nothing is lost. No answer (network, timeout,
+     5xx, 429 flood control): the row stays `refunding` and the wallet debited; running
      /starsrefund again repeats step 2 only (Telegram's CHARGE_ALREADY_REFUNDED counts as
      done), and Telegram's refunded_payment message finishes it as well.
 A later attempt after a refusal uses references suffixed with the attempt number.
@@ -42,7 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,6 +59,7 @@ from db.models import LedgerKind, Payment, PaymentPurpose, PaymentState
 from db.repositories.audit import AuditRepo
 from db.repositories.payments import PaymentRepo
 from db.repositories.users import UserRepo
+from db.uow import reads, writes
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -240,6 +245,30 @@ RefundCall = Callable[[int, str], Awaitable[RefundReply]]
 """refundStarPayment(user's Telegram id, charge id), its outcome classified."""
 
 
+class PaymentNotices(Protocol):
+    """The messages a payment event queues (outbox rows), written in the same transaction
+    as the money they report; the handlers render them."""
+
+    async def credited(self, done: Completion) -> None: ...
+    async def unmatched(self, done: Completion) -> None: ...
+    async def refunded(self, refund: StarsRefund) -> None: ...
+    async def refund_seen(self, seen: RefundSeen) -> None: ...
+
+
+class _Silent:
+    async def credited(self, done: Completion) -> None:
+        return None
+
+    async def unmatched(self, done: Completion) -> None:
+        return None
+
+    async def refunded(self, refund: StarsRefund) -> None:
+        return None
+
+    async def refund_seen(self, seen: RefundSeen) -> None:
+        return None
+
+
 class RefundOutcome(StrEnum):
     REFUNDED = "refunded"  # Stars back, wallet debited
     REVERSED = "reversed"  # Telegram refused: the debit was given back
@@ -273,6 +302,15 @@ class RefundSeen:
     payer: Party | None = None
     debited: Micro = 0
     balance: Micro = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _RefundStarted:
+    payment_id: int
+    charge_id: str
+    payer: Party
+    attempt: int  # the refund attempt whose debit is in place
+    retried: bool  # the wallet had been debited by an earlier attempt
 
 
 def ledger_reference(kind: str, charge_id: str, attempt: int = 1) -> str:
@@ -403,6 +441,7 @@ class PaymentService:
 
     # --- invoices --------------------------------------------------------------------
 
+    @writes
     async def issue(
         self,
         user_id: int,
@@ -427,6 +466,7 @@ class PaymentService:
             if row is not None:  # a payload collision (never seen) just draws again
                 return PaymentDTO.of(row)
 
+    @writes
     async def issue_shortfall(self, user_id: int, charge: Micro, order_token: str) -> PaymentDTO:
         """An invoice for exactly what the kept order lacks now (whole Stars, rounded up).
 
@@ -451,6 +491,7 @@ class PaymentService:
 
     # --- pre-checkout ----------------------------------------------------------------
 
+    @reads
     async def check(
         self, user_id: int, payload: str, currency: str, total_amount: int
     ) -> Refusal | None:
@@ -470,10 +511,30 @@ class PaymentService:
 
     # --- successful payment ----------------------------------------------------------
 
+    @writes
     async def complete(
+        self,
+        user_id: int,
+        payload: str,
+        currency: str,
+        total_amount: int,
+        charge_id: str,
+        *,
+        notices: PaymentNotices | None = None,
+    ) -> Completion:
+        """Mark the invoice paid and credit it, once per charge id; the notices of a new
+        credit (or of a payment we cannot match) are queued in the same transaction."""
+        done = await self._complete(user_id, payload, currency, total_amount, charge_id)
+        notices = notices or _Silent()
+        if done.outcome is PaidOutcome.CREDITED:
+            await notices.credited(done)
+        elif done.outcome is PaidOutcome.UNMATCHED:
+            await notices.unmatched(done)
+        return done
+
+    async def _complete(
         self, user_id: int, payload: str, currency: str, total_amount: int, charge_id: str
     ) -> Completion:
-        """Mark the invoice paid and credit it, once per charge id."""
         if not charge_id or len(charge_id) > MAX_CHARGE_ID:
             return Completion(PaidOutcome.UNMATCHED, refusal=Refusal.UNKNOWN)
         seen = await self.payments.by_charge(charge_id)
@@ -555,13 +616,26 @@ class PaymentService:
 
     # --- refunds ---------------------------------------------------------------------
 
-    async def refund(self, charge_id: str, *, actor_id: int, call: RefundCall) -> StarsRefund:
+    async def refund(
+        self,
+        charge_id: str,
+        *,
+        actor_id: int,
+        call: RefundCall,
+        notices: PaymentNotices | None = None,
+    ) -> StarsRefund:
         """/starsrefund: see the module's docstring for the order of the steps.
 
-        Raises NotFound, NotRefundable, CreditSpent before anything changed. Commits the
-        caller's unit of work before calling Telegram (as placement does around `add`);
-        what follows the call is written in the caller's unit of work.
+        Raises NotFound, NotRefundable, CreditSpent before anything changed. The debit is
+        committed before Telegram is called, no transaction is open during the call, and
+        its outcome is committed by a use case of its own.
         """
+        started = await self._start_refund(charge_id, actor_id)
+        reply = await call(started.payer.telegram_id, charge_id)
+        return await self._finish_refund(started, reply, notices or _Silent())
+
+    @writes
+    async def _start_refund(self, charge_id: str, actor_id: int) -> _RefundStarted:
         row = await self.payments.by_charge(charge_id)
         if row is None:
             raise NotFound("payment", charge_id)
@@ -570,40 +644,58 @@ class PaymentService:
         if row.state is PaymentState.PAID:
             async with self.payments.savepoint():
                 row = await self._take_back(row, charge_id, actor_id=actor_id)
-            debited, clawback = row.credit, row.clawback
-        elif retried:
-            debited, clawback = row.credit, row.clawback
-        else:
+        elif not retried:
             raise NotRefundable(charge_id, row.state.value)
-        attempt = row.refund_attempts
-        # Durable before Telegram hears of it; also frees SQLite's write lock meanwhile.
-        await self.session.commit()
-        reply = await call(payer.telegram_id, charge_id)
-        if reply.status is TelegramRefund.DONE:
+        return _RefundStarted(row.id, charge_id, payer, row.refund_attempts, retried)
+
+    @writes
+    async def _finish_refund(
+        self, started: _RefundStarted, reply: RefundReply, notices: PaymentNotices
+    ) -> StarsRefund:
+        charge_id = started.charge_id
+        row = await self.payments.by_charge(charge_id)
+        if row is None:
+            raise NotFound("payment", charge_id)
+        debited, clawback = row.credit, row.clawback
+        final: Payment = row
+        pending = row.state is PaymentState.REFUNDING
+        if not pending:
+            # Finished meanwhile (Telegram's refunded_payment message came first).
+            outcome = (
+                RefundOutcome.REFUNDED
+                if row.state is PaymentState.REFUNDED
+                else RefundOutcome.REVERSED
+            )
+            if outcome is RefundOutcome.REVERSED:
+                debited = clawback = 0
+        elif reply.status is TelegramRefund.DONE:
             done = await self.payments.transition(
                 row.id,
                 PaymentState.REFUNDING,
                 PaymentState.REFUNDED,
                 refunded_at=self.clock.now(),
             )
-            final = done or await self.payments.by_charge(charge_id) or row
+            final = done or row
             outcome = RefundOutcome.REFUNDED
         elif reply.status is TelegramRefund.REFUSED:
-            final = await self._give_back(row, charge_id, attempt)
+            final = await self._give_back(row, charge_id, started.attempt)
             outcome = RefundOutcome.REVERSED
             debited = clawback = 0
         else:
-            final, outcome = row, RefundOutcome.PENDING
-        return StarsRefund(
+            outcome = RefundOutcome.PENDING
+        result = StarsRefund(
             outcome=outcome,
             payment=PaymentDTO.of(final),
-            payer=payer,
+            payer=started.payer,
             debited=debited,
             clawback=clawback,
             balance=await self.wallet.balance(row.user_id),
             telegram_text=reply.text,
-            retried=retried,
+            retried=started.retried,
         )
+        if outcome is RefundOutcome.REFUNDED and pending:
+            await notices.refunded(result)
+        return result
 
     async def _take_back(
         self, row: Payment, charge_id: str, *, actor_id: int | None, final: bool = False
@@ -700,10 +792,19 @@ class PaymentService:
         )
         return moved or row
 
-    async def refund_seen(self, charge_id: str, *, user_id: int) -> RefundSeen:
+    @writes
+    async def refund_seen(
+        self, charge_id: str, *, user_id: int, notices: PaymentNotices | None = None
+    ) -> RefundSeen:
         """Telegram's refunded_payment message (in the payer's chat): confirms our refund,
         or reports one made outside the bot (then the wallet is debited now if the credit
-        is unspent)."""
+        is unspent, and the operators' alert is queued with it)."""
+        seen = await self._refund_seen(charge_id, user_id=user_id)
+        if seen.outcome in (SeenOutcome.EXTERNAL, SeenOutcome.EXTERNAL_SPENT):
+            await (notices or _Silent()).refund_seen(seen)
+        return seen
+
+    async def _refund_seen(self, charge_id: str, *, user_id: int) -> RefundSeen:
         row = await self.payments.by_charge(charge_id)
         if row is None or row.user_id != user_id:
             return RefundSeen(SeenOutcome.UNKNOWN)
@@ -747,6 +848,7 @@ class PaymentService:
 
     # --- reading ---------------------------------------------------------------------
 
+    @reads
     async def recent(self, user_id: int, limit: int = 5) -> list[PaymentDTO]:
         return [PaymentDTO.of(row) for row in await self.payments.recent(user_id, limit=limit)]
 
@@ -768,6 +870,7 @@ __all__ = [
     "Party",
     "PaymentConfig",
     "PaymentDTO",
+    "PaymentNotices",
     "PaymentService",
     "ReferralCredit",
     "RefundCall",

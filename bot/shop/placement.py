@@ -1,7 +1,8 @@
 """Placing a confirmed order: pay, make it durable, then send `add` exactly once.
 
-The debit and the order row are committed before the panel hears of the order, so a
-crash after `add` can never lose track of money: the order stays `submitting` and is
+The debit and the order row are committed (the checkout use case) before the panel hears
+of the order, and no transaction is open while `add` waits, so a crash after `add` can
+never lose track of money: the order stays `submitting` and is
 picked up by recovery. `add` is sent only by the checkout that created the order (a
 double confirm finds the existing order) and is never retried.
 """
@@ -21,6 +22,7 @@ from bot.provider.requests import PreparedAdd
 from bot.shop.errors import ProviderPaused
 from bot.shop.orders import Draft, OrderDTO, OrderService
 from bot.shop.shop_settings import ShopSettings
+from db.uow import writes
 
 log = logging.getLogger(__name__)
 
@@ -92,46 +94,59 @@ class PlacementService:
         settings = ShopSettings.from_session(self.session, self.orders.clock)
         if await settings.panel_paused():
             raise ProviderPaused()
-        result = await self.orders.checkout(draft)
+        result = await self.orders.checkout(draft)  # committed before the panel hears
         if not result.created:
             return Placement(result.order, Outcome.ALREADY)
-        order = result.order
-        # Durable before the panel is called; also frees SQLite's write lock meanwhile.
-        await self.session.commit()
-        placement = await self._send(order, settings)
-        # The outcome (and its refund) is durable before anyone is told: a reply that then
-        # fails to reach Telegram cannot undo it.
-        await self.session.commit()
-        return placement
+        # The outcome (and its refund) is committed by its own use case before anyone is
+        # told: a reply that then fails to reach Telegram cannot undo it.
+        return await self._send(result.order, settings)
 
     async def _send(self, order: OrderDTO, settings: ShopSettings) -> Placement:
-        """`add`, exactly once, and the order's new state from its answer."""
+        """`add`, exactly once, with no transaction open; then the order's new state."""
         request = PreparedAdd.of(order.fields)
         try:
             placed = await self.provider.add(request)
         except ProviderError as exc:
-            failed = await self.orders.mark_failed(order.id, error=exc.text)
-            if exc.lacks_funds:
-                # Until the panel is topped up every order would be charged and refused:
-                # pause ordering; the balance watch job alerts operators and resumes it.
-                await settings.pause_panel(exc.text, need=order.cost)
-            await self.alerts.refused(failed, exc.text)
-            return Placement(failed, Outcome.REFUSED, exc.text)
+            return await self._refused(order, exc, settings)
         except ProviderUnavailable as exc:
             # The connection was never made: the panel cannot have the order.
-            failed = await self.orders.mark_failed(order.id, error=exc.reason)
-            await self.alerts.unreachable(failed, exc.reason)
-            return Placement(failed, Outcome.UNAVAILABLE, exc.reason)
+            return await self._unreachable(order, exc.reason)
         except OrderOutcomeUnknown as exc:
             log.warning("order %s: outcome of add unknown: %s", order.id, exc.reason)
-            unknown = await self.orders.mark_unknown(order.id, error=exc.reason)
-            await self.alerts.unknown(unknown, exc.reason)
-            return Placement(unknown, Outcome.UNKNOWN, exc.reason)
+            return await self._unknown(order, exc.reason)
         except BaseException:
             # Anything else (a bug, a cancellation) leaves the order `submitting`:
             # recovery turns it `unknown` for an admin; it is never re-sent.
             log.exception("order %s: add interrupted", order.id)
             raise
-        active = await self.orders.mark_active(order.id, placed.order_id)
+        return await self._placed(order, placed.order_id)
+
+    @writes
+    async def _refused(
+        self, order: OrderDTO, exc: ProviderError, settings: ShopSettings
+    ) -> Placement:
+        failed = await self.orders.mark_failed(order.id, error=exc.text)
+        if exc.lacks_funds:
+            # Until the panel is topped up every order would be charged and refused:
+            # pause ordering; the balance watch job alerts operators and resumes it.
+            await settings.pause_panel(exc.text, need=order.cost)
+        await self.alerts.refused(failed, exc.text)
+        return Placement(failed, Outcome.REFUSED, exc.text)
+
+    @writes
+    async def _unreachable(self, order: OrderDTO, reason: str | None) -> Placement:
+        failed = await self.orders.mark_failed(order.id, error=reason)
+        await self.alerts.unreachable(failed, reason)
+        return Placement(failed, Outcome.UNAVAILABLE, reason)
+
+    @writes
+    async def _unknown(self, order: OrderDTO, reason: str | None) -> Placement:
+        unknown = await self.orders.mark_unknown(order.id, error=reason)
+        await self.alerts.unknown(unknown, reason)
+        return Placement(unknown, Outcome.UNKNOWN, reason)
+
+    @writes
+    async def _placed(self, order: OrderDTO, provider_order_id: str) -> Placement:
+        active = await self.orders.mark_active(order.id, provider_order_id)
         await self.alerts.placed(active)
         return Placement(active, Outcome.PLACED)

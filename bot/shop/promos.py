@@ -25,6 +25,7 @@ from bot.shop.wallet import WalletService
 from db.models import LedgerKind, PromoCode
 from db.repositories.audit import AuditRepo
 from db.repositories.promos import PromoRepo
+from db.uow import reads, writes
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
 # Words of the admin command (`/promo create|list|off`): never codes.
@@ -171,6 +172,7 @@ class PromoService:
     def from_session(cls, session: AsyncSession, clock: Clock) -> PromoService:
         return cls(session, PromoRepo(session), WalletService.from_session(session, clock), clock)
 
+    @writes
     async def create(self, spec: PromoSpec, *, actor_id: int) -> PromoDTO:
         """Raises PromoExists (also for a code that was switched off: codes are unique)."""
         if spec.amount <= 0:
@@ -197,9 +199,11 @@ class PromoService:
         )
         return PromoDTO.of(row)
 
+    @reads
     async def all(self, limit: int = LIST_LIMIT) -> list[PromoDTO]:
         return [PromoDTO.of(row) for row in await self.promos.page(limit=limit)]
 
+    @writes
     async def disable(self, code_text: str, *, actor_id: int) -> PromoDTO:
         code = normalize_code(code_text)
         row = await self.promos.disable(code)
@@ -210,6 +214,7 @@ class PromoService:
         )
         return PromoDTO.of(row)
 
+    @writes
     async def redeem(self, user_id: int, code_text: str) -> Redemption:
         """Credit the code's amount once per customer, within its uses.
 

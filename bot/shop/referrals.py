@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.shop.money import Micro, round_down
 from bot.shop.users import referral_code
 from db.repositories.payments import ReferralRepo
+from db.uow import reads
 
 START_PREFIX = "ref_"
 
@@ -53,10 +54,15 @@ class ReferralService:
         self.referrals = referrals
         self.percent = percent
 
+    @property
+    def session(self) -> AsyncSession:
+        return self.referrals.session
+
     @classmethod
     def from_session(cls, session: AsyncSession, percent: Decimal) -> ReferralService:
         return cls(ReferralRepo(session), percent)
 
+    @reads
     async def stats(self, user_id: int) -> ReferralStats:
         return ReferralStats(
             start_parameter=start_parameter(user_id),

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.shop.money import Micro
 from db.repositories.settings import SettingsRepo
+from db.uow import reads, writes
 
 MAINTENANCE = "maintenance"
 # The panel refused `add` for lack of funds: no checkout until a balance check shows enough.
@@ -35,22 +36,30 @@ class ShopSettings:
         self.repo = repo
         self.clock = clock
 
+    @property
+    def session(self) -> AsyncSession:
+        return self.repo.session
+
     @classmethod
     def from_session(cls, session: AsyncSession, clock: Clock) -> ShopSettings:
         return cls(SettingsRepo(session), clock)
 
+    @reads
     async def maintenance(self) -> bool:
         return await self.repo.get_bool(MAINTENANCE)
 
+    @writes
     async def set_maintenance(self, on: bool) -> None:
         await self.repo.set_bool(MAINTENANCE, on, now=self.clock.now())
 
     # --- the panel's pause (lack of funds) ----------------------------------------
 
+    @reads
     async def panel_paused(self) -> bool:
         """True while the panel cannot take orders: checkout is refused before paying."""
         return await self.repo.get(PANEL_PAUSED) is not None
 
+    @reads
     async def panel_pause(self) -> PanelPause | None:
         since = await self.repo.get(PANEL_PAUSED)
         if since is None:
@@ -63,6 +72,7 @@ class ShopSettings:
             announced=await self.repo.get_bool(PANEL_PAUSED_ANNOUNCED),
         )
 
+    @writes
     async def pause_panel(self, reason: str, *, need: Micro | None = None) -> bool:
         """Pause ordering; True when it was not paused before. A second refusal while
         paused raises the amount needed if it is larger."""
@@ -81,9 +91,11 @@ class ShopSettings:
         await self.repo.set_bool(PANEL_PAUSED_ANNOUNCED, False, now=now)
         return True
 
+    @writes
     async def mark_panel_pause_announced(self) -> None:
         await self.repo.set_bool(PANEL_PAUSED_ANNOUNCED, True, now=self.clock.now())
 
+    @writes
     async def resume_panel(self) -> bool:
         """Take orders again; True when it was paused."""
         was = await self.repo.delete(PANEL_PAUSED)
@@ -93,18 +105,22 @@ class ShopSettings:
 
     # --- watchdog memory (bot/jobs) ---------------------------------------------------
 
+    @reads
     async def panel_down_since(self) -> datetime | None:
         value = await self.repo.get(PANEL_DOWN_SINCE)
         return datetime.fromisoformat(value) if value else None
 
+    @writes
     async def set_panel_down_since(self, since: datetime | None) -> None:
         if since is None:
             await self.repo.delete(PANEL_DOWN_SINCE)
         else:
             await self.repo.set(PANEL_DOWN_SINCE, since.isoformat(), now=self.clock.now())
 
+    @reads
     async def panel_balance_low(self) -> bool:
         return await self.repo.get_bool(PANEL_BALANCE_LOW)
 
+    @writes
     async def set_panel_balance_low(self, low: bool) -> None:
         await self.repo.set_bool(PANEL_BALANCE_LOW, low, now=self.clock.now())

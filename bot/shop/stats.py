@@ -21,6 +21,7 @@ from bot.shop.money import Micro, round_up
 from bot.shop.pricing import PricingConfig
 from db.models import LedgerKind, OrderState
 from db.repositories.stats import StatsRepo
+from db.uow import reads
 
 
 class Period(StrEnum):
@@ -101,12 +102,17 @@ class StatsService:
         self.clock = clock
         self.pricing = pricing
 
+    @property
+    def session(self) -> AsyncSession:
+        return self.repo.session
+
     @classmethod
     def from_session(
         cls, session: AsyncSession, clock: Clock, pricing: PricingConfig
     ) -> StatsService:
         return cls(StatsRepo(session), clock, pricing)
 
+    @reads
     async def collect(self, period: Period) -> Stats:
         now = self.clock.now()
         since = period.since(now)

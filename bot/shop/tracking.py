@@ -1,8 +1,8 @@
 """What a customer can do with a placed order: look, refresh, refill, cancel.
 
-Calls to the panel happen with no transaction open (SQLite's write lock is not held
-across the network); everything they change is written afterwards, in the caller's unit
-of work.
+Calls to the panel happen with no transaction open: each step that touches the database
+is a use case of its own (a read before the call, a write after it), so no lock is held
+while the panel answers.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.shop.orders import OrderDTO, OrderService
 from db.models import OrderState, Refill
 from db.repositories.catalog import CatalogRepo
 from db.repositories.refills import RefillRepo
+from db.uow import reads, writes
 
 REFRESH_EVERY = timedelta(seconds=30)
 OPEN_REFILL = (RefillStatus.PENDING.value, RefillStatus.IN_PROGRESS.value)
@@ -76,6 +77,7 @@ class OrderTracking:
         self.catalog = CatalogRepo(session)
         self.refills = RefillRepo(session)
 
+    @reads
     async def view(self, user_id: int, order_id: int) -> OrderView:
         """The customer's own order (NotFound / NotYours otherwise) with what it allows."""
         order = await self.orders.get_for_user(user_id, order_id)
@@ -102,7 +104,6 @@ class OrderTracking:
         if order.last_checked_at and now - order.last_checked_at < REFRESH_EVERY:
             wait = REFRESH_EVERY - (now - order.last_checked_at)
             return view, max(1, int(wait.total_seconds()))
-        await self.session.commit()
         try:
             state = await self.provider.status(order.provider_order_id)
         except ProviderError as exc:
@@ -116,18 +117,21 @@ class OrderTracking:
         view = await self.view(user_id, order_id)
         if not view.can_refill or view.order.provider_order_id is None:
             raise ActionNotAvailable("refill", order_id)
-        await self.session.commit()
         try:
             created = await self.provider.refill(view.order.provider_order_id)
         except ProviderError as exc:
             raise PanelDeclined(exc.text) from None
         except ProviderUnavailable:
             raise PanelUnavailable() from None
+        return await self._record_refill(order_id, created.refill_id)
+
+    @writes
+    async def _record_refill(self, order_id: int, provider_refill_id: str | None) -> RefillView:
         row = await self.refills.add(
             order_id,
             status=RefillStatus.PENDING.value,
             now=self.clock.now(),
-            provider_refill_id=created.refill_id,
+            provider_refill_id=provider_refill_id,
         )
         return RefillView.of(row)
 
@@ -136,7 +140,6 @@ class OrderTracking:
         view = await self.view(user_id, order_id)
         if not view.can_cancel or view.order.provider_order_id is None:
             raise ActionNotAvailable("cancel", order_id)
-        await self.session.commit()
         try:
             results = await self.provider.cancel([view.order.provider_order_id])
         except ProviderError as exc:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from db.models import User
 from db.repositories.users import UserRepo
+from db.uow import reads, writes
 
 _REF = re.compile(r"^ref_([0-9a-z]{1,12})$")
 
@@ -73,6 +74,10 @@ class UserService:
     def from_session(cls, session: AsyncSession, clock: Clock) -> UserService:
         return cls(UserRepo(session), clock)
 
+    @property
+    def session(self) -> AsyncSession:
+        return self.users.session
+
     async def enter(
         self,
         telegram_id: int,
@@ -84,14 +89,51 @@ class UserService:
     ) -> tuple[UserDTO, bool]:
         """The customer behind an update, registered on first contact; True when new.
 
+        A read on every update; a write only when something changed (a new customer, a
+        new username or name, a customer who had blocked the bot writes again), so an
+        ordinary update never takes the database's write lock for it.
+
         The referrer is fixed at first contact and only to a customer who already exists,
         so a referral can neither point at oneself nor form a loop.
         """
+        known = await self.find(telegram_id)
+        if (
+            known is not None
+            and (known.username, known.first_name) == (username, first_name)
+            and known.unreachable_since is None
+        ):
+            return known, False
+        return await self._register(
+            telegram_id,
+            username=username,
+            first_name=first_name,
+            language=language,
+            start_param=start_param,
+        )
+
+    @reads
+    async def find(self, telegram_id: int) -> UserDTO | None:
+        row = await self.users.by_telegram_id(telegram_id)
+        return UserDTO.of(row) if row is not None else None
+
+    @writes
+    async def _register(
+        self,
+        telegram_id: int,
+        *,
+        username: str | None,
+        first_name: str | None,
+        language: str,
+        start_param: str | None,
+    ) -> tuple[UserDTO, bool]:
         row = await self.users.by_telegram_id(telegram_id)
         if row is not None:
             if (row.username, row.first_name) != (username, first_name):
                 row.username, row.first_name = username, first_name
-                await self.users.session.flush()
+            if row.unreachable_since is not None:
+                # A customer who writes to the bot again can be reached again.
+                row.unreachable_since = None
+            await self.users.session.flush()
             return UserDTO.of(row), False
         referrer_id = None
         if (candidate := parse_referral(start_param)) is not None:
@@ -107,9 +149,11 @@ class UserService:
         )
         return UserDTO.of(row), created
 
+    @writes
     async def set_language(self, user_id: int, language: str) -> None:
         await self.users.set_language(user_id, language)
 
+    @writes
     async def mark_reachable(self, user_id: int) -> None:
         """A customer who writes to the bot again can be reached again."""
         await self.users.set_unreachable(user_id, None)

@@ -21,6 +21,7 @@ from bot.shop.money import Micro, check_positive
 from db.models import LedgerEntry, LedgerKind
 from db.repositories.ledger import LedgerRepo
 from db.repositories.users import UserRepo
+from db.uow import reads, writes
 
 CREDIT_KINDS = frozenset(
     {
@@ -98,10 +99,15 @@ class WalletService:
         self.ledger = ledger
         self.clock = clock
 
+    @property
+    def session(self) -> AsyncSession:
+        return self.users.session
+
     @classmethod
     def from_session(cls, session: AsyncSession, clock: Clock) -> WalletService:
         return cls(UserRepo(session), LedgerRepo(session), clock)
 
+    @writes
     async def credit(
         self,
         user_id: int,
@@ -130,6 +136,7 @@ class WalletService:
             note=note,
         )
 
+    @writes
     async def debit(
         self,
         user_id: int,
@@ -217,12 +224,14 @@ class WalletService:
             raise ReferenceConflict(row.reference)
         return LedgerEntryDTO.of(row)
 
+    @reads
     async def balance(self, user_id: int) -> Micro:
         balance = await self.users.balance(user_id)
         if balance is None:
             raise NotFound("user", user_id)
         return balance
 
+    @reads
     async def history(self, user_id: int, *, page: int = 0, per_page: int = 10) -> LedgerPage:
         """One page of the user's ledger, newest first; pages count from 0."""
         per_page = min(max(per_page, 1), MAX_PER_PAGE)
@@ -236,10 +245,12 @@ class WalletService:
             total=total,
         )
 
+    @reads
     async def entry(self, reference: str) -> LedgerEntryDTO | None:
         row = await self.ledger.by_reference(reference)
         return None if row is None else LedgerEntryDTO.of(row)
 
+    @reads
     async def mismatches(self, limit: int = 100) -> list[BalanceMismatch]:
         """Users whose balance is not the sum of their ledger: empty, or a bug to alert on."""
         return [

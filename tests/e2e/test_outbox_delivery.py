@@ -152,7 +152,7 @@ class Rig:
                 await outbox.to_chat(chat_id, text, priority=priority, dedupe_key=text)
 
     async def rows(self) -> list[OutboxMessage]:
-        async with self.deps.session_factory() as session:
+        async with self.deps.session_factory() as session, session.begin():
             return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
     async def statuses(self) -> Counter[OutboxStatus]:
@@ -269,7 +269,7 @@ async def test_a_blocked_customer_is_marked_unreachable_and_skipped(rig: Rig) ->
     tried = [c.outcome for c in session.calls if c.chat_id == blocked]
     assert 1 <= len(tried) <= 3 and set(tried) == {"403"}
     assert rig.emulator.bot_messages(blocked) == []
-    async with rig.deps.session_factory() as s:
+    async with rig.deps.session_factory() as s, s.begin():
         user = await s.scalar(select(User).where(User.telegram_id == blocked))
         assert user is not None and user.unreachable_since is not None
     statuses = Counter((row.chat_id == blocked, row.status) for row in await rig.rows())

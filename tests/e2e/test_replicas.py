@@ -378,7 +378,7 @@ async def test_two_replicas_share_one_shop(cluster: Cluster) -> None:
     assert one.callback_query is not None and two.callback_query is not None
     assert {lb.replica_of(one.update_id), lb.replica_of(two.update_id)} == {0, 1}
     assert sim.calls["add"] == 1
-    async with deps.session_factory() as session:
+    async with deps.session_factory() as session, session.begin():
         orders = (await session.scalars(select(Order).where(Order.user_id == user_id))).all()
         assert len(orders) == 1 and orders[0].state is OrderState.ACTIVE
         order = orders[0]
@@ -427,7 +427,7 @@ async def test_two_replicas_share_one_shop(cluster: Cluster) -> None:
 
     # 4. No notification twice: the emulator shows each outbox row once.
     notices = [m.text or "" for m in emu.bot_messages(ALICE) if m.message_id > placed.message_id]
-    async with deps.session_factory() as session:
+    async with deps.session_factory() as session, session.begin():
         rows = (
             await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == ALICE))
         ).all()
@@ -470,7 +470,7 @@ async def _status_calls_and_lead(replica: Replica) -> bool:
 
 
 async def _all_sent(deps: Any) -> bool:
-    async with deps.session_factory() as session:
+    async with deps.session_factory() as session, session.begin():
         left = await session.scalar(
             select(func.count())
             .select_from(OutboxMessage)

@@ -49,7 +49,7 @@ async def click(emu: TelegramEmulator, label: str) -> None:
 async def _shop_id(app: Application, provider_service_id: int) -> int:
     from db.repositories.storefront import StorefrontRepo
 
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         rows = await StorefrontRepo(session, [t.value for t in ServiceType]).for_provider(1)
         return next(r.id for r in rows if r.provider_service_id == str(provider_service_id))
 

@@ -52,7 +52,6 @@ class StarsShop:
             user, _ = await shop.users.enter(
                 telegram_id, username=None, first_name=None, language="en"
             )
-            await session.commit()
             return user.balance
 
     async def user_id(self, telegram_id: int) -> int:
@@ -60,7 +59,6 @@ class StarsShop:
             user, _ = await Shop(session, self.deps).users.enter(
                 telegram_id, username=None, first_name=None, language="en"
             )
-            await session.commit()
             return user.id
 
     async def say(self, user: int, text: str, expect: str) -> StoredMessage:
@@ -112,7 +110,6 @@ async def stars_shop(engine: AsyncEngine, tg_polling: PollingRunner) -> AsyncIte
     services = await provider.services()
     async with deps.session_factory() as session:
         await Shop(session, deps).catalog.sync("main", provider_url, services)
-        await session.commit()
     await tg_polling(dispatcher, bot)
     try:
         yield StarsShop(emu, deps, bot, sim)
@@ -272,7 +269,6 @@ async def test_stars_refund_and_referral(
         await Shop(session, shop.deps).wallet.debit(
             boris, to_micro("1"), LedgerKind.ADJUSTMENT, "e2e:spend"
         )
-        await session.commit()
     reply = await shop.say(ADMIN, f"/starsrefund {charges[1]}", "Not refunded")
     assert "credit is spent" in (reply.text or "")
     assert not emu.payments[charges[1]].refunded

@@ -125,7 +125,7 @@ def order_service(sim: ProviderSimulator) -> SimService:
 async def shop_service_id(session_factory: Any, provider_service_id: int) -> int:
     from db.repositories.storefront import StorefrontRepo
 
-    async with session_factory() as session:
+    async with session_factory() as session, session.begin():
         rows = await StorefrontRepo(session, [t.value for t in ServiceType]).for_provider(1)
         return next(r.id for r in rows if r.provider_service_id == str(provider_service_id))
 
@@ -340,7 +340,7 @@ async def test_bad_requests_are_refused_logged_once_and_change_nothing(
     assert metric(text, "bot_updates_total", type="message", outcome="ok") is None
     assert metric(text, "bot_webhook_rejected_total", reason="wrong or missing secret token") == 3
     assert len(shop.emu.chat(ALICE)) == before_messages
-    async with shop.app.deps.session_factory() as session:
+    async with shop.app.deps.session_factory() as session, session.begin():
         assert await session.scalar(select(func.count()).select_from(User)) == 0
 
     # An update of a kind the bot never asked for is acknowledged and ignored.

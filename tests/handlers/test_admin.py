@@ -84,7 +84,7 @@ async def alice(app: ShopApp) -> Customer:
 
 async def _state(app: ShopApp) -> tuple[object, ...]:
     """Everything an admin command could change."""
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         users = (await session.execute(select(User.id, User.balance, User.banned))).all()
         ledger_rows = (await session.execute(select(LedgerEntry.id))).all()
         orders = (await session.execute(select(Order.id, Order.state, Order.refunded))).all()
@@ -217,7 +217,7 @@ async def test_stats_counts_from_the_database(app: ShopApp, admin: Customer) -> 
         )
     await admin.send("/stats")
     text = admin.last_text
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         orders = {o.id: o for o in await session.scalars(select(Order))}
     charged = sum(o.charge for o in orders.values())
     refunded = sum(o.refunded for o in orders.values())
@@ -426,7 +426,7 @@ async def test_markup_global_category_service(
     assert " → <b>" in text
     after = await _card_price(alice, sid)
     assert after != before
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         row = await session.get(CatalogService, sid)
         assert row is not None
     await admin.send(f"/markup 12.5 category {row.category.lower()}")
@@ -436,7 +436,7 @@ async def test_markup_global_category_service(
     assert f"Markup of service #{sid}" in admin.last_text and "(was 12.5%)" in admin.last_text
     await admin.send("/markup 40")
     assert "2 category and service markups still take precedence" in admin.last_text
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         markups = {m.key: m.percent for m in await session.scalars(select(Markup))}
     assert markups == {
         "global": to_micro("40"),

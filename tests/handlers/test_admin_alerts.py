@@ -126,9 +126,8 @@ def test_error_alerts_storm_sends_one_alert_and_one_summary() -> None:
 async def test_unexpected_errors_alert_operators_rate_limited(app: ShopApp) -> None:
     for n in range(50):
         event = ErrorEvent(update=Update(update_id=n + 1), exception=RuntimeError(f"boom {n}"))
-        async with app.deps.session_factory() as session:
+        async with app.deps.session_factory() as session, session.begin():
             await report_unexpected(event, app.deps, app.dp, session)
-            await session.commit()
     [first] = await _alerts(app)
     assert "Unexpected error (update 1)" in first and "RuntimeError: boom 0" in first
     assert error_alerts(app.dp, app.deps).held_back == 49

@@ -121,7 +121,7 @@ async def test_broadcast_to_300_customers_some_blocked(app: ShopApp, admin: Cust
     status, _ = admin.find_button("Progress")  # the question, edited in place
     assert f"Queued for {expected} customers" in status.text
     await admin.press(confirm[1], confirm[0])  # Confirm again: nothing more is queued
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         rows = list(
             await session.scalars(
                 select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith("bc:"))
@@ -157,7 +157,7 @@ async def test_broadcast_to_300_customers_some_blocked(app: ShopApp, admin: Cust
     assert report in admin.last_text
 
     # Those who blocked the bot are known now: the next broadcast leaves them out.
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         gone = await session.scalars(
             select(User.telegram_id).where(User.unreachable_since.is_not(None))
         )
@@ -193,7 +193,7 @@ async def test_broadcast_cancel_and_photo(app: ShopApp, admin: Customer) -> None
         assert "Send it to" in admin.last_text
         await admin.click("Cancel")
     assert "Broadcast cancelled; nothing was sent." in admin.last_text
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         assert not list(await session.scalars(select(OutboxMessage)))
     assert [row.action for row in await audit(app)] == []
 
@@ -205,5 +205,5 @@ async def test_customers_cannot_broadcast(app: ShopApp, admin: Customer) -> None
     await alice.send("Everybody, buy!")
     await alice.press("ab:y:0123456789ab")
     assert alice.alerts()[-1].startswith("This button is out of date")
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         assert not list(await session.scalars(select(OutboxMessage)))

@@ -36,7 +36,7 @@ async def customer(app: ShopApp, telegram_id: int, **kwargs: Any) -> Customer:
 
 
 async def user_id(app: ShopApp, someone: Customer) -> int:
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         found = await session.scalar(select(User.id).where(User.telegram_id == someone.user.id))
         assert found is not None
         return found
@@ -73,12 +73,12 @@ async def unknown_order(app: ShopApp, someone: Customer) -> tuple[OrderDTO, str]
 
 
 async def audit(app: ShopApp) -> list[AuditEntry]:
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         return list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
 
 
 async def outbox(app: ShopApp, chat_id: int | None = None) -> list[OutboxMessage]:
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         stmt = select(OutboxMessage).order_by(OutboxMessage.id)
         if chat_id is not None:
             stmt = stmt.where(OutboxMessage.chat_id == chat_id)
@@ -86,10 +86,10 @@ async def outbox(app: ShopApp, chat_id: int | None = None) -> list[OutboxMessage
 
 
 async def ledger(app: ShopApp) -> list[LedgerEntry]:
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         return list(await session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)))
 
 
 async def count(app: ShopApp, model: Any) -> int:
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         return await session.scalar(select(func.count()).select_from(model)) or 0

@@ -137,12 +137,12 @@ async def pay(app: ShopApp, customer: Customer, invoice: SendInvoice | None = No
 
 
 async def ledger(app: ShopApp, reference: str) -> LedgerEntry | None:
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         return await session.scalar(select(LedgerEntry).where(LedgerEntry.reference == reference))
 
 
 async def outbox(app: ShopApp, chat_id: int | None = None) -> list[OutboxMessage]:
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         stmt = select(OutboxMessage).order_by(OutboxMessage.id)
         if chat_id is not None:
             stmt = stmt.where(OutboxMessage.chat_id == chat_id)
@@ -150,14 +150,14 @@ async def outbox(app: ShopApp, chat_id: int | None = None) -> list[OutboxMessage
 
 
 async def payment(app: ShopApp, charge_id: str) -> Payment:
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         row = await session.scalar(select(Payment).where(Payment.charge_id == charge_id))
         assert row is not None
         return row
 
 
 async def internal_id(app: ShopApp, customer: Customer) -> int:
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         user = await UserRepo(session).by_telegram_id(customer.user.id)
         assert user is not None
         return user.id
@@ -357,8 +357,9 @@ async def test_expired_invoice_is_refused(app: ShopApp, alice: Customer) -> None
 async def test_banned_customer_cannot_pay(app: ShopApp, alice: Customer) -> None:
     await alice.send("/topup")
     await alice.click("⭐385")
-    async with app.shop() as shop:
-        await UserRepo(shop.session).set_banned(await internal_id(app, alice), True)
+    user_id = await internal_id(app, alice)
+    async with app.deps.session_factory() as session, session.begin():
+        await UserRepo(session).set_banned(user_id, True)
     paid = await pay(app, alice)
     assert not paid.ok and "access to this shop is closed" in (paid.error or "")
 
@@ -647,8 +648,9 @@ async def test_payment_of_a_customer_banned_after_pre_checkout_is_credited(
     await alice.click("⭐385")
     invoice = last_invoice(app, alice)
     assert (await pre_checkout(app, alice, invoice.payload, 385)).ok
-    async with app.shop() as shop:
-        await UserRepo(shop.session).set_banned(await internal_id(app, alice), True)
+    user_id = await internal_id(app, alice)
+    async with app.deps.session_factory() as session, session.begin():
+        await UserRepo(session).set_banned(user_id, True)
     await deliver(app, alice, invoice.payload, 385, "stxBANNED")
     assert await app.balance(alice) == to_micro("5")
 

@@ -38,7 +38,7 @@ async def alice(app: ShopApp) -> Customer:
 
 
 async def promo_row(app: ShopApp, code: str) -> PromoCode:
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         row = await session.scalar(select(PromoCode).where(PromoCode.code == code))
         assert row is not None
         return row
@@ -69,7 +69,7 @@ async def test_admin_creates_lists_and_switches_off(
     # Codes are never reused, even switched off.
     await admin.send("/promo create spring25 5 5")
     assert "exists already" in admin.last_text
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         actions = list(await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions == ["promo_create", "promo_create", "promo_off"]
 
@@ -100,7 +100,7 @@ async def test_admin_bad_input(app: ShopApp, admin: Customer, command: str, repl
     await admin.send(command)
     assert reply in admin.last_text, admin.last_text
     assert "&lt;b&gt;" in admin.last_text or "<b>x</b>" not in admin.last_text
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         assert await session.scalar(select(func.count()).select_from(PromoCode)) == 0
 
 
@@ -111,7 +111,7 @@ async def test_admin_commands_do_not_exist_for_customers(
     for command in ("/promo create FREE 100 100", "/promo list", "/promo off FREE"):
         await alice.send(command)
         assert "did not find a service" in alice.last_text, command  # the fallback
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         assert await session.scalar(select(func.count()).select_from(PromoCode)) == 0
     await alice.send("/promo")
     assert "Send <code>/promo CODE</code>" in alice.last_text and "Admins" not in alice.last_text
@@ -151,7 +151,7 @@ async def test_unknown_expired_and_used_up_codes(
     await alice.send("/promo SOON")
     assert "expired" in alice.last_text
     assert await app.balance(alice) == 0
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         redemptions = await session.scalar(select(func.count()).select_from(PromoRedemption))
     assert redemptions == 1  # only Bob's: refusals leave nothing behind
 
@@ -168,7 +168,7 @@ async def test_20_concurrent_redemptions_of_5_uses(app: ShopApp, admin: Customer
     used_up = [c for c in customers if "used up" in c.last_text]
     assert len(applied) == 5 and len(used_up) == 15
     assert (await promo_row(app, "LAST5")).uses_left == 0
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         credited = await session.scalar(
             select(func.count()).select_from(LedgerEntry).where(LedgerEntry.kind == "promo")
         )

@@ -42,7 +42,7 @@ async def alice(app: ShopApp) -> Customer:
 
 
 async def referrer_of(app: ShopApp, customer: Customer) -> int | None:
-    async with app.deps.session_factory() as session:
+    async with app.deps.session_factory() as session, session.begin():
         user = await UserRepo(session).by_telegram_id(customer.user.id)
         assert user is not None
         return user.referrer_id

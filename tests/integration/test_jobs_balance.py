@@ -37,17 +37,14 @@ async def place(world: World, quantity: int = 1000) -> Placement:
             world.service_id,
             {"link": "https://instagram.com/p/b", "quantity": quantity},
         )
-        try:
-            return await shop.placement.place(draft)
-        finally:
-            await session.commit()
+        return await shop.placement.place(draft)
 
 
 async def test_low_balance_is_alerted_once_and_its_recovery_once(world: World) -> None:
     watch = BalanceWatch(world.deps)
     report = await watch.run()
     assert report.checked and report.balance == Decimal("1000000") and not report.low
-    async with world.deps.session_factory() as session:
+    async with world.deps.session_factory() as session, session.begin():
         provider = await ProviderRepo(session).by_name("main")
         assert provider is not None and provider.balance == 1_000_000 * 10**6
         assert provider.balance_checked_at == world.clock.now()
@@ -79,7 +76,7 @@ async def test_lack_of_funds_pauses_ordering_until_the_panel_is_topped_up(world:
     assert refused.outcome is Outcome.REFUSED and refused.lacks_funds
     assert refused.order.state is OrderState.FAILED
     assert await world.balance() == start  # charged and refunded in full
-    async with world.deps.session_factory() as session:
+    async with world.deps.session_factory() as session, session.begin():
         pause = await ShopSettings.from_session(session, world.clock).panel_pause()
     assert pause is not None and pause.need == refused.order.cost and not pause.announced
 

@@ -23,7 +23,7 @@ __all__ = ["world"]
 
 
 async def shop_row(world: World, provider_service_id: int) -> object:
-    async with world.deps.session_factory() as session:
+    async with world.deps.session_factory() as session, session.begin():
         provider = await ProviderRepo(session).by_name("main")
         assert provider is not None
         return await CatalogRepo(session).by_provider_service_id(

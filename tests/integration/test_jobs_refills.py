@@ -24,7 +24,6 @@ async def refill(world: World, order_id: int) -> int:
     """The customer presses "Refill" on a completed order (the real path)."""
     async with world.deps.session_factory() as session:
         view = await Shop(session, world.deps).tracking.refill(world.alice, order_id)
-        await session.commit()
     return view.id
 
 
@@ -37,7 +36,7 @@ async def test_refill_completed_and_rejected_are_told_once(world: World) -> None
     await complete(world, [done_order, rejected_order])
     good = await refill(world, done_order)
     bad = await refill(world, rejected_order)
-    async with world.deps.session_factory() as session:
+    async with world.deps.session_factory() as session, session.begin():
         repo = RefillRepo(session)
         panel = {r.id: r.provider_refill_id for r in await repo.many([good, bad])}
     job = RefillPoller(world.deps)
@@ -52,7 +51,7 @@ async def test_refill_completed_and_rejected_are_told_once(world: World) -> None
     second = await job.run_cycle()
     assert (second.completed, second.rejected, second.notified) == (1, 1, 2)
 
-    async with world.deps.session_factory() as session:
+    async with world.deps.session_factory() as session, session.begin():
         statuses = {r.id: r.status for r in await RefillRepo(session).many([good, bad])}
     assert statuses == {good: RefillStatus.COMPLETED.value, bad: RefillStatus.REJECTED.value}
     messages = {m.dedupe_key: m for m in await customer_messages(world)}
@@ -73,7 +72,7 @@ async def test_in_progress_moves_quietly_and_the_same_reply_twice_changes_nothin
     (order_id,) = await world.buy(1)
     await complete(world, [order_id])
     refill_id = await refill(world, order_id)
-    async with world.deps.session_factory() as session:
+    async with world.deps.session_factory() as session, session.begin():
         (row,) = await RefillRepo(session).many([refill_id])
     assert row.provider_refill_id is not None
     world.sim.script_refill(row.provider_refill_id, "In progress")

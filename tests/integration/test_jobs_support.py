@@ -120,17 +120,17 @@ class World:
             return await Shop(session, self.deps).orders.get(order_id)
 
     async def row(self, order_id: int) -> Order:
-        async with self.deps.session_factory() as session:
+        async with self.deps.session_factory() as session, session.begin():
             row = await session.get(Order, order_id)
             assert row is not None
             return row
 
     async def balance(self, user: int | None = None) -> int:
-        async with self.deps.session_factory() as session:
+        async with self.deps.session_factory() as session, session.begin():
             return await UserRepo(session).balance(user or self.alice) or 0
 
     async def refunds(self) -> list[tuple[int | None, int, str]]:
-        async with self.deps.session_factory() as session:
+        async with self.deps.session_factory() as session, session.begin():
             rows = await session.execute(
                 select(LedgerEntry.order_id, LedgerEntry.amount, LedgerEntry.reference)
                 .where(LedgerEntry.kind == LedgerKind.REFUND)
@@ -139,11 +139,11 @@ class World:
             return [tuple(r) for r in rows]  # type: ignore[misc]
 
     async def outbox(self) -> list[OutboxMessage]:
-        async with self.deps.session_factory() as session:
+        async with self.deps.session_factory() as session, session.begin():
             return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
     async def outbox_count(self) -> int:
-        async with self.deps.session_factory() as session:
+        async with self.deps.session_factory() as session, session.begin():
             return await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
 
     def panel_id(self, order: OrderDTO | Order) -> str:
