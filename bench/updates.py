@@ -2,10 +2,17 @@
 
 Customers browse (start, new order, platform, category, service card) and order (link,
 quantity, confirm, my orders) against the provider simulator, on a SQLite file, with the
-recording Bot session. The same number of updates then goes through a bare aiogram echo
-dispatcher, and the ratio says what the shop costs over aiogram itself.
+recording Bot session. Then a bare aiogram dispatcher, with no shop behind it, answers
+the very same updates with the very same Bot API calls (texts, keyboards, edits, callback
+answers: replayed from the shop's run), at the same concurrency: the ratio is what the
+shop itself costs, with Telegram's side of the work equal in both runs.
+
+`--bot-api-latency-ms N` makes every Bot API call take N ms, like a round trip to
+Telegram: while a lock or transaction were held across a send, throughput could not
+exceed 1000/N updates per second.
 
 Run: .venv/bin/python bench/updates.py [--updates 10000] [--concurrency 8]
+     [--bot-api-latency-ms 0]
 """
 
 from __future__ import annotations
@@ -17,11 +24,19 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from aiogram import Bot, Dispatcher, F
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
 
 from bot.clock import FakeClock
@@ -41,15 +56,42 @@ KEY = "bench-key"
 ids = itertools.count(1)
 
 
+_update: ContextVar[int] = ContextVar("bench_update", default=0)
+
+
+class Recorder(BaseRequestMiddleware):
+    """Notes which Bot API calls each update made, for the baseline to replay."""
+
+    def __init__(self) -> None:
+        self.calls: dict[int, list[TelegramMethod[Any]]] = {}
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        self.calls.setdefault(_update.get(), []).append(method)
+        return await make_request(bot, method)
+
+
 class Driver:
     def __init__(self, dp: Dispatcher, bot: Bot, session: RecordingSession) -> None:
         self.dp, self.bot, self.session = dp, bot, session
         self.latencies: list[float] = []
+        self.fed: dict[int, list[Update]] = {}  # per customer, in order
 
     async def feed(self, update: Update) -> None:
+        user = update.message.from_user if update.message else update.callback_query.from_user  # type: ignore[union-attr]
+        assert user is not None
+        self.fed.setdefault(user.id, []).append(update)
+        token = _update.set(update.update_id)
         started = time.perf_counter()
-        await self.dp.feed_update(self.bot, update)
-        self.latencies.append(time.perf_counter() - started)
+        try:
+            await self.dp.feed_update(self.bot, update)
+        finally:
+            self.latencies.append(time.perf_counter() - started)
+            _update.reset(token)
 
     async def send(self, user: User, text: str) -> None:
         chat = Chat(id=user.id, type="private")
@@ -140,7 +182,12 @@ def figures(name: str, latencies: list[float], elapsed: float) -> tuple[float, f
     return rate, p50, p99
 
 
-async def bench_shop(updates: int, concurrency: int, folder: Path) -> tuple[float, float, float]:
+Figures = tuple[float, float, float]
+
+
+async def bench_shop(
+    updates: int, concurrency: int, folder: Path, latency: float
+) -> tuple[Figures, Driver, Recorder]:
     clock = FakeClock()
     sim = ProviderSimulator(key=KEY, clock=clock, balance=Decimal("10000000"))
     url = await sim.start()
@@ -150,8 +197,10 @@ async def bench_shop(updates: int, concurrency: int, folder: Path) -> tuple[floa
     settings = Settings(bot_token="42:BENCH", provider_url=url, provider_key=KEY, _env_file=None)  # type: ignore[call-arg]
     provider = ProviderClient(url, KEY)
     deps = create_deps(settings, engine=engine, provider=provider, clock=clock)
-    session = RecordingSession()
+    session = RecordingSession(latency=latency)
     bot = create_bot(settings, session=session)
+    recorder = Recorder()
+    bot.session.middleware(recorder)
     dp = create_dispatcher(deps, throttling=ThrottlingMiddleware(deps.i18n, rate=1e6, burst=10**6))
     async with deps.session_factory() as s, s.begin():
         await Shop(s, deps).catalog.sync("main", url, await provider.services())
@@ -175,44 +224,45 @@ async def bench_shop(updates: int, concurrency: int, folder: Path) -> tuple[floa
     placed = sim.calls["add"]
     await provider.close()
     await sim.stop()
+    await deps.close()
     await engine.dispose()
     result = figures("shop", driver.latencies, elapsed)
     print(f"{'':<14} orders placed: {placed} of {len(users)}")
-    return result
+    return result, driver, recorder
 
 
-async def bench_echo(updates: int, concurrency: int) -> tuple[float, float, float]:
-    session = RecordingSession()
-    bot = Bot("42:ECHO", session=session)
+async def bench_bare(concurrency: int, latency: float, shop: Driver, recorder: Recorder) -> Figures:
+    """A bare dispatcher making, for each update, the calls the shop made for it."""
+    session = RecordingSession(latency=latency)
+    bot = Bot("42:BARE", session=session)
     dp = Dispatcher()
 
-    @dp.message(F.text)
-    async def echo(message: Message) -> None:
-        await message.answer(message.text or "")
+    async def replay(_: Message | CallbackQuery) -> None:
+        for method in recorder.calls.get(_update.get(), []):
+            await bot(method)
 
-    @dp.callback_query()
-    async def answer(query: CallbackQuery) -> None:
-        await query.answer()
-
+    dp.message.register(replay)
+    dp.callback_query.register(replay)
     driver = Driver(dp, bot, session)
-    users = [User(id=50_000 + n, is_bot=False, first_name="E") for n in range(updates // 10)]
+    customers = list(shop.fed.values())
 
     async def session_for(n: int, _: int) -> None:
-        user = users[n]
-        for i in range(10):
-            await driver.send(user, f"hello {i}")
+        for update in customers[n]:
+            await driver.feed(update)
 
-    elapsed = await run_users(len(users), concurrency, session_for)
+    elapsed = await run_users(len(customers), concurrency, session_for)
     return figures("bare aiogram", driver.latencies, elapsed)
 
 
-async def main(updates: int, concurrency: int) -> None:
+async def main(updates: int, concurrency: int, latency_ms: float) -> None:
+    latency = latency_ms / 1000
+    print(f"{concurrency} customers at a time, Bot API latency {latency_ms:g} ms")
     with tempfile.TemporaryDirectory() as folder:
-        shop = await bench_shop(updates, concurrency, Path(folder))
-    echo = await bench_echo(updates, concurrency)
+        shop, driver, recorder = await bench_shop(updates, concurrency, Path(folder), latency)
+    bare = await bench_bare(concurrency, latency, driver, recorder)
     print(
-        f"ratio shop/bare: throughput {shop[0] / echo[0]:.3f}x, "
-        f"p50 {shop[1] / echo[1]:.1f}x, p99 {shop[2] / echo[2]:.1f}x"
+        f"ratio shop/bare: throughput {shop[0] / bare[0]:.3f}x, "
+        f"p50 {shop[1] / bare[1]:.1f}x, p99 {shop[2] / bare[2]:.1f}x"
     )
 
 
@@ -220,5 +270,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--updates", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--bot-api-latency-ms", type=float, default=0.0)
     args = parser.parse_args()
-    asyncio.run(main(args.updates, args.concurrency))
+    asyncio.run(main(args.updates, args.concurrency, args.bot_api_latency_ms))

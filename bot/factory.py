@@ -24,6 +24,7 @@ from bot.middlewares.answers import AnswerScope, CallbackAnswers
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.middlewares.tx_guard import TransactionGuard
 from bot.middlewares.user import UserMiddleware
 from bot.provider.client import CallObserver, ProviderClient
 from db.session import create_engine, create_reader, create_session_factory
@@ -36,6 +37,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     session.middleware(RetryAfterMiddleware())
     session.middleware(CallbackAnswers())
+    session.middleware(TransactionGuard())
     return Bot(
         token,
         session=session,

@@ -16,8 +16,9 @@ it holds its leader lock, see bot/jobs/locks.py):
   alerts before broadcasts (`Priority`);
 - 429: everything pauses for `retry_after`, the row goes back to the queue and is sent
   again after the pause (not counted as a failure);
-- 403 "blocked by the user": the customer is marked unreachable (`users.unreachable_since`,
-  cleared when they write again) and their queued messages are skipped;
+- 403 "blocked by the user": the customer is marked unreachable (`users.unreachable_since`)
+  and their queued messages are skipped; when they write again, the order and payment
+  messages skipped in the last week are queued again (broadcasts are not);
 - other failures: retried with exponential backoff, then `dead` (a dead letter admins
   can list and requeue: `Outbox.dead_letters()`, `Outbox.requeue()`).
 

@@ -14,6 +14,7 @@ to test that no money effect depends on a reply.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
@@ -94,8 +95,10 @@ class Sent:
 
 
 class RecordingSession(BaseSession):
-    def __init__(self) -> None:
+    def __init__(self, *, latency: float = 0.0) -> None:
+        """`latency`: seconds each call takes, like a round trip to Telegram (benchmarks)."""
         super().__init__()
+        self.latency = latency
         self.calls: list[TelegramMethod[Any]] = []
         self.messages: dict[tuple[int, int], Sent] = {}
         self.errors: list[BaseException] = []  # refusals the bot caused
@@ -197,6 +200,8 @@ class RecordingSession(BaseSession):
     ) -> TelegramType:
         self.calls.append(method)
         self._check(method)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         self._fail(method)
         result: Any = True
         if isinstance(method, SendMessage | SendPhoto | SendDocument | SendInvoice):

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from db.models import User
+from db.repositories.outbox import OutboxRepo
 from db.repositories.users import UserRepo
 from db.uow import reads, writes
 
 _REF = re.compile(r"^ref_([0-9a-z]{1,12})$")
+# Order and payment messages that could not reach a customer who had blocked the bot are
+# delivered when they come back, if not older than this; broadcasts are not.
+HELD_FOR = timedelta(days=7)
+HELD_PRIORITY = 0  # bot.notify.Priority.ORDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +136,13 @@ class UserService:
             if (row.username, row.first_name) != (username, first_name):
                 row.username, row.first_name = username, first_name
             if row.unreachable_since is not None:
-                # A customer who writes to the bot again can be reached again.
+                # A customer who writes to the bot again can be reached again, and gets
+                # what was held for them meanwhile.
                 row.unreachable_since = None
+                now = self.clock.now()
+                await OutboxRepo(self.session).release_held(
+                    telegram_id, priority=HELD_PRIORITY, since=now - HELD_FOR, now=now
+                )
             await self.users.session.flush()
             return UserDTO.of(row), False
         referrer_id = None

@@ -262,5 +262,28 @@ class OutboxRepo(Repo):
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def release_held(
+        self, chat_id: int, *, priority: int, since: datetime, now: datetime
+    ) -> int:
+        """Messages of at most `priority` skipped for this chat since `since` (its customer
+        had blocked the bot) are queued again: the customer is back."""
+        result = await self.session.execute(
+            update(_outbox)
+            .where(
+                _outbox.c.chat_id == chat_id,
+                _outbox.c.status == OutboxStatus.SKIPPED.value,
+                _outbox.c.priority <= priority,
+                _outbox.c.created_at >= since,
+            )
+            .values(
+                status=OutboxStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                last_error=None,
+                updated_at=now,
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def get(self, row_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, row_id, populate_existing=True)

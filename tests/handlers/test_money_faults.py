@@ -15,6 +15,7 @@ from aiogram.types import Message, RefundedPayment, Update
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.notify import OutboxSender
 from bot.provider.models import ServiceType
 from bot.provider.requests import PreparedAdd
 from bot.sandbox.recording import Fault
@@ -131,6 +132,28 @@ async def test_stars_payment_is_credited_when_the_thank_you_fails(
     invoice = last_invoice(app, alice)
     await deliver(app, alice, invoice.payload, 385, charge_id)
     assert await app.balance(alice) == to_micro("5")
+    assert len(await ledger_rows(app, f"stars:{charge_id}")) == 1
+    await books_balance(app)
+
+
+async def test_thank_you_held_for_a_customer_who_blocked_the_bot(
+    app: ShopApp, alice: Customer
+) -> None:
+    """Pay, block the bot at once, come back: the credit is there and so is the thank-you."""
+    charge_id = await invoice_paid_under(app, alice, Fault.BLOCKED)
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    sender = OutboxSender(app.deps, app.bot, sleep=no_sleep, settle_before_sleep=True)
+    stats = await sender.drain()  # still blocked: skipped, the customer marked unreachable
+    assert stats.blocked == 1 and stats.sent == 0
+    app.session.fail_with(None)
+    await alice.send("/balance")  # back: unblocked the bot and wrote to it
+    assert "5.00 USD" in alice.last_text
+    stats = await sender.drain()
+    assert stats.sent >= 1
+    assert any("Thank you" in m.text for m in alice.messages())
     assert len(await ledger_rows(app, f"stars:{charge_id}")) == 1
     await books_balance(app)
 
