@@ -44,13 +44,14 @@ class UserMiddleware(BaseMiddleware):
             with i18n.context(), i18n.use_locale(i18n.default_locale):
                 return await handler(event, data)
         shop: Shop = data["shop"]
-        user, _created = await shop.users.enter(
+        arrival = await shop.users.arrive(
             tg_user.id,
             username=tg_user.username,
             first_name=tg_user.first_name,
             language=i18n.pick(tg_user.language_code),
             start_param=_start_param(event),
         )
+        user = arrival.user
         is_admin = tg_user.id in self.deps.settings.admin_ids
         data["user"] = user
         data["is_admin"] = is_admin
@@ -58,7 +59,7 @@ class UserMiddleware(BaseMiddleware):
             if not is_admin and not money_arrived(event):
                 if user.banned:
                     return await _refuse(event, _("Sorry, your access to this shop is closed."))
-                if await shop.settings.maintenance():
+                if arrival.maintenance:
                     return await _refuse(
                         event,
                         _(

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.shop.shop_settings import MAINTENANCE
 from db.models import User
 from db.repositories.outbox import OutboxRepo
+from db.repositories.settings import SettingsRepo
 from db.repositories.users import UserRepo
 from db.uow import reads, writes
 
@@ -48,6 +50,15 @@ class UserDTO:
             unreachable_since=row.unreachable_since,
             created_at=row.created_at,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """Who sent an update, and whether the shop is open to them."""
+
+    user: UserDTO
+    created: bool
+    maintenance: bool
 
 
 def referral_code(user_id: int) -> str:
@@ -115,6 +126,39 @@ class UserService:
             language=language,
             start_param=start_param,
         )
+
+    async def arrive(
+        self,
+        telegram_id: int,
+        *,
+        username: str | None,
+        first_name: str | None,
+        language: str,
+        start_param: str | None = None,
+    ) -> Arrival:
+        """`enter` and the maintenance switch, for every update: one read when nothing
+        about the customer changed."""
+        known, maintenance = await self._look(telegram_id)
+        if (
+            known is not None
+            and (known.username, known.first_name) == (username, first_name)
+            and known.unreachable_since is None
+        ):
+            return Arrival(known, False, maintenance)
+        user, created = await self._register(
+            telegram_id,
+            username=username,
+            first_name=first_name,
+            language=language,
+            start_param=start_param,
+        )
+        return Arrival(user, created, maintenance)
+
+    @reads
+    async def _look(self, telegram_id: int) -> tuple[UserDTO | None, bool]:
+        row = await self.users.by_telegram_id(telegram_id)
+        maintenance = await SettingsRepo(self.session).get_bool(MAINTENANCE)
+        return (UserDTO.of(row) if row is not None else None), maintenance
 
     @reads
     async def find(self, telegram_id: int) -> UserDTO | None:
