@@ -26,6 +26,8 @@ DEMO_TOKEN = "123456:SANDBOX"
 DEMO_KEY = "sandbox-key"
 DEMO_DATABASE = "sqlite+aiosqlite:///data/demo.sqlite3"
 DEMO_CREDIT = "25"  # in the shop currency, once per demo customer
+DEMO_STARS_RATE = Decimal("0.013")  # shop currency per Star, unless STARS_RATE is set
+DEMO_SUPPORT = "@demo_support"
 PANEL_SPEED = 20.0  # the simulated panel's clock runs this much faster than real time
 
 
@@ -66,6 +68,9 @@ async def run_demo(base: Settings) -> None:
             "database_url": base.database_url if base.demo_keep_database_url else DEMO_DATABASE,
             "admin_ids": frozenset(admins) | base.admin_ids,
             "operator_chat_id": OPERATORS_CHAT_ID,
+            # Every feature on: Stars top-ups (the emulator pays) and a support contact.
+            "stars_rate": base.stars_rate or DEMO_STARS_RATE,
+            "support_contact": base.support_contact or DEMO_SUPPORT,
         }
     )
     app = await Application.create(settings)

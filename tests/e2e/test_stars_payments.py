@@ -278,3 +278,53 @@ async def test_stars_refund_and_referral(
     assert await shop.balance(BORIS) == to_micro("4.00")
     unknown = [m for m in emu.bot_messages(BORIS) if "did not find" in (m.text or "")]
     assert not unknown, "the refunded_payment message reached the fallback"
+
+
+async def test_payer_who_blocks_the_bot_at_once_keeps_the_credit(
+    stars_shop: StarsShop, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pay, block the bot before it could say thank you, unblock: the credit is there and
+    the thank-you arrives after all."""
+    caplog.set_level(logging.INFO, logger="handlers.common")
+    shop, emu = stars_shop, stars_shop.emu
+    await shop.say(ALICE, "/start", "Hi, Alice")
+    await shop.say(ALICE, "/topup", "Top up your balance")
+    invoice = await shop.click(ALICE, "⭐385")
+    outcome = await emu.pay(ALICE, invoice.message_id)
+    assert outcome.ok, outcome.error_message
+    emu.block(ALICE)  # before the bot has even seen the payment
+    await _logged(caplog, "queued in the outbox")  # the thank-you was refused with 403
+    assert await shop.balance(ALICE) == to_micro("5")
+    assert not [m for m in emu.bot_messages(ALICE) if "Thank you" in (m.text or "")]
+    await shop.drain_outbox()  # still blocked: held, not lost
+    emu.unblock(ALICE)
+    await shop.say(ALICE, "/balance", "5.00 USD")
+    await shop.drain_outbox()
+    assert [m for m in emu.bot_messages(ALICE) if "Thank you" in (m.text or "")]
+    assert await shop.balance(ALICE) == to_micro("5")
+
+
+async def test_service_hidden_while_at_confirm_is_explained(stars_shop: StarsShop) -> None:
+    """The tap on Confirm is answered at once; the reason it failed comes as a message."""
+    shop, emu = stars_shop, stars_shop.emu
+    await shop.say(ALICE, "/start", "Hi, Alice")
+    async with shop.deps.session_factory() as session:
+        users = Shop(session, shop.deps)
+        alice = await users.users.find(ALICE)
+        assert alice is not None
+        await users.wallet.credit(alice.id, to_micro("100"), LedgerKind.PROMO, "e2e:hidden")
+    service = shop.sim.find_service(ServiceType.DEFAULT, dripfeed=False)
+    shop_id = await catalog_id(shop, service.service_id)  # type: ignore[arg-type]
+    found = await shop.say(ALICE, f"#{shop_id}", "Found")
+    await emu.click(ALICE, found.message_id, found.buttons[0]["callback_data"])
+    await emu.wait_for_bot_message(ALICE, lambda m: f"Service #{shop_id}" in (m.text or ""))
+    await shop.click(ALICE, "Order", expect="Send the link")
+    await shop.say(ALICE, "https://instagram.com/p/hidden", "How many?")
+    await shop.say(ALICE, str(service.min), "Check your order")
+    await shop.say(ADMIN, "/start", "Admin")
+    await shop.say(ADMIN, f"/hide {shop_id}", "hidden")
+    await shop.click(ALICE, "Confirm", expect="not available any more")
+    assert shop.sim.calls["add"] == 0
+    assert await shop.balance(ALICE) == to_micro("100")
+    for answer in emu.callback_answers(ALICE):
+        assert answer.text is None or "not available" not in answer.text
