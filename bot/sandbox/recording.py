@@ -146,15 +146,16 @@ class RecordingSession(BaseSession):
         if self.fault is None or not isinstance(method, _SENDS):
             return
         self.faulted.append(method)
+        failed: TelegramMethod[Any] = method  # as sent, not narrowed to the send kinds
         error: TelegramAPIError
         if self.fault is Fault.BLOCKED:
-            error = TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
+            error = TelegramForbiddenError(failed, "Forbidden: bot was blocked by the user")
         elif self.fault is Fault.SERVER:
-            error = TelegramServerError(method, "Internal Server Error")
+            error = TelegramServerError(failed, "Internal Server Error")
         elif self.fault is Fault.NETWORK:
-            error = TelegramNetworkError(method, "Connection reset by peer")
+            error = TelegramNetworkError(failed, "Connection reset by peer")
         else:
-            error = TelegramRetryAfter(method, "Too Many Requests: retry after 30", retry_after=30)
+            error = TelegramRetryAfter(failed, "Too Many Requests: retry after 30", retry_after=30)
         raise error
 
     async def close(self) -> None:
