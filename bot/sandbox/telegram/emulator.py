@@ -115,7 +115,7 @@ def _monotonic_from(clock: Any) -> MonotonicClock:
         return time.monotonic
     if hasattr(clock, "now"):
         return lambda: clock.now().timestamp()
-    return clock  # type: ignore[no-any-return]
+    return clock
 
 
 class TelegramEmulator:
@@ -933,7 +933,13 @@ class TelegramEmulator:
             True, query_id, telegram_payment_charge_id=charge_id, message=message, update=update
         )
 
-    def _payment_message(self, persona: Persona, **payment: dict[str, Any]) -> StoredMessage:
+    def _payment_message(
+        self,
+        persona: Persona,
+        *,
+        successful_payment: dict[str, Any] | None = None,
+        refunded_payment: dict[str, Any] | None = None,
+    ) -> StoredMessage:
         """A service message from the payer in their private chat (not stored yet)."""
         state = self.chat_state(persona.user_id)
         return StoredMessage(
@@ -943,7 +949,8 @@ class TelegramEmulator:
             from_bot=False,
             sender=persona.as_user(),
             chat=state.chat,
-            **payment,
+            successful_payment=successful_payment,
+            refunded_payment=refunded_payment,
         )
 
     def answer_pre_checkout(self, query_id: str, ok: bool, error: str | None) -> bool:
