@@ -23,6 +23,8 @@ from aiogram.types import (
     Update,
     User,
 )
+from sqlalchemy import func, insert, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
@@ -35,7 +37,7 @@ from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.recording import BOT_USER, RecordingSession, Sent
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
-from db.models import LedgerKind
+from db.models import Base, LedgerKind, Provider, table_of
 
 KEY = "harness-key"
 
@@ -190,6 +192,59 @@ class Customer:
         return [m.text for m in self.app.session.methods(AnswerCallbackQuery) if m.text]
 
 
+# What the first catalogue sync leaves in a fresh database, by simulator seed: every
+# table's rows. Syncing the 179 services costs ~0.3 s and some 200 tests open a shop, so
+# a fresh database gets these rows back in one INSERT per table instead. The rows depend
+# only on the seed and on the fake clock's fixed start; tests/handlers/test_smoke.py checks
+# that a shop opened this way is the one a sync makes.
+Rows = dict[str, list[dict[str, Any]]]
+_FIRST_SYNC: dict[int, Rows] = {}
+
+
+async def dump_rows(engine: AsyncEngine) -> Rows:
+    """Every non-empty table's rows, by table name, in id order."""
+    rows: Rows = {}
+    async with engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            stmt = select(table).order_by(*table.primary_key.columns)
+            found = [dict(row._mapping) for row in await connection.execute(stmt)]
+            if found:
+                rows[table.name] = found
+    return rows
+
+
+async def load_rows(engine: AsyncEngine, rows: Rows, *, provider_url: str) -> None:
+    """Insert dumped rows into an empty database; the provider gets this run's URL."""
+    providers = table_of(Provider)
+    async with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            if table.name in rows:
+                await connection.execute(insert(table), rows[table.name])
+        await connection.execute(update(providers).values(url=provider_url))
+        if engine.dialect.name == "postgresql":  # ids were given: move the sequences on
+            for name in rows:
+                table = Base.metadata.tables[name]
+                if "id" in table.c and table.c.id.autoincrement:
+                    await connection.execute(
+                        sql(
+                            f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+                            f'(SELECT max(id) FROM "{name}"))'
+                        )
+                    )
+
+
+async def _open_catalogue(app: ShopApp, engine: AsyncEngine, seed: int) -> None:
+    async with engine.connect() as connection:
+        fresh = not await connection.scalar(select(func.count()).select_from(Provider))
+    first = _FIRST_SYNC.get(seed)
+    if fresh and first is not None:
+        await load_rows(engine, first, provider_url=app.sim.url or "")
+        return
+    await app.sync_catalog()
+    if fresh:
+        _FIRST_SYNC[seed] = await dump_rows(engine)
+
+
 @asynccontextmanager
 async def running_shop(
     engine: AsyncEngine,
@@ -198,7 +253,10 @@ async def running_shop(
     seed: int = 3,
     markup: str = "30",
     operator_chat_id: int | None = None,
+    synced_catalogue: bool = False,
 ) -> AsyncIterator[ShopApp]:
+    """A shop on `engine` with the simulator's catalogue (synced for real when
+    `synced_catalogue`, else, on a fresh database, the rows a first sync leaves)."""
     clock = FakeClock()
     sim = ProviderSimulator(key=KEY, clock=clock, seed=seed, balance=Decimal("100000"))
     url = await sim.start()
@@ -226,7 +284,10 @@ async def running_shop(
     )
     app = ShopApp(deps=deps, dp=dp, bot=bot, session=session, sim=sim, clock=clock)
     try:
-        await app.sync_catalog()
+        if synced_catalogue:
+            await app.sync_catalog()
+        else:
+            await _open_catalogue(app, engine, seed)
         yield app
     finally:
         await provider.close()
