@@ -7,7 +7,7 @@ over real HTTP); only the Bot API transport is the recording session.
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -192,13 +192,12 @@ class Customer:
         return [m.text for m in self.app.session.methods(AnswerCallbackQuery) if m.text]
 
 
-# What the first catalogue sync leaves in a fresh database, by simulator seed: every
-# table's rows. Syncing the 179 services costs ~0.3 s and some 200 tests open a shop, so
-# a fresh database gets these rows back in one INSERT per table instead. The rows depend
-# only on the seed and on the fake clock's fixed start; tests/handlers/test_smoke.py checks
-# that a shop opened this way is the one a sync makes.
+# What the first catalogue sync leaves in a fresh database, by simulator seed and clock
+# time: every table's rows. Syncing the 179 services costs ~0.3 s and some 300 tests open
+# a shop, so a fresh database gets these rows back in one INSERT per table instead.
+# tests/handlers/test_harness_catalogue.py checks that this is the database a sync makes.
 Rows = dict[str, list[dict[str, Any]]]
-_FIRST_SYNC: dict[int, Rows] = {}
+_FIRST_SYNC: dict[tuple[int, datetime], Rows] = {}
 
 
 async def dump_rows(engine: AsyncEngine) -> Rows:
@@ -233,16 +232,24 @@ async def load_rows(engine: AsyncEngine, rows: Rows, *, provider_url: str) -> No
                     )
 
 
-async def _open_catalogue(app: ShopApp, engine: AsyncEngine, seed: int) -> None:
+async def open_catalogue(
+    engine: AsyncEngine,
+    sim: ProviderSimulator,
+    clock: FakeClock,
+    sync: Callable[[], Awaitable[object]],
+) -> None:
+    """`sync()` the simulator's catalogue into the database, or, on a fresh database and
+    when a sync of the same catalogue at the same time was seen, load what it left."""
     async with engine.connect() as connection:
         fresh = not await connection.scalar(select(func.count()).select_from(Provider))
-    first = _FIRST_SYNC.get(seed)
+    key = (sim.seed, clock.now())
+    first = _FIRST_SYNC.get(key)
     if fresh and first is not None:
-        await load_rows(engine, first, provider_url=app.sim.url or "")
+        await load_rows(engine, first, provider_url=sim.url or "")
         return
-    await app.sync_catalog()
+    await sync()
     if fresh:
-        _FIRST_SYNC[seed] = await dump_rows(engine)
+        _FIRST_SYNC[key] = await dump_rows(engine)
 
 
 @asynccontextmanager
@@ -287,7 +294,7 @@ async def running_shop(
         if synced_catalogue:
             await app.sync_catalog()
         else:
-            await _open_catalogue(app, engine, seed)
+            await open_catalogue(engine, sim, clock, app.sync_catalog)
         yield app
     finally:
         await provider.close()

@@ -1,6 +1,6 @@
-"""Most handler tests open their shop with the rows a first catalogue sync left (kept per
-process, see tests/harness.py): those must be exactly what a sync makes, whatever ran
-before, or a test's outcome would depend on the order of the run."""
+"""Most shops in the tests (handler tests, the jobs' world) open with the rows a first
+catalogue sync left, kept per process (tests/harness.py): those must be exactly what a sync
+makes, whatever ran before, or a test's outcome would depend on the order of the run."""
 
 from __future__ import annotations
 
