@@ -20,9 +20,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/mypy
 
+# In parallel processes (most tests wait on sockets, so more workers than cores pay off)
+# and in a random order; the seed is printed first. PYTEST_ARGS adds options, e.g.
+# `make test PYTEST_ARGS="--randomly-seed=1234"` repeats that run's order.
+TEST_WORKERS ?= 4
 test: install lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 demo: install
 	$(PY) -m bot demo

@@ -36,7 +36,7 @@ def alembic_config() -> Config:
     return config
 
 
-async def _run(target: str | AsyncEngine, operation: Callable[[Config], None]) -> None:
+async def _run(target: str | AsyncEngine, operation: Callable[[Config], object]) -> None:
     """Run an alembic command on one connection, in one transaction."""
     engine = create_engine(target) if isinstance(target, str) else target
     try:

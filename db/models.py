@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -44,6 +45,18 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's Core table, for prebuilt Core statements.
+
+    Declarative types `__table__` as any FromClause (a mapping may be on a join or a
+    subquery); every model here is mapped on a plain Table, which this checks.
+    """
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped on a Table")
+    return table
 
 
 class LedgerKind(StrEnum):
@@ -365,6 +378,7 @@ __all__ = [
     "Refill",
     "Setting",
     "User",
+    "table_of",
 ]
 
 

@@ -64,7 +64,9 @@ class StrEnumType(TypeDecorator[Any]):
         return self.enum_cls(value)
 
     def copy(self, **kw: Any) -> StrEnumType:
-        return StrEnumType(self.enum_cls, self.impl_instance.length or 16)
+        impl = self.impl_instance
+        length = impl.length if isinstance(impl, String) else None
+        return StrEnumType(self.enum_cls, length or 16)
 
 
 __all__ = ["IdType", "StrEnumType", "UTCDateTime"]

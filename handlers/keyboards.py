@@ -39,7 +39,8 @@ def main_menu() -> InlineKeyboardMarkup:
     b.button(text=_("➕ Top up"), callback_data=MenuCD(action=Menu.TOPUP))
     b.button(text=_("🌐 Language"), callback_data=MenuCD(action=Menu.LANGUAGE))
     b.button(text=_("❓ Help"), callback_data=MenuCD(action=Menu.HELP))
-    return b.adjust(1, 2, 1, 2).as_markup()
+    b.adjust(1, 2, 1, 2)
+    return b.as_markup()
 
 
 def _home_button() -> InlineKeyboardButton:
@@ -191,7 +192,8 @@ def confirm() -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     b.button(text=_("✅ Confirm"), callback_data=FlowCD(action=FlowAction.CONFIRM))
     b.button(text=_("✖ Cancel"), callback_data=FlowCD(action=FlowAction.CANCEL))
-    return b.adjust(2).as_markup()
+    b.adjust(2)
+    return b.as_markup()
 
 
 def shortfall(missing_label: str) -> InlineKeyboardMarkup:
@@ -202,7 +204,8 @@ def shortfall(missing_label: str) -> InlineKeyboardMarkup:
     )
     b.button(text=_("✅ Confirm"), callback_data=FlowCD(action=FlowAction.CONFIRM))
     b.button(text=_("✖ Cancel"), callback_data=FlowCD(action=FlowAction.CANCEL))
-    return b.adjust(1, 2).as_markup()
+    b.adjust(1, 2)
+    return b.as_markup()
 
 
 def order_done(order_id: int) -> InlineKeyboardMarkup:
@@ -213,7 +216,8 @@ def order_done(order_id: int) -> InlineKeyboardMarkup:
     )
     b.button(text=_("🛒 New order"), callback_data=MenuCD(action=Menu.NEW_ORDER))
     b.row(_home_button())
-    return b.adjust(2).as_markup()
+    b.adjust(2)
+    return b.as_markup()
 
 
 def orders(page: OrderPage) -> InlineKeyboardMarkup:

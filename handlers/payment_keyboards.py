@@ -51,7 +51,8 @@ def after_payment() -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     b.button(text=_("🛒 New order"), callback_data=MenuCD(action=Menu.NEW_ORDER))
     b.button(text=_("💰 Balance"), callback_data=MenuCD(action=Menu.BALANCE))
-    return b.adjust(2).as_markup()
+    b.adjust(2)
+    return b.as_markup()
 
 
 def referral(link: str) -> InlineKeyboardMarkup:

@@ -66,9 +66,9 @@ class BalanceWatch:
             pause = await settings.panel_pause()
             if pause is not None and not pause.announced:
                 with in_language(deps.i18n, None):
-                    text = alert_panel_paused(pause.reason)
+                    alert = alert_panel_paused(pause.reason)
                 await Outbox.from_session(session, deps).to_operators(
-                    text, dedupe_key=f"panel:paused:{pause.since.isoformat()}"
+                    alert, dedupe_key=f"panel:paused:{pause.since.isoformat()}"
                 )
                 await settings.mark_panel_pause_announced()
                 report.alerts += 1
@@ -95,7 +95,7 @@ class BalanceWatch:
             outbox = Outbox.from_session(session, deps)
             was_low = await settings.panel_balance_low()
             report.low = threshold is not None and balance.balance < threshold
-            text = None
+            text: str | None = None
             if threshold is not None and report.low and not was_low:
                 await settings.set_panel_balance_low(True)
                 with in_language(deps.i18n, None):

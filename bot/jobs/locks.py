@@ -4,8 +4,10 @@ A job runs only while it holds its lock; the holder keeps it from run to run, so
 its replica stops (or dies) another replica takes over within a cycle.
 
 - PostgreSQL (DATABASE_URL is postgresql+asyncpg): a session-level advisory lock
-  (`pg_try_advisory_lock`) on a dedicated connection held while leader. If the holder
-  dies its connection closes and the lock is free at once.
+  (`pg_try_advisory_lock`) on a dedicated connection held while leader. The server frees
+  it when that connection's backend exits: at once when the holder's process dies (its
+  kernel closes the socket), and within `KEEPALIVE_SECONDS` when its host vanishes
+  without a word (TCP keepalives on that connection; the system default is two hours).
 - Redis (REDIS_URL set): `SET key token NX PX ttl`, renewed in the background while held
   and released only by its holder (compare-and-delete). A holder that dies frees the lock
   after `ttl`.
@@ -31,6 +33,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "smm-bot"
+# Server-side TCP keepalives on a lock's connection (seconds idle, seconds between probes,
+# probes): the server drops a holder whose host went silent after at most their total.
+KEEPALIVE = {"tcp_keepalives_idle": 10, "tcp_keepalives_interval": 5, "tcp_keepalives_count": 3}
+KEEPALIVE_SECONDS = KEEPALIVE["tcp_keepalives_idle"] + (
+    KEEPALIVE["tcp_keepalives_interval"] * KEEPALIVE["tcp_keepalives_count"]
+)
+_SET_KEEPALIVE = text(
+    "SELECT " + ", ".join(f"set_config('{name}', '{n}', false)" for name, n in KEEPALIVE.items())
+)
 
 
 class LeaderLock(Protocol):
@@ -109,6 +120,7 @@ class PgAdvisoryLock:
                     await self._drop()
             conn = await self.engine.connect()
             try:
+                await conn.execute(_SET_KEEPALIVE)
                 got = (
                     await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key})
                 ).scalar()

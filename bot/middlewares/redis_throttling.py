@@ -18,8 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aiogram.utils.i18n import I18n
-
+from bot.i18n import Catalogues
 from bot.middlewares.throttling import ThrottlingMiddleware
 
 log = logging.getLogger(__name__)
@@ -66,7 +65,7 @@ return {allowed, warn}
 class RedisThrottlingMiddleware(ThrottlingMiddleware):
     def __init__(
         self,
-        i18n: I18n,
+        i18n: Catalogues,
         client: Any,
         *,
         rate: float = 2.0,

@@ -9,9 +9,9 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import Catalogues
 from bot.middlewares.user import money_arrived
 
 
@@ -33,7 +33,7 @@ class ThrottlingMiddleware(BaseMiddleware):
 
     def __init__(
         self,
-        i18n: I18n,
+        i18n: Catalogues,
         *,
         rate: float = 2.0,
         burst: int = 5,

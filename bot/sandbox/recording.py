@@ -235,7 +235,7 @@ class RecordingSession(BaseSession):
             if stored is not None:
                 if isinstance(method, EditMessageText):
                     stored.history.append(stored.text)
-                    stored.text = method.text
+                    stored.text = method.text or ""
                 stored.reply_markup = method.reply_markup
                 result = self._message(
                     bot, chat_id, stored.text, stored.reply_markup, message_id=message_id
@@ -260,4 +260,4 @@ class RecordingSession(BaseSession):
             result = BOT_USER
         elif isinstance(method, AnswerCallbackQuery):
             result = True
-        return result  # type: ignore[no-any-return]
+        return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -242,7 +243,7 @@ class CatalogService:
         for service in services:
             kind = ServiceType.parse(service.type_name)
             unsupported += kind is None
-            values = {
+            values: dict[str, Any] = {
                 "type": kind.value if kind else service.type_name,
                 "name": service.name,
                 "category": service.category,

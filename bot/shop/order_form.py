@@ -206,12 +206,12 @@ def read_answer(service: FormService, step: Step, text: str, answers: Mapping[st
                 raise InvalidOrderField(step.value, "bad_hashtag")
             return match.group(1)
         case _ if step in LINE_STEPS:
-            value = _lines(text, step)
+            lines = _lines(text, step)
             if QUANTITY_FROM_LINES.get(service.type) is step:
-                count = value.count("\n") + 1
+                count = lines.count("\n") + 1
                 if not service.min <= count <= service.max:
                     raise QuantityOutOfRange(count, service.min, service.max, field=step.value)
-            return value
+            return lines
     raise InvalidOrderField(step.value, "unknown_step")
 
 

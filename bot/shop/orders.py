@@ -284,12 +284,12 @@ class OrderService:
         service_markup, category_markup, global_markup = await self.markups.lookup(
             service_id=service.id, category=service.category
         )
+        by_service, by_category, by_shop = (
+            None if m is None else from_micro(m)
+            for m in (service_markup, category_markup, global_markup)
+        )
         markup = resolve_markup(
-            *(
-                None if m is None else from_micro(m)
-                for m in (service_markup, category_markup, global_markup)
-            ),
-            default=self.pricing.default_markup,
+            by_service, by_category, by_shop, default=self.pricing.default_markup
         )
         quote = price_order(
             from_micro(service.rate),

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from db.models import LedgerEntry, LedgerKind, User
+from db.models import LedgerEntry, LedgerKind, User, table_of
 from db.repositories.base import Repo
 
-_ledger = LedgerEntry.__table__
+_ledger = table_of(LedgerEntry)
 # Prebuilt per dialect: the wallet's hot path (see users.py).
 _INSERT = {
     name: dialect.insert(_ledger)

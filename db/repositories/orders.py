@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, String, bindparam, func, or_, select, update
 
-from db.models import Order, OrderEvent, OrderState
+from db.models import Order, OrderEvent, OrderState, table_of
 from db.repositories.base import Repo
 
 
@@ -188,7 +188,7 @@ class OrderRepo(Repo):
         """
         if not rows:
             return
-        table = Order.__table__
+        table = table_of(Order)
         stmt = (
             update(table)
             .where(table.c.id == bindparam("p_id"), table.c.state == OrderState.ACTIVE.value)
@@ -228,7 +228,7 @@ class OrderRepo(Repo):
         self, order_id: int, error: str, *, now: datetime
     ) -> tuple[int, datetime | None]:
         """One more poll error in a row for the order: (errors in a row, flagged_at)."""
-        table = Order.__table__
+        table = table_of(Order)
         await self.session.execute(
             update(table)
             .where(table.c.id == order_id)
@@ -247,7 +247,7 @@ class OrderRepo(Repo):
 
     async def flag(self, order_id: int, *, now: datetime) -> bool:
         """Flag the order for operators; False when it was flagged already."""
-        table = Order.__table__
+        table = table_of(Order)
         result = await self.session.execute(
             update(table)
             .where(table.c.id == order_id, table.c.flagged_at.is_(None))

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from db.models import OutboxMessage, OutboxStatus, User
+from db.models import OutboxMessage, OutboxStatus, User, table_of
 from db.repositories.base import Repo
 
-_outbox = OutboxMessage.__table__
+_outbox = table_of(OutboxMessage)
 
 
 @dataclass(frozen=True, slots=True)

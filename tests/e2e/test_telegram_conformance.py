@@ -254,8 +254,9 @@ async def test_allowed_updates_and_conflicting_polls(bot: Bot, emu: TelegramEmul
     update = await emu.send_text(ALICE, "seen")
     assert [u.update_id for u in await bot.get_updates(timeout=0)] == [update.update_id]
     await bot.get_updates(offset=update.update_id + 1, timeout=0)
+    polls = emu.counters.polls
     older = asyncio.ensure_future(bot(GetUpdates(timeout=10), request_timeout=20))
-    await asyncio.sleep(0.05)
+    await emu.wait_for_counters(lambda c: c.polls > polls)  # the older one is waiting
     newer = asyncio.ensure_future(bot.get_updates(timeout=10))
     with pytest.raises(TelegramConflictError, match="terminated by other getUpdates"):
         await asyncio.wait_for(older, 5)
@@ -323,11 +324,8 @@ async def test_webhook_error_is_reported(bot: Bot, emu: TelegramEmulator) -> Non
     await runner.cleanup()  # nothing listens there any more
     await bot.set_webhook(f"http://127.0.0.1:{port}/hook")
     await emu.send_text(ALICE, "lost?")
-    for _ in range(200):
-        info = await bot.get_webhook_info()
-        if info.last_error_message:
-            break
-        await asyncio.sleep(0.01)
+    await emu.wait_for_counters(lambda c: c.webhook_failures >= 1)
+    info = await bot.get_webhook_info()
     assert info.last_error_message == "Connection refused"
     assert info.pending_update_count == 1 and info.last_error_date is not None
     await bot.delete_webhook()

@@ -49,10 +49,22 @@ ALICE = 1001
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port for a server that starts later and cannot be told port 0.
+
+    A port bound and closed at once is free for anyone (another test worker's server, an
+    outgoing connection) before that server binds it. Here the accepted side of one
+    connection closes first and stays in TIME_WAIT: for a minute the kernel hands the
+    port to nobody else, while a server binding with SO_REUSEADDR (aiohttp does) can.
+    """
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port: int = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)):
+            accepted, _ = listener.accept()
+            accepted.close()
+    return port
 
 
 async def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:

@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.jobs.locks import LocalLock, PgAdvisoryLock, RedisLock, create_lock
+from bot.jobs.locks import (
+    KEEPALIVE,
+    KEEPALIVE_SECONDS,
+    LocalLock,
+    PgAdvisoryLock,
+    RedisLock,
+    create_lock,
+)
 from tests.conftest import TestDatabase
 
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -89,15 +96,42 @@ async def test_advisory_lock_is_freed_when_the_leaders_connection_dies(
         assert one._conn is not None
         pid = (await one._conn.execute(text("SELECT pg_backend_pid()"))).scalar()
         await one._conn.commit()
-        async with replicas[1].connect() as admin:  # the leader's replica dies
-            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # The leader's connection dies. pg_terminate_backend(pid) alone only signals the
+        # backend, which frees its locks when it has exited, a moment later; with a timeout
+        # it returns once the backend is gone (PostgreSQL 14+), so the lock is free then.
+        async with replicas[1].connect() as admin:
+            gone = await admin.scalar(
+                text("SELECT pg_terminate_backend(:pid, :timeout_ms)"),
+                {"pid": pid, "timeout_ms": 30_000},
+            )
             await admin.commit()
-        assert await two.acquire()  # taken over at once
+        assert gone is True
+        assert await two.acquire()  # taken over as soon as the old backend exited
         assert not await one.acquire()  # the old leader notices it lost it
         assert not one.held
     finally:
         await one.close()
         await two.close()
+
+
+@pytest.mark.parametrize("db_kind", [pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_the_server_drops_a_leader_whose_host_goes_silent(
+    replicas: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    """A host that vanishes sends no FIN: without keepalives the server would keep the
+    backend, and the lock, for the system's two hours."""
+    lock = PgAdvisoryLock(replicas[0], "poller", namespace=secrets.token_hex(4))
+    try:
+        assert await lock.acquire() and lock._conn is not None
+        if (await lock._conn.scalar(text("SELECT inet_server_addr()"))) is None:
+            pytest.skip("keepalives apply to TCP connections, not a Unix socket")
+        rows = await lock._conn.execute(
+            text("SELECT name, setting FROM pg_settings WHERE name LIKE 'tcp_keepalives_%'")
+        )
+        assert {name: int(setting) for name, setting in rows} == KEEPALIVE
+        assert KEEPALIVE_SECONDS <= 60
+    finally:
+        await lock.close()
 
 
 # ---------------------------------------------------------------------------- Redis

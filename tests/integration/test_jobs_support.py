@@ -31,6 +31,7 @@ from bot.shop.orders import OrderDTO
 from bot.shop.services import Shop
 from db.models import LedgerEntry, LedgerKind, Order, OutboxMessage
 from db.repositories import CatalogRepo, ProviderRepo, UserRepo
+from tests.harness import open_catalogue
 
 KEY = "jobs-test-key"
 OPERATORS = -100777
@@ -195,11 +196,17 @@ class make_world:  # lower case: used as `async with make_world(engine) as world
             provider=self.provider,
             clock=self.clock,
         )
-        services = await self.provider.services()
+        provider_client = self.provider
+
+        async def sync() -> None:
+            services = await provider_client.services()
+            async with deps.session_factory() as session, session.begin():
+                await Shop(session, deps).catalog.sync("main", url, services)
+
+        await open_catalogue(self.engine, self.sim, self.clock, sync)
         service = self.sim.find_service(ServiceType.DEFAULT, refill=True, dripfeed=False)
         async with deps.session_factory() as session, session.begin():
             shop = Shop(session, deps)
-            await shop.catalog.sync("main", url, services)
             provider = await ProviderRepo(session).by_name("main")
             assert provider is not None
             row = await CatalogRepo(session).by_provider_service_id(

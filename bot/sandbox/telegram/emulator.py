@@ -115,7 +115,7 @@ def _monotonic_from(clock: Any) -> MonotonicClock:
         return time.monotonic
     if hasattr(clock, "now"):
         return lambda: clock.now().timestamp()
-    return clock  # type: ignore[no-any-return]
+    return clock
 
 
 class TelegramEmulator:
@@ -173,6 +173,7 @@ class TelegramEmulator:
         self._allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
         self._update_pulse = _Pulse()
         self._poll_generation = 0
+        self._transport_pulse = _Pulse()  # a poll arrived, a webhook delivery ended
         self._webhook: WebhookConfig | None = None
         self._webhook_task: asyncio.Task[None] | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -495,6 +496,8 @@ class TelegramEmulator:
         self._poll_generation += 1
         generation = self._poll_generation
         self._update_pulse.fire()  # an older poll ends with 409 Conflict
+        self.counters.polls += 1
+        self._transport_pulse.fire()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -562,6 +565,7 @@ class TelegramEmulator:
                 if 200 <= response.status < 300:
                     self.counters.webhook_deliveries += 1
                     config.last_error_message = None
+                    self._transport_pulse.fire()
                     await self._webhook_reply(response)
                     return True
                 error = f"Wrong response from the webhook: {response.status} {response.reason}"
@@ -574,6 +578,7 @@ class TelegramEmulator:
         self.counters.webhook_failures += 1
         config.last_error_date = self.now()
         config.last_error_message = error
+        self._transport_pulse.fire()
         return False
 
     async def _webhook_reply(self, response: aiohttp.ClientResponse) -> None:
@@ -752,6 +757,20 @@ class TelegramEmulator:
             if remaining <= 0 or self._closing:
                 raise TimeoutError(f"callback query {query} was not answered in {timeout}s")
             await self._answer_pulse.wait(remaining)
+
+    async def wait_for_counters(
+        self, check: Callable[[Counters], bool], timeout: float = 5.0
+    ) -> Counters:
+        """Until ``check(counters)`` holds after a getUpdates call arrived or a webhook
+        delivery ended: e.g. ``lambda c: c.polls >= 1`` for "the long poll is waiting"."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not check(self.counters):
+            remaining = deadline - loop.time()
+            if remaining <= 0 or self._closing:
+                raise TimeoutError(f"counters {self.counters} did not pass the check")
+            await self._transport_pulse.wait(remaining)
+        return self.counters
 
     async def wait_for_bot_message(
         self,
@@ -933,7 +952,13 @@ class TelegramEmulator:
             True, query_id, telegram_payment_charge_id=charge_id, message=message, update=update
         )
 
-    def _payment_message(self, persona: Persona, **payment: dict[str, Any]) -> StoredMessage:
+    def _payment_message(
+        self,
+        persona: Persona,
+        *,
+        successful_payment: dict[str, Any] | None = None,
+        refunded_payment: dict[str, Any] | None = None,
+    ) -> StoredMessage:
         """A service message from the payer in their private chat (not stored yet)."""
         state = self.chat_state(persona.user_id)
         return StoredMessage(
@@ -943,7 +968,8 @@ class TelegramEmulator:
             from_bot=False,
             sender=persona.as_user(),
             chat=state.chat,
-            **payment,
+            successful_payment=successful_payment,
+            refunded_payment=refunded_payment,
         )
 
     def answer_pre_checkout(self, query_id: str, ok: bool, error: str | None) -> bool:

@@ -279,6 +279,7 @@ class Counters:
     too_many_requests: int = 0
     violations: Counter[str] = field(default_factory=Counter)
     updates: int = 0
+    polls: int = 0  # getUpdates calls that reached the emulator
     webhook_deliveries: int = 0
     webhook_failures: int = 0
 
@@ -286,4 +287,4 @@ class Counters:
         self.calls.clear()
         self.violations.clear()
         self.sent = self.edited = self.deleted = self.too_many_requests = 0
-        self.updates = self.webhook_deliveries = self.webhook_failures = 0
+        self.updates = self.polls = self.webhook_deliveries = self.webhook_failures = 0
