@@ -54,9 +54,8 @@ async def test_an_opened_shop_has_the_catalogue_a_sync_makes(engine: AsyncEngine
             report = await shop.catalog.sync(
                 "main", app.sim.url or "", await app.deps.provider.services()
             )
-            second = await ProviderRepo(shop.session).ensure(
-                "second", "http://b", now=app.clock.now()
-            )
+        async with app.deps.session_factory() as session, session.begin():
+            second = await ProviderRepo(session).ensure("second", "http://b", now=app.clock.now())
         assert (report.added, report.changed, report.removed) == (0, 0, 0)
         assert second.id not in {row["id"] for row in synced["providers"]}
 
