@@ -29,10 +29,12 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher
+from bot.jobs.catalog import sync_catalog
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.client import ProviderClient
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.recording import BOT_USER, RecordingSession, Sent
+from bot.shop.catalog import SyncReport
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
 from db.models import LedgerKind
@@ -106,10 +108,9 @@ class ShopApp:
             )
             return await shop.wallet.balance(user.id)
 
-    async def sync_catalog(self) -> None:
-        services = await self.deps.provider.services()
-        async with self.shop() as shop:
-            await shop.catalog.sync("main", self.sim.url or "", services)
+    async def sync_catalog(self) -> SyncReport:
+        """The bot's own catalogue sync (the one start-up, /sync and the schedule run)."""
+        return await sync_catalog(self.deps)
 
 
 @dataclass

@@ -20,9 +20,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.numbers import parse_whole
 from bot.provider.client import ProviderClient
 from bot.provider.errors import ProviderError, ProviderUnavailable
-from bot.provider.models import ServiceType
+from bot.provider.models import ItemError, ServiceType
 from bot.shop.catalog import ORDERABLE_TYPES, CatalogService, SyncReport
 from bot.shop.errors import (
     InvalidAmount,
@@ -57,8 +58,6 @@ RECENT = 5  # orders and ledger rows on a customer's profile
 PROVIDER_NAME = "main"
 
 _USERNAME = re.compile(r"^@([A-Za-z0-9_]{3,32})$")
-_TELEGRAM_ID = re.compile(r"^[0-9]{1,15}$")
-_PROVIDER_ORDER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 # ---------------------------------------------------------------------- input
@@ -77,8 +76,8 @@ class UserRef:
 
 def parse_user_ref(text: str) -> UserRef | None:
     text = text.strip()
-    if _TELEGRAM_ID.match(text):
-        return UserRef(telegram_id=int(text))
+    if (telegram_id := parse_whole(text, low=1)) is not None:
+        return UserRef(telegram_id=telegram_id)
     if match := _USERNAME.match(text):
         return UserRef(username=match.group(1))
     return None
@@ -112,10 +111,11 @@ def parse_percent(text: str) -> Decimal:
 
 
 def parse_provider_order_id(text: str) -> str:
-    value = text.strip()
-    if not _PROVIDER_ORDER_ID.match(value):
+    """A panel's order id as panels give them: a whole number 1..2^63-1."""
+    value = parse_whole(text.strip().removeprefix("#"), low=1)
+    if value is None:
         raise InvalidOrderField("provider_order_id", "invalid")
-    return value
+    return str(value)
 
 
 # ---------------------------------------------------------------------- results
@@ -618,13 +618,14 @@ class AdminService:
         if order.provider_order_id is not None and order.state is OrderState.ACTIVE:
             await self.session.commit()
             try:
-                state = await self.provider.status(order.provider_order_id)
+                reply = await self.provider.order_status(order.provider_order_id)
             except ProviderError as exc:
                 note = exc.text
             except ProviderUnavailable as exc:
                 note = exc.reason
             else:
-                await self.orders.apply_provider_state(order_id, state)
+                change = await self.orders.apply_provider_state(order_id, reply)
+                note = change.rejected
         return await self.order(actor_id, order_id, action="order.refresh", note=note)
 
     async def refund(self, actor_id: int, order_id: int) -> OrderRefund:
@@ -677,20 +678,24 @@ class AdminService:
             raise TransitionNotAllowed(order_id, order.state, OrderState.ACTIVE)
         await self.session.commit()
         try:
-            state = await self.provider.status(provider_order_id)
+            reply = await self.provider.order_status(provider_order_id)
         except ProviderError as exc:
             raise PanelDeclined(exc.text) from None
         except ProviderUnavailable:
             raise PanelUnavailable() from None
+        if isinstance(reply, ItemError):
+            raise PanelDeclined(reply.message)
         async with self.session.begin_nested():
             await self.orders.mark_active(
                 order_id,
                 provider_order_id,
-                provider_status=state.raw_status,
+                provider_status=reply.raw_status,
                 actor_id=actor_id,
                 note="linked by an admin",
             )
-            await self.orders.apply_provider_state(order_id, state)
+            # Judged like any status reply: one the state machine does not trust leaves
+            # the order linked and active, with a poll error counted.
+            await self.orders.apply_provider_state(order_id, reply)
             await self.record(
                 actor_id,
                 "order.link",

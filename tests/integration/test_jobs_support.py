@@ -21,6 +21,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.factory import create_deps
+from bot.jobs.catalog import sync_catalog
 from bot.provider.client import ProviderClient
 from bot.provider.models import ServiceType
 from bot.sandbox.provider import ProviderSimulator
@@ -195,11 +196,10 @@ class make_world:  # lower case: used as `async with make_world(engine) as world
             provider=self.provider,
             clock=self.clock,
         )
-        services = await self.provider.services()
+        await sync_catalog(deps)
         service = self.sim.find_service(ServiceType.DEFAULT, refill=True, dripfeed=False)
         async with deps.session_factory() as session, session.begin():
             shop = Shop(session, deps)
-            await shop.catalog.sync("main", url, services)
             provider = await ProviderRepo(session).by_name("main")
             assert provider is not None
             row = await CatalogRepo(session).by_provider_service_id(

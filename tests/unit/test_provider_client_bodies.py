@@ -24,6 +24,7 @@ from bot.provider.models import (
     RefillCreated,
     RefillState,
     Service,
+    ServiceListing,
 )
 from bot.provider.requests import DefaultAdd
 
@@ -133,7 +134,7 @@ RESULT_TYPES = (
 
 
 def _check(value: Any) -> None:
-    if isinstance(value, list):
+    if isinstance(value, ServiceListing):
         assert all(isinstance(v, Service) for v in value)
     elif isinstance(value, dict):
         assert all(isinstance(v, RESULT_TYPES) for v in value.values())
