@@ -77,7 +77,7 @@ class ProviderClient:
         self._sleep = sleep
         self._observer = observer
         self.calls: Counter[str] = Counter()
-        self._noisy: set[str] = set()  # actions whose replies came wrapped in other text
+        self._noisy = False  # a reply came wrapped in other text (said once)
 
     def __repr__(self) -> str:  # the key never shows up in a repr
         return f"ProviderClient(url={self._url!r})"
@@ -164,15 +164,15 @@ class ProviderClient:
                 self._observer(action, time.perf_counter() - started, outcome)
 
     def _note_noise(self, action: str, noise: str) -> None:
-        """PHP notices or HTML around the JSON: used anyway, said once per action."""
+        """PHP notices or HTML around the JSON: the JSON is used, the noise said once."""
         sample = self._redact(noise)
-        if action in self._noisy:
+        if self._noisy:
             log.debug("panel %s reply: JSON salvaged from %r", action, sample)
             return
-        self._noisy.add(action)
+        self._noisy = True
         log.warning(
-            "panel %s replies carry other text around their JSON (PHP notices, HTML); "
-            "the JSON is used. First seen: %r",
+            "the panel's replies carry other text around their JSON (PHP notices, HTML); "
+            "the JSON is used (said once). First seen in a %s reply: %r",
             action,
             sample,
         )
