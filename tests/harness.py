@@ -199,9 +199,12 @@ async def running_shop(
     seed: int = 3,
     markup: str = "30",
     operator_chat_id: int | None = None,
+    dialects: tuple[str, ...] = (),
 ) -> AsyncIterator[ShopApp]:
     clock = FakeClock()
-    sim = ProviderSimulator(key=KEY, clock=clock, seed=seed, balance=Decimal("100000"))
+    sim = ProviderSimulator(
+        key=KEY, clock=clock, seed=seed, balance=Decimal("100000"), dialects=dialects
+    )
     url = await sim.start()
     settings = Settings(
         bot_token="42:TEST",

@@ -233,8 +233,9 @@ class StatusPoller:
             orders = {row.id: row for row in await repo.many(oid for oid, _ in chunk)}
             recipients = await _recipients(session, {o.user_id for o in orders.values()})
             progress: list[dict[str, Any]] = []
-            finishing: list[tuple[Order, PanelState]] = []
-            notices: list[tuple[Order, PanelState, dict[str, Any]]] = []
+            # Ids, not rows: a savepoint rolled back expires the session's rows.
+            finishing: list[tuple[int, PanelState]] = []
+            notices: list[tuple[OrderDTO, PanelState, dict[str, Any]]] = []
             for order_id, provider_order_id in sorted(chunk):
                 order = orders.get(order_id)
                 if order is None or order.state is not OrderState.ACTIVE:
@@ -260,7 +261,7 @@ class StatusPoller:
                     continue
                 assert isinstance(reply, PanelState)
                 if reply.status.finished:
-                    finishing.append((order, reply))
+                    finishing.append((order_id, reply))
                     continue
                 if reply.status is PanelStatus.UNRECOGNISED:
                     report.unrecognised += 1
@@ -272,14 +273,14 @@ class StatusPoller:
                 report.running += 1
                 row = {"order_id": order_id, **settlement.progress(facts, reply)}
                 progress.append(row)
-                notices.append((order, reply, row))
+                notices.append((OrderDTO.of(order), reply, row))
             await self._record_progress(repo, progress, now)
             for order, reply, row in notices:
                 report.notified += await self._running_notice(order, reply, row, outbox, recipients)
-            for order, reply in finishing:
+            for order_id, reply in finishing:
                 try:
                     async with session.begin_nested():
-                        change = await shop.orders.apply_provider_state(order.id, reply)
+                        change = await shop.orders.apply_provider_state(order_id, reply)
                         notified = 0
                         if change.changed:
                             notified = await self._final_notice(change, outbox, recipients)
@@ -287,7 +288,7 @@ class StatusPoller:
                     report.failed += 1
                     log.exception(
                         "status poll: order %s could not be settled; kept for the next cycle",
-                        order.id,
+                        order_id,
                     )
                     continue
                 if change.rejected is not None:
@@ -348,7 +349,7 @@ class StatusPoller:
 
     async def _running_notice(
         self,
-        order: Order,
+        order: OrderDTO,
         reply: PanelState,
         row: Mapping[str, Any],
         outbox: Outbox,
@@ -362,7 +363,7 @@ class StatusPoller:
         before = PanelStatus.parse(order.provider_status) if order.provider_status else None
         remains = row.get("remains")
         dto = replace(
-            OrderDTO.of(order),
+            order,
             remains=remains if remains is not None else order.remains,
             start_count=reply.start_count if reply.start_count is not None else order.start_count,
         )

@@ -334,10 +334,13 @@ def _cancel_accepted(value: Any, depth: int = 0) -> bool | None:
     return None
 
 
-def _cancel_result(order_id: str, value: Any) -> CancelResult:
-    text = v.error_text(value) if isinstance(value, Mapping) else None
-    if text is not None:
-        return CancelResult(order_id, accepted=False, error=text)
+def _cancel_result(order_id: str, value: Any, depth: int = 0) -> CancelResult:
+    if isinstance(value, Mapping):
+        text = v.error_text(value)
+        if text is not None:
+            return CancelResult(order_id, accepted=False, error=text)
+        if "cancel" in value and depth < 3:  # {"cancel": {...}} around the answer
+            return _cancel_result(order_id, value["cancel"], depth + 1)
     accepted = _cancel_accepted(value)
     if accepted:
         return CancelResult(order_id, accepted=True)
@@ -352,18 +355,18 @@ def parse_cancels(ids: Sequence[str], data: Any) -> dict[str, CancelResult]:
     ids = list(ids)
     flat = not isinstance(data, list) and not (isinstance(data, Mapping) and "order" in data)
     if flat:
+        by_id = _keyed(data) if isinstance(data, Mapping) and len(data) <= 4 * len(ids) + 8 else {}
+        if any(i in by_id for i in ids):  # keyed by order id: {"9": 1}
+            return {
+                i: _cancel_result(i, by_id[i]) if i in by_id else CancelResult(i, False, MISSING)
+                for i in ids
+            }
         text = v.error_text(data)
         if text is not None and (len(ids) != 1 or account_issue(text) is not None):
             raise ProviderError(text, action="cancel")
         if len(ids) == 1:
             return {ids[0]: _cancel_result(ids[0], data)}
-        if not isinstance(data, Mapping):
-            raise _bad("cancel", f"{type(data).__name__} for {len(ids)} orders")
-        by_id = _keyed(data) if len(data) <= 4 * len(ids) + 8 else {}
-        return {
-            i: _cancel_result(i, by_id[i]) if i in by_id else CancelResult(i, False, MISSING)
-            for i in ids
-        }
+        raise _bad("cancel", f"{type(data).__name__} for {len(ids)} orders")
     results: dict[str, CancelResult] = {}
     for item in _list_of_objects(data, "cancel"):
         order_id = _item_id(item, "order", "cancel")

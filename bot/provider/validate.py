@@ -11,8 +11,9 @@ turned into an integer. The rules here:
   round it later);
 * an error key holding `null`, `""`, `0`, `false` (or "0", "null", "false") is no error;
   `{"status": "error", "message": ...}` without any order figures is an error;
-* a body that is not JSON as a whole yields its last complete JSON object or array
-  (PHP notices before it, HTML after it), found with work bounded by the body's length.
+* a body that is not JSON as a whole yields its last complete JSON object (or array of
+  objects or arrays) -- PHP notices before it, HTML after it -- found with work bounded
+  by the body's length; `[0]` and the like in the noise (print_r output) lose to it.
 
 Every check raises `Invalid` with a short reason; the parsing layer turns it into an item
 error for one order or service, or a `BadReply` for the whole call. Nothing here costs
@@ -253,14 +254,23 @@ def decode(body: bytes) -> Decoded:
     return Decoded(value, noise[:120] or None, attempts, scanned)
 
 
+def _rich(value: Any) -> bool:
+    """An object, or an array holding objects or arrays: what API replies look like."""
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(isinstance(item, dict | list) for item in value)
+
+
 def _salvage(raw: str) -> tuple[tuple[Any, int, int] | None, int, int]:
     """Left to right over the `{` and `[` of the text: each complete JSON value found is
-    skipped over whole (its inner brackets are not tried again), and the last one wins.
-    A failed try costs the characters it read; the total is capped at a few passes."""
+    skipped over whole (its inner brackets are not tried again); the last object (or
+    array of containers) wins, else the last value. A failed try costs the characters it
+    read; the total is capped at a few passes."""
     decoder = json.JSONDecoder()
     size = len(raw)
     budget = 4 * size + 4096
     found: tuple[Any, int, int] | None = None
+    found_rich: tuple[Any, int, int] | None = None
     attempts = scanned = 0
     pos = 0
     next_brace = raw.find("{")
@@ -287,8 +297,10 @@ def _salvage(raw: str) -> tuple[tuple[Any, int, int] | None, int, int]:
             continue
         scanned += end - start
         found = (value, start, end)
+        if _rich(value):
+            found_rich = found
         pos = end
-    return found, attempts, scanned
+    return found_rich or found, attempts, scanned
 
 
 __all__ = [

@@ -172,7 +172,9 @@ async def world(engine: AsyncEngine) -> AsyncIterator[World]:
 
 
 class make_world:  # lower case: used as `async with make_world(engine) as world`
-    def __init__(self, engine: AsyncEngine, **settings: Any) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, dialects: tuple[str, ...] = (), **settings: Any
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = FakeClock()
@@ -184,6 +186,7 @@ class make_world:  # lower case: used as `async with make_world(engine) as world
             partial_share=0.0,
             cancel_share=0.0,
             reject_share=0.0,
+            dialects=dialects,
         )
         self.provider: ProviderClient | None = None
 

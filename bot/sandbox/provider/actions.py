@@ -79,6 +79,8 @@ class Api:
     def status(self, form: Form, wire: Wire, faults: SimulatorFaults) -> Any:
         if "orders" in form:
             ids = _ids(form["orders"])
+            if len(ids) == 1 and faults.flat_status_error:
+                return {"status": "error", "message": faults.flat_status_error}
             if len(ids) == 1 and self._flat_single(faults):
                 order = self.book.order(ids[0])
                 if order is None and Dialect.FLAT_SINGLE in self.dialects:
@@ -149,7 +151,8 @@ class Api:
         return {"cancel": self._cancel_taken(wire)}
 
     def balance(self, form: Form, wire: Wire, faults: SimulatorFaults) -> Any:
-        return {"balance": wire.amount(self.book.balance), "currency": self.currency}
+        amount = faults.balance_text or wire.amount(self.book.balance)
+        return {"balance": amount, "currency": self.currency}
 
     # -- helpers ----------------------------------------------------------------
 
@@ -173,6 +176,9 @@ class Api:
         }
         if Dialect.SUBSCRIPTION_POSTS in self.dialects and view.posts is not None:
             reply["posts"] = wire.number(view.posts)
+        if order.raw:
+            reply.update(order.raw)
+            reply = {key: value for key, value in reply.items() if value is not None}
         return reply
 
     def _refill_word(self, status: str) -> str:

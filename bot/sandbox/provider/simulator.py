@@ -159,6 +159,12 @@ class ProviderSimulator:
         """
         self.book.script(self.order(order_id), status, remains, self.clock.now(), posts)
 
+    def override(self, order_id: int | str, **fields: Any) -> None:
+        """Lay raw fields over the order's `status` object from now on, exactly as given
+        (`remains="1e400000"`, `status="Partial", remains=None` to drop remains); with no
+        fields, stop."""
+        self.order(order_id).raw = dict(fields) or None
+
     def script_refill(self, refill_id: int | str, status: str) -> None:
         refill = self.book.refill(refill_id)
         if refill is None:

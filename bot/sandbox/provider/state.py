@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from bot.provider.models import OrderStatus, RefillStatus, ServiceType
 
@@ -74,6 +75,9 @@ class SimOrder:
     posts: int | None = None  # subscriptions: posts paid for (None: unlimited)
     delay: int = 0  # subscriptions: minutes before the first post
     expires_at: datetime | None = None  # subscriptions: the end of the expiry date
+    # A test's raw fields laid over this order's `status` object (None drops a field):
+    # how a broken panel's reply looks ("remains": "1e400000").
+    raw: dict[str, Any] | None = None
 
     def view(self, now: datetime) -> OrderView:
         posts = None
