@@ -264,7 +264,7 @@ class ProviderOverview:
     flagged: int  # active orders flagged for operators after repeated polling errors
     down_since: datetime | None  # the watchdog saw the panel down since then
     balance_low: bool  # the watchdog alerted that the panel's balance is low
-    paused: PanelPause | None  # ordering paused: the panel refused an order for lack of funds
+    paused: PanelPause | None  # ordering paused: the panel refused the shop's account
 
 
 # ---------------------------------------------------------------------- service
