@@ -275,8 +275,8 @@ class StatusPoller:
                 progress.append(row)
                 notices.append((OrderDTO.of(order), reply, row))
             await self._record_progress(repo, progress, now)
-            for order, reply, row in notices:
-                report.notified += await self._running_notice(order, reply, row, outbox, recipients)
+            for dto, reply, row in notices:
+                report.notified += await self._running_notice(dto, reply, row, outbox, recipients)
             for order_id, reply in finishing:
                 try:
                     async with session.begin_nested():

@@ -590,7 +590,7 @@ class OrderService:
         errors, _flagged = await self.orders.record_poll_error(
             order_id, problem, now=self.clock.now()
         )
-        log.warning("order %s: panel reply not applied: %s", order_id, problem)
+        log.info("order %s: panel reply not applied (%d in a row): %s", order_id, errors, problem)
         dto = await self._dto(order_id)
         return OrderChange(dto, previous=dto.state, rejected=problem, poll_errors=errors)
 
