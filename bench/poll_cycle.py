@@ -25,6 +25,7 @@ from sqlalchemy import func, insert, select
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.factory import create_deps
+from bot.jobs.catalog import sync_catalog
 from bot.jobs.orders import PollReport, StatusPoller
 from bot.provider.client import ProviderClient
 from bot.provider.models import ServiceType
@@ -111,11 +112,10 @@ async def _seed(deps: object, sim: ProviderSimulator, count: int) -> None:
     from bot.deps import Deps
 
     assert isinstance(deps, Deps)
-    services = await deps.provider.services()
+    await sync_catalog(deps)
     service = sim.find_service(ServiceType.DEFAULT, refill=True, dripfeed=False)
     async with deps.session_factory() as session, session.begin():
         shop = Shop(session, deps)
-        await shop.catalog.sync("main", sim.url or "", services)
         provider = await ProviderRepo(session).by_name("main")
         assert provider is not None
         row = await CatalogRepo(session).by_provider_service_id(

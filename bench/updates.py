@@ -42,6 +42,7 @@ from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Up
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.factory import create_bot, create_deps, create_dispatcher
+from bot.jobs.catalog import sync_catalog
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.client import ProviderClient
 from bot.sandbox.provider import ProviderSimulator
@@ -202,8 +203,7 @@ async def bench_shop(
     recorder = Recorder()
     bot.session.middleware(recorder)
     dp = create_dispatcher(deps, throttling=ThrottlingMiddleware(deps.i18n, rate=1e6, burst=10**6))
-    async with deps.session_factory() as s, s.begin():
-        await Shop(s, deps).catalog.sync("main", url, await provider.services())
+    await sync_catalog(deps)
     users = [
         User(id=10_000 + n, is_bot=False, first_name=f"U{n}", language_code="en")
         for n in range(updates // 10)

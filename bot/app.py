@@ -17,12 +17,11 @@ from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher, create_provider
 from bot.health import Monitor
 from bot.jobs import Jobs, create_jobs
+from bot.jobs.catalog import scheduled_sync
 from bot.metrics import Metrics
 from bot.middlewares.redis_throttling import RedisThrottlingMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.client import ProviderClient
-from bot.provider.errors import ProviderFailure
-from bot.shop.services import Shop
 from bot.storage import close_redis, create_fsm_storage, create_redis
 from bot.storage import migrate as migrate_database
 from db.session import create_engine
@@ -123,23 +122,9 @@ class Application:
         return cls(settings, engine, deps, bot, dp, background, metrics=metrics, redis=redis)
 
     async def sync_catalog(self) -> None:
-        """Load the panel's catalogue; a panel that is down only delays it."""
-        try:
-            services = await self.deps.provider.services()
-        except ProviderFailure as exc:
-            log.warning("catalogue not synced: %s", exc)
-            return
-        async with self.deps.session_factory() as session, session.begin():
-            report = await Shop(session, self.deps).catalog.sync(
-                PROVIDER_NAME, self.settings.provider_url or "", services
-            )
-        log.info(
-            "catalogue synced: %s services, %s new, %s changed, %s removed",
-            report.total,
-            report.added,
-            report.changed,
-            report.removed,
-        )
+        """Load the panel's catalogue (the same sync as /sync and the schedule); a panel
+        that is down only delays it, and an empty or unreadable list is not used."""
+        await scheduled_sync(self.deps)
 
     async def startup(self) -> None:
         me = await self.bot.get_me()

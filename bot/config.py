@@ -13,6 +13,8 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.numbers import parse_whole
+
 TELEGRAM_API_URL = "https://api.telegram.org"
 
 
@@ -154,9 +156,10 @@ class Settings(BaseSettings):
             text = str(item).strip()
             if not text:
                 continue
-            if not text.lstrip("-").isdigit():
-                raise ValueError(f"not a Telegram user id: {text!r}")
-            ids.add(int(text))
+            number = parse_whole(text.removeprefix("-"), low=1)
+            if number is None:
+                raise ValueError(f"not a Telegram user id: {text[:40]!r}")
+            ids.add(-number if text.startswith("-") else number)
         return frozenset(ids)
 
     @field_validator("topup_presets", mode="before")

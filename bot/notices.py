@@ -17,8 +17,10 @@ from html import escape
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
+from bot.provider.errors import AccountIssue
 from bot.shop.money import Micro, format_amount
 from bot.shop.orders import OrderDTO
+from bot.shop.settlement import posts_served
 
 
 @contextmanager
@@ -58,7 +60,7 @@ def order_started(order: OrderDTO) -> str:
     text = _("▶️ Order <b>#{id}</b> has started: {service}.").format(
         id=order.id, service=_service(order)
     )
-    if order.start_count is not None:
+    if order.start_count:  # 0 is many panels' "not known yet"
         text += "\n" + _("Start count: {count}.").format(count=order.start_count)
     return text
 
@@ -90,8 +92,37 @@ def order_canceled(order: OrderDTO, refund: Micro) -> str:
     text = _("↩️ Order <b>#{id}</b> was canceled by the provider: {service}.").format(
         id=order.id, service=_service(order)
     )
-    if refund > 0:
+    delivered = _delivered(order) if order.remains is not None else 0
+    if delivered > 0 and refund < order.charge:
+        text += "\n" + _("{delivered} of {quantity} had been delivered before.").format(
+            delivered=delivered, quantity=order.quantity
+        )
+        if refund > 0:
+            text += "\n" + _("{amount} for the rest is back on your balance.").format(
+                amount=_money(refund, order.currency)
+            )
+    elif refund > 0:
         text += "\n" + _("{amount} is back on your balance.").format(
+            amount=_money(refund, order.currency)
+        )
+    return text
+
+
+def order_subscription_ended(order: OrderDTO, refund: Micro) -> str:
+    """A subscription is over (completed, expired or canceled at the panel)."""
+    text = _("📮 Subscription <b>#{id}</b> has ended: {service}.").format(
+        id=order.id, service=_service(order)
+    )
+    posts = posts_served(order)
+    if posts is not None:
+        served, paid = posts
+        text += "\n" + ngettext(
+            "{served} of {paid} paid post was served.",
+            "{served} of {paid} paid posts were served.",
+            paid,
+        ).format(served=served, paid=paid)
+    if refund > 0:
+        text += "\n" + _("{amount} for the unused posts is back on your balance.").format(
             amount=_money(refund, order.currency)
         )
     return text
@@ -187,29 +218,89 @@ def alert_balance_ok(balance: Decimal, currency: str) -> str:
     )
 
 
-def alert_panel_paused(reason: str) -> str:
+def alert_panel_paused(reason: str, cause: AccountIssue = AccountIssue.NO_FUNDS) -> str:
+    """Ordering paused for everyone: the one alert, naming what the panel refused."""
+    words = escape(reason[:300])
+    if cause is AccountIssue.INVALID_KEY:
+        return _(
+            "⛔ The panel refuses the shop's API key: {reason}\n"
+            "New orders are paused (customers see “temporarily unavailable”; nobody is "
+            "charged). Check PROVIDER_KEY at the panel; orders resume by themselves once "
+            "the panel answers a balance check again."
+        ).format(reason=words)
+    if cause is AccountIssue.IP_NOT_ALLOWED:
+        return _(
+            "⛔ The panel does not accept calls from this server's IP address: {reason}\n"
+            "New orders are paused (customers see “temporarily unavailable”; nobody is "
+            "charged). Allow the address at the panel; orders resume by themselves once "
+            "the panel answers a balance check again."
+        ).format(reason=words)
+    if cause is AccountIssue.API_DISABLED:
+        return _(
+            "⛔ The panel has switched off API access for the shop's account: {reason}\n"
+            "New orders are paused (customers see “temporarily unavailable”; nobody is "
+            "charged). Orders resume by themselves once the panel answers a balance check "
+            "again."
+        ).format(reason=words)
     return _(
         "⛔ The panel refused an order for lack of funds: {reason}\n"
         "New orders are paused (customers see “temporarily unavailable”; nobody is "
         "charged). They resume by themselves once the panel balance is enough."
-    ).format(reason=escape(reason[:300]))
+    ).format(reason=words)
 
 
-def alert_panel_resumed(balance: Decimal, currency: str) -> str:
+def alert_panel_resumed(
+    balance: Decimal, currency: str, cause: AccountIssue = AccountIssue.NO_FUNDS
+) -> str:
+    if cause is not AccountIssue.NO_FUNDS:
+        return _(
+            "✅ The panel answers the shop's calls normally again (balance {balance}): "
+            "orders are taken again."
+        ).format(balance=_panel_money(balance, currency))
     return _("✅ The panel balance is {balance} now: orders are taken again.").format(
         balance=_panel_money(balance, currency)
     )
 
 
+def alert_panel_refusing(reason: str, since: datetime) -> str:
+    """The panel answers, but refuses the status checks themselves (not the account)."""
+    return _(
+        "🟠 The panel answers but refuses status checks since {since}: {reason}\n"
+        "Status checks are retried with a growing pause."
+    ).format(since=_when(since), reason=escape(reason[:300]))
+
+
+def alert_catalogue_refused(reason: str) -> str:
+    return _(
+        "📦 The panel's service list was not used: {reason}\n"
+        "The catalogue customers see is kept as it was; the next sync tries again."
+    ).format(reason=escape(reason[:300]))
+
+
+def alert_refills_untracked(count: int, reason: str) -> str:
+    return ngettext(
+        "♻️ The panel has no refill status action ({reason}): {n} refill is marked "
+        "“not trackable at the panel” and is not asked about any more. Check refills at "
+        "the panel itself.",
+        "♻️ The panel has no refill status action ({reason}): {n} refills are marked "
+        "“not trackable at the panel” and are not asked about any more. Check refills at "
+        "the panel itself.",
+        count,
+    ).format(n=count, reason=escape(reason[:200]))
+
+
 __all__ = [
     "alert_balance_low",
     "alert_balance_ok",
+    "alert_catalogue_refused",
     "alert_order_flagged",
     "alert_orders_unknown",
     "alert_panel_back",
     "alert_panel_down",
     "alert_panel_paused",
+    "alert_panel_refusing",
     "alert_panel_resumed",
+    "alert_refills_untracked",
     "in_language",
     "order_being_checked",
     "order_canceled",
@@ -217,6 +308,7 @@ __all__ = [
     "order_partial",
     "order_progress",
     "order_started",
+    "order_subscription_ended",
     "refill_completed",
     "refill_rejected",
 ]

@@ -10,9 +10,12 @@ from aiogram.utils.i18n import gettext as _
 from bot.i18n import Catalogues
 from bot.notices import in_language
 from bot.notify import Outbox
+from bot.panel_pause import announce_pause
 from bot.shop.admin_alerts import AlertSwitches
 from bot.shop.money import format_amount
 from bot.shop.orders import OrderDTO
+from bot.shop.shop_settings import ShopSettings
+from db.repositories.settings import SettingsRepo
 
 
 def _head(order: OrderDTO) -> str:
@@ -80,3 +83,7 @@ class OutboxPlacementAlerts:
 
     async def unknown(self, order: OrderDTO, reason: str | None) -> None:
         await self._send(lambda: alert_order_unknown(order, reason), f"order:{order.id}:unknown")
+
+    async def paused(self) -> None:
+        settings = ShopSettings(SettingsRepo(self.outbox.session), self.outbox.clock)
+        await announce_pause(settings, self.outbox, self.i18n)

@@ -72,14 +72,8 @@ def create_reader(engine: AsyncEngine) -> AsyncEngine | None:
     url = engine.url
     if url.get_backend_name() != "sqlite" or _sqlite_in_memory(url) or url.query.get("uri"):
         return None
-    # Every use case ends its transaction itself, so a reader handed back to the pool has
-    # nothing to roll back: skipping the reset saves a round trip to its thread.
     reader = _create_async_engine(
-        url,
-        pool_size=SQLITE_READERS,
-        max_overflow=SQLITE_READERS,
-        pool_timeout=60,
-        pool_reset_on_return=None,
+        url, pool_size=SQLITE_READERS, max_overflow=SQLITE_READERS, pool_timeout=60
     )
     _tune_sqlite(reader, wal=True, read_only=True)
     return reader

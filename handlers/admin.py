@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.deps import Deps
 from bot.jobs.catalog import sync_catalog
+from bot.numbers import parse_whole
 from bot.shop.admin import (
     CannotBanAdmin,
     OrderRefund,
@@ -88,8 +89,7 @@ def _int_arg(command: CommandObject) -> int | None:
     args = _args(command)
     if len(args) != 1:
         return None
-    text = args[0].removeprefix("#")
-    return int(text) if text.isdigit() and 0 < len(text) <= 18 else None
+    return parse_whole(args[0].removeprefix("#"), low=1)
 
 
 async def cmd_cancel_flow(message: Message, state: FSMContext) -> None:
@@ -285,9 +285,8 @@ async def cmd_markup(
         if parts[1].lower() == "category":
             category = parts[2].strip()
         else:
-            text = parts[2].strip().removeprefix("#")
-            ok = text.isdigit() and len(text) <= 18
-            service_id = int(text) if ok else None
+            service_id = parse_whole(parts[2].strip().removeprefix("#"), low=1)
+            ok = service_id is not None
     if not ok:
         await message.answer(t.usage("markup"))
         return

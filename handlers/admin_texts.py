@@ -11,6 +11,7 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from bot.provider.errors import AccountIssue
 from bot.shop.admin import (
     MAX_ADJUSTMENT_UNITS,
     MAX_MARKUP,
@@ -451,7 +452,22 @@ def sync_started() -> str:
     return _("⏳ Loading the panel's catalogue…")
 
 
+def pause_cause(cause: AccountIssue) -> str:
+    names = {
+        AccountIssue.NO_FUNDS: _("the panel's balance is not enough"),
+        AccountIssue.INVALID_KEY: _("the panel refuses the API key"),
+        AccountIssue.IP_NOT_ALLOWED: _("the panel does not accept this server's IP address"),
+        AccountIssue.API_DISABLED: _("the panel has switched off API access"),
+    }
+    return names[cause]
+
+
 def sync_report(report: SyncReport) -> str:
+    if report.refused is not None:
+        return _(
+            "⚠️ The panel's service list was not used: {reason}. The catalogue is kept as "
+            "it was (operators were alerted)."
+        ).format(reason=escape(report.refused[:200]))
     text = _(
         "✅ Catalogue synced: {total} services listed by the panel; {added} added, "
         "{changed} changed, {removed} hidden (no longer listed)."
@@ -462,6 +478,12 @@ def sync_report(report: SyncReport) -> str:
             "{n} services are of a type the bot cannot order.",
             report.unsupported,
         ).format(n=report.unsupported)
+    if report.skipped:
+        text += "\n" + ngettext(
+            "{n} entry of the panel's list was unreadable and skipped.",
+            "{n} entries of the panel's list were unreadable and skipped.",
+            report.skipped,
+        ).format(n=report.skipped)
     return text
 
 
@@ -509,8 +531,10 @@ def provider(p: ProviderOverview, currency: str) -> str:
         lines.append(_("⚠️ The panel's balance is low (operators were alerted)."))
     if p.paused is not None:
         lines.append(
-            _("⛔ Ordering paused since {at}: the panel refused an order ({reason}).").format(
-                at=when(p.paused.since), reason=escape(p.paused.reason[:200])
+            _("⛔ Ordering paused since {at}: {cause} ({reason}).").format(
+                at=when(p.paused.since),
+                cause=pause_cause(p.paused.cause),
+                reason=escape(p.paused.reason[:200]),
             )
         )
     return "\n".join(lines)
@@ -576,10 +600,10 @@ def order_card(view: AdminOrder, currency: str) -> str:
             status=escape(o.provider_status or "—"),
         ),
     ]
-    if o.start_count is not None or o.remains is not None:
+    if o.start_count or o.remains is not None:  # a start count of 0 means "not known"
         lines.append(
             _("Start count: {start} · remains: {remains}").format(
-                start=o.start_count if o.start_count is not None else "—",
+                start=o.start_count or "—",
                 remains=o.remains if o.remains is not None else "—",
             )
         )

@@ -1,10 +1,24 @@
-"""Typed callback data: small, prefixed, never parsed by hand (Telegram allows 64 bytes)."""
+"""Typed callback data: small, prefixed, never parsed by hand (Telegram allows 64 bytes).
+
+Every number is bounded: an id fits a BIGINT, a page or an index is small. Data that a
+client tampered with (a 20-digit id, "1²") does not match any handler and gets the
+ordinary "out of date" answer (handlers/fallback.py), never a database error.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+from bot.numbers import MAX_INT64
+
+Id = Annotated[int, Field(ge=0, le=MAX_INT64)]  # a database or Telegram id
+Page = Annotated[int, Field(ge=0, le=100_000)]
+Small = Annotated[int, Field(ge=-1, le=100_000)]  # an index into a short list; -1: none
+Count = Annotated[int, Field(ge=0, le=10**9)]
 
 
 class Menu(StrEnum):
@@ -29,9 +43,9 @@ class CatalogView(StrEnum):
 
 class CatalogCD(CallbackData, prefix="c"):
     view: CatalogView
-    platform: int = -1  # index into the platforms list; -1: none
+    platform: Small = -1  # index into the platforms list; -1: none
     category: str = ""  # a short stable hash of the category name
-    page: int = 0
+    page: Page = 0
 
 
 class ServiceAction(StrEnum):
@@ -41,8 +55,8 @@ class ServiceAction(StrEnum):
 
 class ServiceCD(CallbackData, prefix="s"):
     action: ServiceAction
-    service_id: int
-    page: int = 0
+    service_id: Id
+    page: Page = 0
 
 
 class FlowAction(StrEnum):
@@ -55,11 +69,11 @@ class FlowAction(StrEnum):
 
 class FlowCD(CallbackData, prefix="f"):
     action: FlowAction
-    value: int = 0
+    value: Small = 0
 
 
 class OrdersCD(CallbackData, prefix="ol"):
-    page: int = 0
+    page: Page = 0
 
 
 class OrderAction(StrEnum):
@@ -71,8 +85,8 @@ class OrderAction(StrEnum):
 
 class OrderCD(CallbackData, prefix="o"):
     action: OrderAction
-    order_id: int
-    page: int = 0
+    order_id: Id
+    page: Page = 0
 
 
 class LanguageCD(CallbackData, prefix="l"):
@@ -94,7 +108,7 @@ class AdminOrderAction(StrEnum):
 
 class AdminOrderCD(CallbackData, prefix="ao"):
     action: AdminOrderAction
-    order_id: int
+    order_id: Id
 
 
 class AdminUserAction(StrEnum):
@@ -105,7 +119,7 @@ class AdminUserAction(StrEnum):
 
 class AdminUserCD(CallbackData, prefix="au"):
     action: AdminUserAction
-    user_id: int  # the shop's id of the customer
+    user_id: Id  # the shop's id of the customer
 
 
 class AdminStatsCD(CallbackData, prefix="as"):
@@ -138,4 +152,4 @@ class TopUpAction(StrEnum):
 
 class TopUpCD(CallbackData, prefix="tp"):
     action: TopUpAction
-    stars: int = 0
+    stars: Count = 0

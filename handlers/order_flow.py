@@ -203,9 +203,10 @@ async def cb_confirm(
     query: CallbackQuery, state: FSMContext, shop: Shop, user: UserDTO, deps: Deps
 ) -> None:
     data = await state.get_data()
-    draft = Draft.from_dict(data["draft"])
+    raw = data.get("draft")
+    draft = Draft.from_dict(raw) if raw else None
     currency = deps.settings.shop_currency
-    if draft.user_id != user.id:  # FSM data belongs to this chat; a guard all the same
+    if draft is None or draft.user_id != user.id:  # FSM data belongs to this chat
         await state.clear()
         await query.answer(texts.stale_button(), show_alert=True)
         return

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
 
+from bot.provider.errors import account_issue
 from bot.shop.catalog import CategoryEntry, PlatformEntry, ServiceCard, ServicePage, SyncReport
 from bot.shop.errors import (
     AlreadyRefunded,
@@ -32,6 +33,7 @@ from bot.shop.errors import (
 from bot.shop.money import Micro, format_amount
 from bot.shop.order_form import Step
 from bot.shop.orders import Draft, OrderDTO, OrderPage
+from bot.shop.settlement import posts_served
 from bot.shop.tracking import RefillView
 from bot.shop.users import UserDTO
 from db.models import OrderState
@@ -381,7 +383,9 @@ def order_unknown(order: OrderDTO) -> str:
 def refusal_reason(panel_text: str | None, *, unavailable: bool = False) -> str:
     """A plain explanation of the panel's refusal; its raw text goes to operators."""
     text = (panel_text or "").casefold()
-    if unavailable:
+    if unavailable or account_issue(text) is not None:
+        # Down, or refusing the shop's own account (key, IP, funds): not the customer's
+        # doing, and ordering is paused until it is fixed.
         return _("the service is temporarily unavailable. Please try again later.")
     if "link" in text and ("active order" in text or "wait until" in text):
         return _("there is already an active order for this link. Wait until it finishes.")
@@ -389,8 +393,6 @@ def refusal_reason(panel_text: str | None, *, unavailable: bool = False) -> str:
         return _("the link was not accepted. Check that it is public and correct.")
     if "quantity" in text:
         return _("the quantity was not accepted for this service.")
-    if "funds" in text or "balance" in text:
-        return _("the service is temporarily unavailable. Please try again later.")
     return _("the order was refused. Please check your details or choose another service.")
 
 
@@ -420,11 +422,22 @@ def order_card(order: OrderDTO, refills: list[RefillView]) -> str:
         lines.append(_("🔗 {link}").format(link=escape(order.link)))
     lines.append(_("🔢 Quantity: {quantity}").format(quantity=order.quantity))
     lines.append(_("💵 Price: {charge}").format(charge=money(order.charge, order.currency)))
-    if order.start_count is not None:
+    if order.start_count:  # 0 is many panels' "not known yet"
         lines.append(_("▶️ Start count: {count}").format(count=order.start_count))
-    if order.remains is not None and order.state is not OrderState.COMPLETED:
+    posts = posts_served(order)
+    if posts is not None:
+        lines.append(
+            _("📮 Posts served: {served} of {paid}").format(served=posts[0], paid=posts[1])
+        )
+    elif order.remains is not None and order.state is not OrderState.COMPLETED:
         lines.append(_("⏳ Remains: {remains}").format(remains=order.remains))
-    if order.refunded:
+    if order.refunded and posts is not None and order.state.finished:
+        lines.append(
+            _("↩️ Unused posts refunded: {amount}").format(
+                amount=money(order.refunded, order.currency)
+            )
+        )
+    elif order.refunded:
         lines.append(_("↩️ Refunded: {amount}").format(amount=money(order.refunded, order.currency)))
     lines.append(_("🕒 Placed: {at}").format(at=when(order.created_at)))
     for refill in refills[-3:]:
@@ -440,6 +453,7 @@ def refill_status(refill: RefillView) -> str:
         "in_progress": _("in progress"),
         "completed": _("completed"),
         "rejected": _("rejected"),
+        "untracked": _("not trackable at the panel"),
     }
     return names.get(refill.status, _("being checked"))
 

@@ -31,10 +31,12 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher
+from bot.jobs.catalog import sync_catalog
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.client import ProviderClient
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.recording import BOT_USER, RecordingSession, Sent
+from bot.shop.catalog import SyncReport
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
 from db.models import Base, LedgerKind, Provider, table_of
@@ -107,10 +109,9 @@ class ShopApp:
             )
             return await shop.wallet.balance(user.id)
 
-    async def sync_catalog(self) -> None:
-        services = await self.deps.provider.services()
-        async with self.shop() as shop:
-            await shop.catalog.sync("main", self.sim.url or "", services)
+    async def sync_catalog(self) -> SyncReport:
+        """The bot's own catalogue sync (the one start-up, /sync and the schedule run)."""
+        return await sync_catalog(self.deps)
 
 
 @dataclass
@@ -241,7 +242,7 @@ async def open_catalogue(
     when a sync of the same catalogue at the same time was seen, load what it left."""
     async with engine.connect() as connection:
         fresh = not await connection.scalar(select(func.count()).select_from(Provider))
-    key = (sim.seed, clock.now())
+    key = (sim.seed, clock.now(), tuple(sorted(sim.dialects)))
     first = _FIRST_SYNC.get(key)
     if fresh and first is not None:
         await load_rows(engine, first, provider_url=sim.url or "")
@@ -260,11 +261,14 @@ async def running_shop(
     markup: str = "30",
     operator_chat_id: int | None = None,
     synced_catalogue: bool = False,
+    dialects: tuple[str, ...] = (),
 ) -> AsyncIterator[ShopApp]:
     """A shop on `engine` with the simulator's catalogue (synced for real when
     `synced_catalogue`, else, on a fresh database, the rows a first sync leaves)."""
     clock = FakeClock()
-    sim = ProviderSimulator(key=KEY, clock=clock, seed=seed, balance=Decimal("100000"))
+    sim = ProviderSimulator(
+        key=KEY, clock=clock, seed=seed, balance=Decimal("100000"), dialects=dialects
+    )
     url = await sim.start()
     settings = Settings(
         bot_token="42:TEST",

@@ -2,10 +2,11 @@
 
 Runs every minute; asks the panel every `every` (10 minutes), or every run while ordering
 is paused. Operators are alerted once when the balance drops below
-PROVIDER_BALANCE_ALERT (and once when it is back above), and once when `add` was refused
-for lack of funds (PlacementService then paused ordering: customers are told "temporarily
-unavailable" instead of being charged and refused). The pause ends by itself when a
-balance check shows enough for the order that was refused.
+PROVIDER_BALANCE_ALERT (and once when it is back above), and once when ordering was
+paused because the panel refused the shop's account (bot/panel_pause.py: no funds, a bad
+key, the IP, API access off). The pause ends by itself when a balance check answers
+normally again; when funds were the cause, with enough for the order that was refused.
+A balance call refused for one of those reasons pauses ordering too.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from bot.deps import Deps
 from bot.notices import (
     alert_balance_low,
     alert_balance_ok,
-    alert_panel_paused,
     alert_panel_resumed,
     in_language,
 )
 from bot.notify import Outbox
-from bot.provider.errors import ProviderFailure
-from bot.shop.money import from_micro, to_micro
+from bot.panel_pause import announce_pause, pause_for_refusal
+from bot.provider.errors import AccountIssue, ProviderError, ProviderFailure
+from bot.shop.money import from_micro, to_micro_floor
 from bot.shop.shop_settings import PanelPause, ShopSettings
 from db.repositories.providers import ProviderRepo
 
@@ -64,13 +65,7 @@ class BalanceWatch:
         async with deps.session_factory() as session, session.begin():
             settings = ShopSettings.from_session(session, deps.clock)
             pause = await settings.panel_pause()
-            if pause is not None and not pause.announced:
-                with in_language(deps.i18n, None):
-                    alert = alert_panel_paused(pause.reason)
-                await Outbox.from_session(session, deps).to_operators(
-                    alert, dedupe_key=f"panel:paused:{pause.since.isoformat()}"
-                )
-                await settings.mark_panel_pause_announced()
+            if await announce_pause(settings, Outbox.from_session(session, deps), deps.i18n):
                 report.alerts += 1
         report.paused = pause is not None
         if pause is None and self._last_check is not None and now - self._last_check < self.every:
@@ -80,6 +75,8 @@ class BalanceWatch:
         except ProviderFailure as exc:
             report.error = str(exc)
             log.warning("balance watch: %s", exc)
+            if isinstance(exc, ProviderError) and await pause_for_refusal(deps, exc):
+                report.paused = True
             return report
         self._last_check = now
         report.checked = True
@@ -88,8 +85,9 @@ class BalanceWatch:
         async with deps.session_factory() as session, session.begin():
             provider = await ProviderRepo(session).by_name(self.provider_name)
             if provider is not None:
+                # Any number of decimals (PHP floats): kept rounded down to a micro-unit.
                 await ProviderRepo(session).set_balance(
-                    provider.id, to_micro(balance.balance), balance.currency, now=now
+                    provider.id, to_micro_floor(balance.balance), balance.currency, now=now
                 )
             settings = ShopSettings.from_session(session, deps.clock)
             outbox = Outbox.from_session(session, deps)
@@ -112,7 +110,7 @@ class BalanceWatch:
                 await settings.resume_panel()
                 report.paused, report.resumed = False, True
                 with in_language(deps.i18n, None):
-                    text = alert_panel_resumed(balance.balance, balance.currency)
+                    text = alert_panel_resumed(balance.balance, balance.currency, pause.cause)
                 await outbox.to_operators(
                     text, dedupe_key=f"panel:resumed:{pause.since.isoformat()}"
                 )
@@ -121,7 +119,11 @@ class BalanceWatch:
         return report
 
     def _enough(self, balance: Decimal, pause: PanelPause) -> bool:
-        """Enough to take the refused order again (the alert level only warns)."""
+        """Whether this normal balance answer ends the pause: it does for a key, IP or
+        API refusal (the panel takes the shop's calls again); for lack of funds only
+        when there is enough for the refused order (the alert level only warns)."""
+        if pause.cause is not AccountIssue.NO_FUNDS:
+            return True
         if balance <= 0:
             return False
         if pause.need is not None:

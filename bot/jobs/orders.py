@@ -6,17 +6,20 @@ One cycle (every POLL_INTERVAL_SECONDS):
    `unknown` for an admin, operators are told; they are never sent again;
 2. the active orders the panel knows, never-checked and least recently checked first, are
    asked about 100 ids per `status` call, a few calls at once, with no transaction open;
-3. each reply chunk is applied in one transaction: progress in one statement, finished
-   orders through OrderService (transition and refund together, at most once), and the
-   customers' notifications written to the outbox in that same transaction.
+3. each reply chunk is applied in one transaction: progress in one statement, each
+   finished order through OrderService.apply_provider_state in its own savepoint
+   (transition and refund together, at most once), and the customers' notifications
+   written to the outbox in that same savepoint.
 
-Replies that make no sense (a negative or too large `remains`, a Partial without one, a
-charge above what the customer paid, an id missing from the reply) are logged and the
-order is kept for the next cycle, never refunded on them. Per-order errors ("Incorrect
-order ID" ...) are counted; after `error_threshold` in a row the order is flagged for
-operators, never refunded automatically. When the panel is unavailable the cycle ends
-quietly; the next ones back off, operators are alerted once when it persists and once
-when it answers again.
+Replies the order state machine does not trust (a negative or too large `remains`, a
+Partial without one, a charge above what the customer paid, an id missing from the
+reply, a value the validator refused) are logged and the order is kept for the next
+cycle, never refunded on them. Per-order errors ("Incorrect order ID" ...) are counted;
+after `error_threshold` in a row the order is flagged for operators, never refunded
+automatically. When the panel is unavailable the cycle ends quietly; the next ones back
+off, operators are alerted once when it persists and once when it answers again. A
+refusal about the shop's account (an invalid key, the IP, no funds) pauses ordering
+instead (bot/panel_pause.py), with its own alert.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from bot.notices import (
     alert_orders_unknown,
     alert_panel_back,
     alert_panel_down,
+    alert_panel_refusing,
     in_language,
     order_being_checked,
     order_canceled,
@@ -44,14 +48,18 @@ from bot.notices import (
     order_partial,
     order_progress,
     order_started,
+    order_subscription_ended,
 )
 from bot.notify import Outbox
+from bot.panel_pause import pause_for_refusal
+from bot.provider import parsing
 from bot.provider.errors import ProviderError, ProviderFailure, ProviderUnavailable
 from bot.provider.models import ItemError
 from bot.provider.models import OrderState as PanelState
 from bot.provider.models import OrderStatus as PanelStatus
+from bot.shop import settlement
 from bot.shop.errors import ShopError
-from bot.shop.money import Micro, to_micro_ceil
+from bot.shop.money import Micro
 from bot.shop.orders import OrderChange, OrderDTO
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
@@ -64,7 +72,7 @@ log = logging.getLogger(__name__)
 CHUNK = 100  # ids per `status` call: the API's maximum
 RUNNING = frozenset({PanelStatus.PROCESSING, PanelStatus.IN_PROGRESS, PanelStatus.ACTIVE})
 NOT_STARTED = frozenset({PanelStatus.PENDING})
-MISSING = "missing from the reply"  # the client's ItemError for an id the reply left out
+MISSING = parsing.MISSING  # the client's ItemError for an id the reply left out
 
 
 @dataclass
@@ -81,6 +89,7 @@ class PollReport:
     refunded: Micro = 0
     item_errors: int = 0  # "Incorrect order ID" and other per-order errors
     bad_replies: int = 0  # replies that make no sense, kept for the next cycle
+    failed: int = 0  # finishing orders whose settlement failed (rolled back alone)
     missing: int = 0  # ids asked but absent from the reply
     unrecognised: int = 0  # statuses the bot does not know (logged, kept polling)
     flagged: int = 0  # orders newly flagged for operators
@@ -192,7 +201,7 @@ class StatusPoller:
         report.calls = self.deps.provider.calls["status"] - calls_before
         if failure:
             report.unavailable = _reason(failure[0])
-            await self._on_failure(report.unavailable)
+            await self._on_failure(failure[0])
         else:
             await self._on_success()
             self.last_success = now
@@ -208,8 +217,12 @@ class StatusPoller:
     ) -> PollReport:
         """Apply one `status` reply to the orders asked about, in one transaction.
 
-        Safe to repeat: a reply applied twice (or by two pollers at once) finishes and
-        refunds each order once and notifies once.
+        Every reply is judged by the order state machine first (OrderService.judge):
+        what it rejects only counts as a poll error. Running orders' progress is written
+        in one statement; each finishing order is settled in its own savepoint, so one
+        that fails (a bug, a deadlock) is rolled back alone and asked about again next
+        cycle while its neighbours are settled. Safe to repeat: a reply applied twice (or
+        by two pollers at once) finishes and refunds each order once and notifies once.
         """
         report = report if report is not None else PollReport()
         now = self.clock.now()
@@ -221,36 +234,35 @@ class StatusPoller:
             orders = {row.id: row for row in await repo.many(oid for oid, _ in chunk)}
             recipients = await _recipients(session, {o.user_id for o in orders.values()})
             progress: list[dict[str, Any]] = []
-            finishing: list[tuple[Order, PanelState]] = []
-            notices: list[tuple[Order, PanelState]] = []
+            # Ids, not rows: a savepoint rolled back expires the session's rows.
+            finishing: list[tuple[int, PanelState]] = []
+            notices: list[tuple[OrderDTO, PanelState, dict[str, Any]]] = []
             for order_id, provider_order_id in sorted(chunk):
                 order = orders.get(order_id)
                 if order is None or order.state is not OrderState.ACTIVE:
                     continue  # finished meanwhile (a customer's refresh, another poller)
-                reply = replies.get(str(provider_order_id))
-                problem: str | None
-                if reply is None or (isinstance(reply, ItemError) and reply.message == MISSING):
-                    report.missing += 1
-                    problem = "no status for this order in the panel's reply"
-                elif isinstance(reply, ItemError):
-                    report.item_errors += 1
-                    problem = reply.message or "error"
-                else:
-                    problem = self._check(order, reply)
-                    if problem is not None:
-                        report.bad_replies += 1
+                reply = replies.get(str(provider_order_id)) or ItemError(MISSING)
+                facts = settlement.OrderFacts.of(order)
+                problem = shop.orders.judge(facts, reply)
                 if problem is not None:
+                    if isinstance(reply, ItemError) and reply.message == MISSING:
+                        report.missing += 1
+                        problem = "no status for this order in the panel's reply"
+                    elif isinstance(reply, ItemError) and not reply.malformed:
+                        report.item_errors += 1
+                    else:
+                        report.bad_replies += 1
                     log.warning(
                         "status poll: order %s (panel %s): %s; kept for the next cycle",
                         order_id,
                         provider_order_id,
                         problem,
                     )
-                    await self._poll_error(order, problem, outbox, report, now)
+                    await self._poll_error(order, problem, shop, outbox, report, now)
                     continue
                 assert isinstance(reply, PanelState)
                 if reply.status.finished:
-                    finishing.append((order, reply))
+                    finishing.append((order_id, reply))
                     continue
                 if reply.status is PanelStatus.UNRECOGNISED:
                     report.unrecognised += 1
@@ -260,61 +272,87 @@ class StatusPoller:
                         reply.raw_status,
                     )
                 report.running += 1
-                progress.append(_progress_row(order_id, reply))
-                notices.append((order, reply))
-            await repo.record_progress(progress, now=now)
-            for order, reply in notices:
-                report.notified += await self._running_notice(order, reply, outbox, recipients)
-            for order, reply in finishing:
-                change = await shop.orders.apply_provider_state(order.id, reply)
-                if change.changed:
-                    report.notified += await self._final_notice(change, outbox, recipients)
-                    report.refunded += change.refund
-                    if change.order.state is OrderState.COMPLETED:
-                        report.completed += 1
-                    elif change.order.state is OrderState.PARTIAL:
-                        report.partial += 1
-                    elif change.order.state is OrderState.CANCELED:
-                        report.canceled += 1
+                row = {"order_id": order_id, **settlement.progress(facts, reply)}
+                progress.append(row)
+                notices.append((OrderDTO.of(order), reply, row))
+            await self._record_progress(repo, progress, now)
+            for dto, reply, row in notices:
+                report.notified += await self._running_notice(dto, reply, row, outbox, recipients)
+            for order_id, reply in finishing:
+                try:
+                    async with session.begin_nested():
+                        change = await shop.orders.apply_provider_state(order_id, reply)
+                        notified = 0
+                        if change.changed:
+                            notified = await self._final_notice(change, outbox, recipients)
+                except Exception:
+                    report.failed += 1
+                    log.exception(
+                        "status poll: order %s could not be settled; kept for the next cycle",
+                        order_id,
+                    )
+                    continue
+                if change.rejected is not None:
+                    report.bad_replies += 1
+                if not change.changed:
+                    continue
+                report.notified += notified
+                report.refunded += change.refund
+                if change.order.state is OrderState.COMPLETED:
+                    report.completed += 1
+                elif change.order.state is OrderState.PARTIAL:
+                    report.partial += 1
+                elif change.order.state is OrderState.CANCELED:
+                    report.canceled += 1
         return report
 
-    def _check(self, order: Order, reply: PanelState) -> str | None:
-        """Why the reply cannot be trusted for this order, or None."""
-        remains = reply.remains
-        if remains is not None and not 0 <= remains <= order.quantity:
-            return f"remains {remains} outside 0..{order.quantity}"
-        if reply.status is PanelStatus.PARTIAL and remains is None:
-            return "Partial without remains"
-        if reply.charge is not None:
-            if reply.charge < 0:
-                return f"negative charge {reply.charge}"
-            in_shop = to_micro_ceil(reply.charge * self.deps.settings.currency_rate)
-            if in_shop > order.charge:
-                return (
-                    f"charge {reply.charge} {reply.currency or ''} is above what the customer "
-                    f"paid ({order.charge} micro {order.currency})"
-                )
-        return None
+    async def _record_progress(
+        self, repo: OrderRepo, rows: list[dict[str, Any]], now: datetime
+    ) -> None:
+        """All running orders' progress in one statement; should it fail, row by row, so
+        one bad row costs only its own order's update."""
+        if not rows:
+            return
+        try:
+            async with repo.session.begin_nested():
+                await repo.record_progress(rows, now=now)
+            return
+        except Exception:
+            log.exception("status poll: recording %d progress rows failed; one by one", len(rows))
+        for row in rows:
+            try:
+                async with repo.session.begin_nested():
+                    await repo.record_progress([row], now=now)
+            except Exception:
+                log.exception("status poll: order %s: progress not recorded", row["order_id"])
 
     async def _poll_error(
-        self, order: Order, problem: str, outbox: Outbox, report: PollReport, now: datetime
+        self,
+        order: Order,
+        problem: str,
+        shop: Shop,
+        outbox: Outbox,
+        report: PollReport,
+        now: datetime,
     ) -> None:
-        repo = OrderRepo(outbox.session)
-        errors, flagged_at = await repo.record_poll_error(order.id, problem, now=now)
-        if errors < self.error_threshold or flagged_at is not None:
+        change = await shop.orders.reject_reply(order.id, problem)
+        if change.poll_errors < self.error_threshold:
             return
-        if await repo.flag(order.id, now=now):
+        if await OrderRepo(outbox.session).flag(order.id, now=now):
             report.flagged += 1
             with in_language(self.deps.i18n, None):
-                text = alert_order_flagged(order.id, order.provider_order_id, errors, problem)
+                text = alert_order_flagged(
+                    order.id, order.provider_order_id, change.poll_errors, problem
+                )
             await outbox.to_operators(
                 text, dedupe_key=f"order:{order.id}:flagged:{now.isoformat()}"
             )
 
     async def _running_notice(
         self,
-        order: Order,
+        order: OrderDTO,
         reply: PanelState,
+        row: Mapping[str, Any],
         outbox: Outbox,
         recipients: Mapping[int, _Recipient],
     ) -> int:
@@ -324,9 +362,10 @@ class StatusPoller:
         if recipient is None:
             return 0
         before = PanelStatus.parse(order.provider_status) if order.provider_status else None
+        remains = row.get("remains")
         dto = replace(
-            OrderDTO.of(order),
-            remains=reply.remains if reply.remains is not None else order.remains,
+            order,
+            remains=remains if remains is not None else order.remains,
             start_count=reply.start_count if reply.start_count is not None else order.start_count,
         )
         build: Callable[[], str] | None = None
@@ -335,10 +374,10 @@ class StatusPoller:
             build, key = (lambda: order_started(dto)), f"order:{order.id}:started"
         elif (
             reply.status in RUNNING
-            and reply.remains is not None
+            and remains is not None
             and order.remains is not None
             and order.quantity >= 2
-            and order.remains * 2 > order.quantity >= reply.remains * 2
+            and order.remains * 2 > order.quantity >= remains * 2
         ):
             build, key = (lambda: order_progress(dto)), f"order:{order.id}:half"
         if build is None:
@@ -356,7 +395,9 @@ class StatusPoller:
         if recipient is None:
             return 0
         with in_language(self.deps.i18n, recipient.language):
-            if order.state is OrderState.COMPLETED:
+            if settlement.OrderFacts.of(order).subscription is not None:
+                text = order_subscription_ended(order, change.refund)
+            elif order.state is OrderState.COMPLETED:
                 text = order_completed(order)
             elif order.state is OrderState.PARTIAL:
                 text = order_partial(order, change.refund)
@@ -415,7 +456,8 @@ class StatusPoller:
 
     # --- panel health -----------------------------------------------------------------
 
-    async def _on_failure(self, reason: str) -> None:
+    async def _on_failure(self, failure: ProviderFailure) -> None:
+        reason = _reason(failure)
         now = self.clock.now()
         self._failures += 1
         if self._down_since is None:
@@ -431,6 +473,8 @@ class StatusPoller:
             self._failures,
             self._retry_at.isoformat(),
         )
+        if isinstance(failure, ProviderError) and await pause_for_refusal(self.deps, failure):
+            return  # the pause's own alert names the cause: the panel is not down
         if self._failures < self.alert_after:
             return
         await self._load_alert_state()
@@ -442,7 +486,10 @@ class StatusPoller:
             if await settings.panel_down_since() is None:
                 await settings.set_panel_down_since(since)
                 with in_language(self.deps.i18n, None):
-                    text = alert_panel_down(reason, since)
+                    if isinstance(failure, ProviderError):
+                        text = alert_panel_refusing(failure.text, since)
+                    else:
+                        text = alert_panel_down(reason, since)
                 await Outbox.from_session(session, self.deps).to_operators(
                     text, dedupe_key=f"panel:down:{since.isoformat()}"
                 )
@@ -486,19 +533,6 @@ def _reason(exc: ProviderFailure) -> str:
     if isinstance(exc, ProviderError):
         return f"refused: {exc.text}"
     return str(exc)
-
-
-def _progress_row(order_id: int, reply: PanelState) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "order_id": order_id,
-        "provider_status": reply.raw_status[:64],
-        "start_count": reply.start_count,
-        "remains": reply.remains,
-    }
-    if reply.charge is not None:
-        row["provider_charge"] = to_micro_ceil(reply.charge)
-        row["provider_currency"] = reply.currency
-    return row
 
 
 async def _recipients(session: Any, user_ids: set[int]) -> dict[int, _Recipient]:

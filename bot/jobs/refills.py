@@ -1,5 +1,10 @@
 """Refill status polling: 100 refill ids per `refill_status` call; the customer is told
-when a refill completes or is rejected (in the same transaction as the change)."""
+when a refill completes or is rejected (in the same transaction as the change).
+
+Some panels have no `refill_status` action at all ("Incorrect request", "Unknown
+action"): the refills asked about are then marked "not trackable at the panel" and never
+asked about again, and operators are told once (until the action answers again). A
+refill ordered later is asked once and marked the same way, without a new alert."""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.deps import Deps
-from bot.notices import in_language, refill_completed, refill_rejected
+from bot.notices import alert_refills_untracked, in_language, refill_completed, refill_rejected
 from bot.notify import Outbox
+from bot.panel_pause import pause_for_refusal
 from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.provider.models import ItemError, RefillState, RefillStatus
+from bot.shop.shop_settings import ShopSettings
 from db.models import Order, Refill, User
 from db.repositories.refills import RefillRepo
 from db.uow import unit_of_work
@@ -33,6 +40,7 @@ class RefillReport:
     rejected: int = 0
     moved: int = 0  # any status change, finished or not
     errors: int = 0  # per-refill errors and ids missing from the reply
+    untracked: int = 0  # marked "not trackable at the panel" (no refill_status action)
     unrecognised: int = 0
     notified: int = 0
     unavailable: str | None = None
@@ -65,7 +73,14 @@ class RefillPoller:
                     return
                 try:
                     replies = await self.deps.provider.refill_statuses([p for _, p in chunk])
-                except (ProviderUnavailable, ProviderError) as exc:
+                except ProviderError as exc:
+                    if exc.unknown_action:
+                        await self.untrack(chunk, exc.text, report)
+                        return
+                    await pause_for_refusal(self.deps, exc)
+                    report.unavailable = str(exc)
+                    return
+                except ProviderUnavailable as exc:
                     report.unavailable = str(exc)
                     return
                 try:
@@ -92,6 +107,9 @@ class RefillPoller:
         async with deps.session_factory() as session, session.begin():
             repo = RefillRepo(session)
             outbox = Outbox.from_session(session, deps)
+            settings = ShopSettings.from_session(session, deps.clock)
+            if await settings.refill_status_missing():
+                await settings.set_refill_status_missing(False)  # the action answers again
             refills = {r.id: r for r in await repo.many(rid for rid, _ in chunk)}
             for refill_id, provider_refill_id in sorted(chunk):
                 refill = refills.get(refill_id)
@@ -131,6 +149,40 @@ class RefillPoller:
                         report.rejected += 1
                     report.notified += await self._notify(outbox, refill, reply.status)
         return report
+
+    async def untrack(
+        self, chunk: Sequence[tuple[int, str]], reason: str, report: RefillReport
+    ) -> int:
+        """The panel has no `refill_status`: these refills cannot be followed there."""
+        deps = self.deps
+        now = deps.clock.now()
+        moved = 0
+        async with deps.session_factory() as session, session.begin():
+            repo = RefillRepo(session)
+            for refill in await repo.many(rid for rid, _ in chunk):
+                if refill.status in OPEN and await repo.transition(
+                    refill.id,
+                    from_status=refill.status,
+                    to_status=RefillStatus.UNTRACKED.value,
+                    provider_status=None,
+                    now=now,
+                ):
+                    moved += 1
+            settings = ShopSettings.from_session(session, deps.clock)
+            if moved and not await settings.refill_status_missing():
+                await settings.set_refill_status_missing(True)
+                with in_language(deps.i18n, None):
+                    text = alert_refills_untracked(moved, reason)
+                await Outbox.from_session(session, deps).to_operators(
+                    text, dedupe_key=f"refills:untracked:{now.isoformat()}"
+                )
+        report.untracked += moved
+        log.warning(
+            "refill poll: the panel has no refill_status (%s); %d refills not trackable",
+            reason,
+            moved,
+        )
+        return moved
 
     async def _notify(self, outbox: Outbox, refill: Refill, status: RefillStatus) -> int:
         row = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import Counter
@@ -13,8 +12,9 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
-from bot.provider import parsing
+from bot.provider import parsing, validate
 from bot.provider.errors import (
+    BadReply,
     OrderOutcomeUnknown,
     ProviderError,
     ProviderFailure,
@@ -28,7 +28,7 @@ from bot.provider.models import (
     OrderState,
     RefillCreated,
     RefillState,
-    Service,
+    ServiceListing,
 )
 from bot.provider.requests import AddRequest, InvalidRequest
 
@@ -40,6 +40,7 @@ BROWSER_USER_AGENT = (
     "Chrome/131.0.0.0 Safari/537.36"
 )
 MAX_IDS_PER_CALL = 100
+MAX_BODY = 32 * 1024 * 1024  # a reply larger than this is not an API reply
 
 Sleep = Callable[[float], Awaitable[None]]
 CallObserver = Callable[[str, float, str], None]  # action, seconds, outcome
@@ -76,6 +77,7 @@ class ProviderClient:
         self._sleep = sleep
         self._observer = observer
         self.calls: Counter[str] = Counter()
+        self._noisy = False  # a reply came wrapped in other text (said once)
 
     def __repr__(self) -> str:  # the key never shows up in a repr
         return f"ProviderClient(url={self._url!r})"
@@ -121,7 +123,7 @@ class ProviderClient:
                     headers={"User-Agent": BROWSER_USER_AGENT},
                 ) as response:
                     status = response.status
-                    body = await response.read()
+                    body = await response.content.read(MAX_BODY + 1)
             except aiohttp.ClientConnectorError as exc:
                 outcome = "unavailable"
                 raise _NotSent(self._redact(f"cannot connect: {exc.os_error}")) from None
@@ -135,24 +137,45 @@ class ProviderClient:
             if status >= 500:
                 outcome = "unavailable"
                 raise ProviderUnavailable(f"HTTP {status}", action=action)
-            try:
-                data = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
+            if len(body) > MAX_BODY:
                 outcome = "unavailable"
-                snippet = self._redact(body[:80].decode("utf-8", "replace")).strip()
-                kind = "an HTML page" if snippet.lstrip().startswith("<") else "not JSON"
+                raise BadReply(f"HTTP {status}, a reply over {MAX_BODY} bytes", action=action)
+            try:
+                decoded = validate.decode(body)
+            except validate.NotJson as exc:
+                outcome = "unavailable"
+                snippet = self._redact(exc.sample).strip()
+                kind = "an HTML page" if snippet.startswith("<") else "not JSON"
                 raise ProviderUnavailable(
                     f"HTTP {status}, {kind}: {snippet!r}", action=action
                 ) from None
-            if status != 200 and parsing.error_text(data) is None:
+            data = decoded.value
+            if decoded.noise is not None:
+                self._note_noise(action, decoded.noise)
+            refusal = validate.error_text(data)
+            if status != 200 and refusal is None:
                 outcome = "unavailable"
                 raise ProviderUnavailable(f"HTTP {status}", action=action)
-            if parsing.error_text(data) is not None:
+            if refusal is not None:
                 outcome = "refused"
             return data
         finally:
             if self._observer is not None:
                 self._observer(action, time.perf_counter() - started, outcome)
+
+    def _note_noise(self, action: str, noise: str) -> None:
+        """PHP notices or HTML around the JSON: the JSON is used, the noise said once."""
+        sample = self._redact(noise)
+        if self._noisy:
+            log.debug("panel %s reply: JSON salvaged from %r", action, sample)
+            return
+        self._noisy = True
+        log.warning(
+            "the panel's replies carry other text around their JSON (PHP notices, HTML); "
+            "the JSON is used (said once). First seen in a %s reply: %r",
+            action,
+            sample,
+        )
 
     async def _read(self, action: str, fields: dict[str, str], parse: Callable[[Any], Any]) -> Any:
         """A read-only call: retried with backoff while the panel is unavailable."""
@@ -165,8 +188,8 @@ class ProviderClient:
                     raise ProviderUnavailable(str(exc), action=action) from None
                 try:
                     return parse(data)
-                except parsing.MalformedReply as exc:
-                    raise ProviderUnavailable(f"unexpected reply: {exc}", action=action) from None
+                except validate.Invalid as exc:
+                    raise BadReply(f"unexpected reply: {exc}", action=action) from None
             except ProviderUnavailable as exc:
                 if attempt >= self._retries:
                     raise
@@ -189,13 +212,13 @@ class ProviderClient:
             raise ProviderUnavailable(str(exc), action=action) from None
         try:
             return parse(data)
-        except parsing.MalformedReply as exc:
-            raise ProviderUnavailable(f"unexpected reply: {exc}", action=action) from None
+        except validate.Invalid as exc:
+            raise BadReply(f"unexpected reply: {exc}", action=action) from None
 
     # --- actions ------------------------------------------------------------
 
-    async def services(self) -> list[Service]:
-        result: list[Service] = await self._read("services", {}, parsing.parse_services)
+    async def services(self) -> ServiceListing:
+        result: ServiceListing = await self._read("services", {}, parsing.parse_services)
         return result
 
     async def add(self, request: AddRequest) -> AddResult:
@@ -214,7 +237,7 @@ class ProviderClient:
             raise OrderOutcomeUnknown(exc.reason) from None
         try:
             return parsing.parse_add(data)
-        except parsing.MalformedReply as exc:
+        except validate.Invalid as exc:
             raise OrderOutcomeUnknown(f"unexpected reply: {exc}") from None
 
     async def status(self, order_id: str) -> OrderState:
@@ -222,6 +245,14 @@ class ProviderClient:
             "status", {"order": str(order_id)}, lambda d: parsing.parse_status(str(order_id), d)
         )
         return result
+
+    async def order_status(self, order_id: str) -> OrderState | ItemError:
+        """One order's status as the poller reads it (`orders=<id>`): a reply the
+        validator refuses is an item error for the order state machine to count, not an
+        exception."""
+        key = str(order_id).strip()
+        replies = await self.statuses([key])
+        return replies.get(key, ItemError(parsing.MISSING))
 
     async def statuses(self, order_ids: Sequence[str]) -> dict[str, OrderState | ItemError]:
         """Statuses of any number of orders, 100 ids a call, a few calls at once."""
@@ -289,6 +320,7 @@ class ProviderClient:
 
 __all__ = [
     "BROWSER_USER_AGENT",
+    "BadReply",
     "InvalidRequest",
     "OrderOutcomeUnknown",
     "ProviderClient",

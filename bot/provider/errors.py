@@ -2,6 +2,75 @@
 
 from __future__ import annotations
 
+import re
+from enum import StrEnum
+
+
+class AccountIssue(StrEnum):
+    """A refusal about the shop's own account at the panel, not about one order: until it
+    is fixed every order would be charged and refused, so ordering pauses."""
+
+    NO_FUNDS = "no_funds"
+    INVALID_KEY = "invalid_key"
+    IP_NOT_ALLOWED = "ip_not_allowed"
+    API_DISABLED = "api_disabled"
+
+
+# Panels word these differently; each pattern is matched case-insensitively anywhere in
+# the panel's text. Order matters: "API key is disabled" is a key problem, not the API's.
+_ACCOUNT_PATTERNS: tuple[tuple[AccountIssue, re.Pattern[str]], ...] = (
+    (
+        AccountIssue.NO_FUNDS,
+        re.compile(
+            r"not enough (funds|balance|money)|insufficient (funds|balance)|low balance"
+            r"|no funds|balance is (too low|not enough)",
+            re.I,
+        ),
+    ),
+    (
+        AccountIssue.IP_NOT_ALLOWED,
+        re.compile(
+            r"\bip\b.{0,40}(not allowed|not whitelisted|blocked|denied|forbidden|restricted)"
+            r"|(not allowed|unauthori[sz]ed|blocked|denied).{0,40}\bip\b",
+            re.I,
+        ),
+    ),
+    (
+        AccountIssue.INVALID_KEY,
+        re.compile(
+            r"\b(invalid|incorrect|wrong|bad|unknown|expired|disabled|revoked|inactive|blocked)"
+            r"\s+(api\s+)?key\b|\b(api\s+)?key\s+(is\s+)?(invalid|incorrect|not found|"
+            r"disabled|revoked|expired|inactive|blocked)|\bno such (api\s+)?key\b",
+            re.I,
+        ),
+    ),
+    (
+        AccountIssue.API_DISABLED,
+        re.compile(
+            r"\bapi\s+(access\s+)?(is\s+)?(disabled|not enabled|turned off|suspended|blocked)"
+            r"|\b(disabled|no)\s+api\s+access|\b(account|user)\s+(is\s+)?(banned|suspended|"
+            r"disabled|blocked|inactive)",
+            re.I,
+        ),
+    ),
+)
+
+# The panel does not know the action at all (an old or trimmed-down API).
+_UNKNOWN_ACTION = re.compile(
+    r"incorrect request|(unknown|invalid|unsupported|bad|wrong)\s+action|action\s+(is\s+)?"
+    r"(not found|not supported|unknown|invalid|not allowed)|method not (allowed|supported)",
+    re.I,
+)
+
+
+def account_issue(text: str) -> AccountIssue | None:
+    """Which account-level refusal the panel's words describe, if any."""
+    sample = text[:300]
+    for issue, pattern in _ACCOUNT_PATTERNS:
+        if pattern.search(sample):
+            return issue
+    return None
+
 
 class ProviderFailure(Exception):
     """Base of every error the provider client raises."""
@@ -16,9 +85,18 @@ class ProviderError(ProviderFailure):
         self.action = action
 
     @property
+    def account_issue(self) -> AccountIssue | None:
+        """Set when the refusal is about the shop's account (key, IP, API, funds)."""
+        return account_issue(self.text)
+
+    @property
     def lacks_funds(self) -> bool:
-        lowered = self.text.casefold()
-        return "not enough funds" in lowered or "insufficient" in lowered
+        return self.account_issue is AccountIssue.NO_FUNDS
+
+    @property
+    def unknown_action(self) -> bool:
+        """The panel does not offer the action that was called."""
+        return bool(_UNKNOWN_ACTION.search(self.text[:300]))
 
 
 class ProviderUnavailable(ProviderFailure):
@@ -34,6 +112,10 @@ class ProviderUnavailable(ProviderFailure):
         self.action = action
 
 
+class BadReply(ProviderUnavailable):
+    """The panel answered with JSON, but not in the API's shape (or out of bounds)."""
+
+
 class OrderOutcomeUnknown(ProviderFailure):
     """`add` was sent but no usable reply came back: the order may or may not exist.
 
@@ -43,3 +125,14 @@ class OrderOutcomeUnknown(ProviderFailure):
     def __init__(self, reason: str) -> None:
         super().__init__(f"outcome of add unknown: {reason}")
         self.reason = reason
+
+
+__all__ = [
+    "AccountIssue",
+    "BadReply",
+    "OrderOutcomeUnknown",
+    "ProviderError",
+    "ProviderFailure",
+    "ProviderUnavailable",
+    "account_issue",
+]

@@ -6,6 +6,7 @@ Provider ids are strings (panels send them as strings or numbers); amounts are D
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -85,12 +86,13 @@ class OrderStatus(StrEnum):
     PARTIAL = "partial"
     CANCELED = "canceled"
     REFUNDED = "refunded"
+    EXPIRED = "expired"  # subscriptions: ran out of time
     FAILED = "failed"
     UNRECOGNISED = "unrecognised"
 
     @classmethod
     def parse(cls, raw: str) -> OrderStatus:
-        return _STATUS_BY_KEY.get(_fold(str(raw)), cls.UNRECOGNISED)
+        return _STATUS_BY_KEY.get(_fold(str(raw)[:64]), cls.UNRECOGNISED)
 
     @property
     def finished(self) -> bool:
@@ -99,6 +101,7 @@ class OrderStatus(StrEnum):
             OrderStatus.PARTIAL,
             OrderStatus.CANCELED,
             OrderStatus.REFUNDED,
+            OrderStatus.EXPIRED,
             OrderStatus.FAILED,
         }
 
@@ -114,6 +117,7 @@ _STATUS_BY_KEY: dict[str, OrderStatus] = {
     "canceled": OrderStatus.CANCELED,
     "cancelled": OrderStatus.CANCELED,
     "refunded": OrderStatus.REFUNDED,
+    "expired": OrderStatus.EXPIRED,
     "failed": OrderStatus.FAILED,
     "fail": OrderStatus.FAILED,
     "error": OrderStatus.FAILED,
@@ -126,10 +130,13 @@ class RefillStatus(StrEnum):
     COMPLETED = "completed"
     REJECTED = "rejected"
     UNRECOGNISED = "unrecognised"
+    # Not a panel status: the panel has no `refill_status` action, so the refill cannot
+    # be followed there (the shop stops asking).
+    UNTRACKED = "untracked"
 
     @classmethod
     def parse(cls, raw: str) -> RefillStatus:
-        key = _fold(str(raw))
+        key = _fold(str(raw)[:64])
         mapping = {
             "pending": cls.PENDING,
             "inprogress": cls.IN_PROGRESS,
@@ -144,7 +151,7 @@ class RefillStatus(StrEnum):
 
     @property
     def finished(self) -> bool:
-        return self in {RefillStatus.COMPLETED, RefillStatus.REJECTED}
+        return self in {RefillStatus.COMPLETED, RefillStatus.REJECTED, RefillStatus.UNTRACKED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,10 +175,30 @@ class Service:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceListing:
+    """The panel's catalogue as read: the entries that passed the checks, and how many
+    did not (each skipped entry is logged once with its reason)."""
+
+    services: tuple[Service, ...]
+    skipped: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.services) + self.skipped
+
+    def __iter__(self) -> Iterator[Service]:
+        return iter(self.services)
+
+    def __len__(self) -> int:
+        return len(self.services)
+
+
+@dataclass(frozen=True, slots=True)
 class ItemError:
     """A per-item error inside a multi reply: a value, not an exception."""
 
     message: str
+    malformed: bool = False  # the panel's item was there but failed the validator
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +210,7 @@ class OrderState:
     start_count: int | None = None
     remains: int | None = None
     currency: str | None = None
+    posts: int | None = None  # subscriptions: posts served so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,5 +256,6 @@ __all__ = [
     "RefillState",
     "RefillStatus",
     "Service",
+    "ServiceListing",
     "ServiceType",
 ]

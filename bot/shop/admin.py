@@ -20,10 +20,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.numbers import parse_whole
 from bot.provider.client import ProviderClient
 from bot.provider.errors import ProviderError, ProviderUnavailable
+from bot.provider.models import ItemError, ServiceType
 from bot.provider.models import OrderState as ProviderOrderState
-from bot.provider.models import ServiceType
 from bot.shop.catalog import ORDERABLE_TYPES, CatalogService, SyncReport
 from bot.shop.errors import (
     InvalidAmount,
@@ -59,8 +60,6 @@ RECENT = 5  # orders and ledger rows on a customer's profile
 PROVIDER_NAME = "main"
 
 _USERNAME = re.compile(r"^@([A-Za-z0-9_]{3,32})$")
-_TELEGRAM_ID = re.compile(r"^[0-9]{1,15}$")
-_PROVIDER_ORDER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 # ---------------------------------------------------------------------- input
@@ -79,8 +78,8 @@ class UserRef:
 
 def parse_user_ref(text: str) -> UserRef | None:
     text = text.strip()
-    if _TELEGRAM_ID.match(text):
-        return UserRef(telegram_id=int(text))
+    if (telegram_id := parse_whole(text, low=1)) is not None:
+        return UserRef(telegram_id=telegram_id)
     if match := _USERNAME.match(text):
         return UserRef(username=match.group(1))
     return None
@@ -114,10 +113,11 @@ def parse_percent(text: str) -> Decimal:
 
 
 def parse_provider_order_id(text: str) -> str:
-    value = text.strip()
-    if not _PROVIDER_ORDER_ID.match(value):
+    """A panel's order id as panels give them: a whole number 1..2^63-1."""
+    value = parse_whole(text.strip().removeprefix("#"), low=1)
+    if value is None:
         raise InvalidOrderField("provider_order_id", "invalid")
-    return value
+    return str(value)
 
 
 # ---------------------------------------------------------------------- results
@@ -266,7 +266,7 @@ class ProviderOverview:
     flagged: int  # active orders flagged for operators after repeated polling errors
     down_since: datetime | None  # the watchdog saw the panel down since then
     balance_low: bool  # the watchdog alerted that the panel's balance is low
-    paused: PanelPause | None  # ordering paused: the panel refused an order for lack of funds
+    paused: PanelPause | None  # ordering paused: the panel refused the shop's account
 
 
 # ---------------------------------------------------------------------- service
@@ -625,13 +625,14 @@ class AdminService:
         note = None
         if order.provider_order_id is not None and order.state is OrderState.ACTIVE:
             try:
-                state = await self.provider.status(order.provider_order_id)
+                reply = await self.provider.order_status(order.provider_order_id)
             except ProviderError as exc:
                 note = exc.text
             except ProviderUnavailable as exc:
                 note = exc.reason
             else:
-                await self.orders.apply_provider_state(order_id, state)
+                change = await self.orders.apply_provider_state(order_id, reply)
+                note = change.rejected
         return await self.order(actor_id, order_id, action="order.refresh", note=note)
 
     @writes
@@ -685,27 +686,31 @@ class AdminService:
         if order.state is not OrderState.UNKNOWN:
             raise TransitionNotAllowed(order_id, order.state, OrderState.ACTIVE)
         try:
-            state = await self.provider.status(provider_order_id)
+            reply = await self.provider.order_status(provider_order_id)
         except ProviderError as exc:
             raise PanelDeclined(exc.text) from None
         except ProviderUnavailable:
             raise PanelUnavailable() from None
-        await self._link(actor_id, order_id, provider_order_id, state)
+        if isinstance(reply, ItemError):
+            raise PanelDeclined(reply.message)
+        await self._link(actor_id, order_id, provider_order_id, reply)
         return await self.order(actor_id, order_id, action="order")
 
     @writes
     async def _link(
-        self, actor_id: int, order_id: int, provider_order_id: str, state: ProviderOrderState
+        self, actor_id: int, order_id: int, provider_order_id: str, reply: ProviderOrderState
     ) -> None:
         async with self.session.begin_nested():
             await self.orders.mark_active(
                 order_id,
                 provider_order_id,
-                provider_status=state.raw_status,
+                provider_status=reply.raw_status,
                 actor_id=actor_id,
                 note="linked by an admin",
             )
-            await self.orders.apply_provider_state(order_id, state)
+            # Judged like any status reply: one the state machine does not trust leaves
+            # the order linked and active, with a poll error counted.
+            await self.orders.apply_provider_state(order_id, reply)
             await self.record(
                 actor_id,
                 "order.link",

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.provider.models import Service, ServiceType
+from bot.numbers import parse_whole
+from bot.provider.models import Service, ServiceListing, ServiceType
 from bot.shop.errors import NotFound, ServiceUnavailable
 from bot.shop.money import Micro, from_micro, to_micro_ceil
 from bot.shop.platforms import platform_of, platform_order
@@ -80,6 +81,8 @@ class SyncReport:
     removed: int
     total: int
     unsupported: int
+    skipped: int = 0  # entries the panel listed that failed the checks
+    refused: str | None = None  # why the whole list was not used (nothing changed)
 
 
 class CatalogService:
@@ -170,8 +173,10 @@ class CatalogService:
         """By `#<id>` or by words found in the name or category."""
         query = text.strip()
         markups = await self.markups.all()
-        if query.startswith("#") and query[1:].isdigit():
-            row = await self.storefront.visible(int(query[1:]))
+        if query.startswith("#"):
+            # `#<id>`: an id is ASCII digits that fit a BIGINT; anything else finds nothing.
+            service_id = parse_whole(query[1:], low=1)
+            row = await self.storefront.visible(service_id) if service_id is not None else None
             return [self._card(row, markups)] if row is not None else []
         words = [w for w in query.split() if len(w) >= 2][:5]
         if not words:
@@ -230,7 +235,7 @@ class CatalogService:
 
     @writes
     async def sync(
-        self, provider_name: str, provider_url: str, services: list[Service]
+        self, provider_name: str, provider_url: str, services: ServiceListing | list[Service]
     ) -> SyncReport:
         """Bring the snapshot in line with the panel's list: new services appear, changed
         ones update, those gone are flagged removed (their orders keep their snapshot)."""
@@ -265,4 +270,5 @@ class CatalogService:
                 changed += 1
             await self.catalog.upsert(provider.id, service.service_id, now=now, **values)
         removed = await self.catalog.mark_removed(provider.id, seen_before=now, now=now)
-        return SyncReport(added, changed, removed, len(services), unsupported)
+        skipped = services.skipped if isinstance(services, ServiceListing) else 0
+        return SyncReport(added, changed, removed, len(services), unsupported, skipped)

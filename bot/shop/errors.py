@@ -139,10 +139,11 @@ class RefundNotAllowed(ShopError):
 
 
 class ProviderPaused(ShopError):
-    """The panel cannot take orders now (its balance ran out): nothing is charged.
+    """The panel cannot take orders now (it refused the shop's account: its balance ran
+    out, the key, the IP, API access): nothing is charged.
 
     Raised before checkout while the pause is on; cleared by the balance watch job when
-    the panel's balance is enough again.
+    the panel answers a balance check normally again (with enough funds, for funds).
     """
 
     def __init__(self) -> None:

@@ -7,7 +7,15 @@ refunds down, so rounding always favours the shop and never invents money.
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_DOWN, Decimal, InvalidOperation, localcontext
+import re
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
 
 from bot.shop.errors import InvalidAmount
 
@@ -38,6 +46,7 @@ _MINOR_DIGITS: dict[str, int] = {
     "TND": 3,
 }
 _DEFAULT_MINOR_DIGITS = 2
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,13}(\.[0-9]{0,6})?|\.[0-9]{1,6}")
 # Enough digits that scaling never rounds: amounts are far shorter than this.
 _PRECISION = 60
 
@@ -97,6 +106,17 @@ def to_micro_ceil(value: Decimal | int | str) -> Micro:
         return int(number.scaleb(MICRO_DIGITS).to_integral_value(rounding=ROUND_CEILING))
 
 
+def to_micro_floor(value: Decimal | int | str) -> Micro:
+    """Micro-units of a provider amount, rounded down when it is finer than a micro-unit.
+
+    For what is on hand (a panel balance): never recorded as more than it is.
+    """
+    number = _as_decimal(value)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return int(number.scaleb(MICRO_DIGITS).to_integral_value(rounding=ROUND_FLOOR))
+
+
 def from_micro(amount: Micro) -> Decimal:
     """The amount in currency units, exactly."""
     with localcontext() as ctx:
@@ -110,9 +130,10 @@ def parse_amount(text: str) -> Micro:
     Raises InvalidAmount for anything else, for zero and negatives, and for more
     precision than a micro-unit.
     """
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    if not cleaned or cleaned.count(".") > 1 or not cleaned.replace(".", "").isdigit():
-        raise InvalidAmount(text)
+    cleaned = text.strip()[:64].replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    # ASCII digits only, and few of them: an amount is never longer than this.
+    if not _PLAIN_AMOUNT.fullmatch(cleaned):
+        raise InvalidAmount(text[:40])
     amount = to_micro(cleaned)
     if amount <= 0 or amount > MAX_AMOUNT:
         raise InvalidAmount(text)
@@ -166,4 +187,5 @@ __all__ = [
     "round_up",
     "to_micro",
     "to_micro_ceil",
+    "to_micro_floor",
 ]

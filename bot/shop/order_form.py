@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.numbers import parse_whole
 from bot.provider.models import SUBSCRIPTION_DELAYS, ServiceType
 from bot.shop.errors import InvalidOrderField, QuantityOutOfRange
 
@@ -123,10 +124,12 @@ def next_step(service: FormService, answers: Mapping[str, Any]) -> Step | None:
 
 
 def _whole(text: str, step: Step) -> int:
-    cleaned = re.sub(r"[\s_,']", "", text.strip())
-    if not cleaned.isdigit():
+    """ASCII digits, with spaces, commas or apostrophes between groups ("10 000")."""
+    cleaned = re.sub(r"[\s_,']", "", text.strip()[:64])
+    value = parse_whole(cleaned)
+    if value is None:
         raise InvalidOrderField(step.value, "not_a_whole_number")
-    return int(cleaned)
+    return value
 
 
 def _bounded(text: str, step: Step, low: int, high: int) -> int:

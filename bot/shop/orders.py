@@ -25,10 +25,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.numbers import parse_whole
+from bot.provider.models import ItemError, ServiceType
 from bot.provider.models import OrderState as ProviderOrderState
 from bot.provider.models import OrderStatus as ProviderStatus
-from bot.provider.models import ServiceType
 from bot.provider.requests import REQUEST_TYPES, AddRequest, InvalidRequest
+from bot.shop import settlement
 from bot.shop.errors import (
     AlreadyRefunded,
     InvalidOrderField,
@@ -41,7 +43,7 @@ from bot.shop.errors import (
     ServiceUnavailable,
     TransitionNotAllowed,
 )
-from bot.shop.money import Micro, check_positive, from_micro, to_micro, to_micro_ceil
+from bot.shop.money import Micro, check_positive, from_micro, to_micro
 from bot.shop.pricing import PricingConfig, price_order, refund_share, resolve_markup
 from bot.shop.wallet import WalletService
 from db.models import CatalogService, LedgerKind, Order, OrderEvent, OrderState
@@ -180,6 +182,9 @@ class OrderChange:
     order: OrderDTO
     previous: OrderState
     refund: Micro = 0
+    # Set when the reply was not trusted: it changed nothing but the poll error count.
+    rejected: str | None = None
+    poll_errors: int = 0  # errors in a row, after a rejected reply
 
     @property
     def changed(self) -> bool:
@@ -544,48 +549,69 @@ class OrderService:
         )
 
     @writes
-    async def apply_provider_state(self, order_id: int, state: ProviderOrderState) -> OrderChange:
-        """Apply one `status` reply to an order (for the polling job).
+    async def apply_provider_state(
+        self, order_id: int, reply: ProviderOrderState | ItemError
+    ) -> OrderChange:
+        """Apply one `status` reply (as the validator left it) to an order: the one place
+        that decides an order's fate from the panel's word (the poller, the customer's
+        Refresh, the admin's refresh and link all come here).
 
-        On an active order, Completed, Partial and Canceled/Refunded/Failed finish it;
-        any other status (and one the bot does not recognise) only records the progress,
-        and the order keeps being polled. An order that is not active is left alone.
+        An item error, or a reply that cannot be true for this order (see
+        `settlement.judge`), changes nothing but the order's poll error count (the poller
+        flags the order after a few in a row) and comes back with `rejected` set. A
+        finished status settles the order: transition and refund together, at most once
+        (`settlement.ending`). Any other status, known or not, records the progress and
+        the order keeps being polled. An order that is not active is left alone.
         """
-        progress: dict[str, Any] = {
-            "provider_status": state.raw_status,
-            "start_count": state.start_count,
-            "remains": state.remains,
-            "last_checked_at": self.clock.now(),
-        }
-        if state.charge is not None:
-            progress["provider_charge"] = to_micro_ceil(state.charge)
-            progress["provider_currency"] = state.currency
         order = await self.orders.get(order_id)
         if order is None:
             raise NotFound("order", order_id)
         if order.state is not OrderState.ACTIVE:
             return OrderChange(OrderDTO.of(order), previous=order.state)
-        status = state.status
+        facts = settlement.OrderFacts.of(order)
+        problem = self.judge(facts, reply)
+        if problem is not None:
+            return await self.reject_reply(order_id, problem)
+        assert isinstance(reply, ProviderOrderState)
+        now = self.clock.now()
+        values = _progress({**settlement.progress(facts, reply), "last_checked_at": now})
+        end = settlement.ending(facts, reply, self.pricing.currency_rate)
+        if end is None:
+            if reply.status is ProviderStatus.UNRECOGNISED:
+                log.warning("order %s: unrecognised provider status %r", order_id, reply.raw_status)
+            await self.orders.record_progress([{"order_id": order_id, **values}], now=now)
+            return OrderChange(await self._dto(order_id), previous=OrderState.ACTIVE)
+        amount = end.refund
         try:
-            if status is ProviderStatus.COMPLETED:
-                return await self._transition(
-                    order_id, OrderState.COMPLETED, values=_progress(progress)
-                )
-            if status is ProviderStatus.PARTIAL:
-                if state.remains is None:
-                    log.warning("order %s: Partial without remains, nothing refunded", order_id)
-                progress.pop("remains")
-                return await self._partial(order_id, state.remains, progress)
-            if status in _PROVIDER_GAVE_UP:
-                return await self._canceled(order_id, progress)
+            return await self._transition(
+                order_id,
+                end.state,
+                values=values,
+                refund=(lambda _order: amount) if amount else None,
+            )
         except TransitionNotAllowed:
             # A concurrent poll finished it first; this reply changes nothing.
             dto = await self._dto(order_id)
             return OrderChange(dto, previous=dto.state)
-        if status is ProviderStatus.UNRECOGNISED:
-            log.warning("order %s: unrecognised provider status %r", order_id, state.raw_status)
-        await self.orders.update(order_id, updated_at=self.clock.now(), **_progress(progress))
-        return OrderChange(await self._dto(order_id), previous=OrderState.ACTIVE)
+
+    def judge(
+        self, order: settlement.OrderFacts, reply: ProviderOrderState | ItemError
+    ) -> str | None:
+        """Why the reply cannot be applied to the order, or None (for the poller, which
+        records running orders' progress in bulk)."""
+        if isinstance(reply, ItemError):
+            return reply.message or "error"
+        return settlement.judge(order, reply, self.pricing.currency_rate)
+
+    @writes
+    async def reject_reply(self, order_id: int, problem: str) -> OrderChange:
+        """Count a reply that was not trusted as one more poll error in a row."""
+        errors, _flagged = await self.orders.record_poll_error(
+            order_id, problem, now=self.clock.now()
+        )
+        log.info("order %s: panel reply not applied (%d in a row): %s", order_id, errors, problem)
+        dto = await self._dto(order_id)
+        return OrderChange(dto, previous=dto.state, rejected=problem, poll_errors=errors)
 
     async def _transition(
         self,
@@ -708,12 +734,6 @@ def _full(order: Order) -> Micro:
     return order.charge
 
 
-# The provider will not deliver (more): all of the charge goes back.
-_PROVIDER_GAVE_UP = frozenset(
-    {ProviderStatus.CANCELED, ProviderStatus.REFUNDED, ProviderStatus.FAILED}
-)
-
-
 def _clip(text: str | None) -> str | None:
     return None if text is None else str(text)[:_PROVIDER_TEXT_MAX]
 
@@ -768,10 +788,10 @@ def _coerce(name: str, kind: str, value: Any) -> Any:
             raise InvalidOrderField(name, "not_a_number")
         if isinstance(value, int):
             return value
-        text = str(value).strip()
-        if not text.isdigit():
+        number = parse_whole(str(value)[:64])
+        if number is None:
             raise InvalidOrderField(name, "not_a_number")
-        return int(text)
+        return number
     if kind.startswith("date"):
         if isinstance(value, date):
             return value

@@ -17,7 +17,12 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.provider.client import ProviderClient
-from bot.provider.errors import OrderOutcomeUnknown, ProviderError, ProviderUnavailable
+from bot.provider.errors import (
+    AccountIssue,
+    OrderOutcomeUnknown,
+    ProviderError,
+    ProviderUnavailable,
+)
 from bot.provider.requests import PreparedAdd
 from bot.shop.errors import ProviderPaused
 from bot.shop.orders import Draft, OrderDTO, OrderService
@@ -40,11 +45,12 @@ class Placement:
     order: OrderDTO
     outcome: Outcome
     panel_text: str | None = None  # the panel's own words, for operators
+    # A refusal about the shop's account, not this order: ordering is paused for everyone.
+    account_issue: AccountIssue | None = None
 
     @property
     def lacks_funds(self) -> bool:
-        text = (self.panel_text or "").casefold()
-        return "not enough funds" in text or "insufficient" in text
+        return self.account_issue is AccountIssue.NO_FUNDS
 
 
 class PlacementAlerts(Protocol):
@@ -55,6 +61,7 @@ class PlacementAlerts(Protocol):
     async def refused(self, order: OrderDTO, panel_text: str | None) -> None: ...
     async def unreachable(self, order: OrderDTO, reason: str | None) -> None: ...
     async def unknown(self, order: OrderDTO, reason: str | None) -> None: ...
+    async def paused(self) -> None: ...
 
 
 class _NoAlerts:
@@ -68,6 +75,9 @@ class _NoAlerts:
         return None
 
     async def unknown(self, order: OrderDTO, reason: str | None) -> None:
+        return None
+
+    async def paused(self) -> None:
         return None
 
 
@@ -89,7 +99,8 @@ class PlacementService:
         before anything is paid; afterwards every outcome is a Placement.
 
         ProviderPaused, before checkout, while the panel cannot take orders (it refused
-        one for lack of funds and no balance check has shown enough since).
+        the shop's account: funds, key, IP, API; no balance check has answered normally
+        since).
         """
         settings = ShopSettings.from_session(self.session, self.orders.clock)
         if await settings.panel_paused():
@@ -126,10 +137,15 @@ class PlacementService:
         self, order: OrderDTO, exc: ProviderError, settings: ShopSettings
     ) -> Placement:
         failed = await self.orders.mark_failed(order.id, error=exc.text)
-        if exc.lacks_funds:
-            # Until the panel is topped up every order would be charged and refused:
-            # pause ordering; the balance watch job alerts operators and resumes it.
-            await settings.pause_panel(exc.text, need=order.cost)
+        issue = exc.account_issue
+        if issue is not None:
+            # About the shop's account, not this order: every order would be charged
+            # and refused until it is fixed. Ordering pauses for everyone with one
+            # alert naming the cause; the balance watch lifts it.
+            need = order.cost if issue is AccountIssue.NO_FUNDS else None
+            await settings.pause_panel(exc.text, need=need, cause=issue)
+            await self.alerts.paused()
+            return Placement(failed, Outcome.REFUSED, exc.text, account_issue=issue)
         await self.alerts.refused(failed, exc.text)
         return Placement(failed, Outcome.REFUSED, exc.text)
 

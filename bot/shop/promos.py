@@ -19,6 +19,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.numbers import parse_whole
 from bot.shop.errors import InvalidAmount, NotFound, ShopError
 from bot.shop.money import Micro, parse_amount
 from bot.shop.wallet import WalletService
@@ -143,9 +144,10 @@ def normalize_code(text: str) -> str:
 
 
 def _whole(field: str, text: str, high: int) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= high:
+    value = parse_whole(text, low=1, high=high)
+    if value is None:
         raise InvalidPromoNumber(field, text[:20], high)
-    return int(text)
+    return value
 
 
 def parse_spec(args: list[str]) -> PromoSpec:

@@ -8,19 +8,25 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.numbers import parse_whole
+from bot.provider.errors import AccountIssue
 from bot.shop.money import Micro
 from db.repositories.settings import SettingsRepo
 from db.uow import reads, writes
 
 MAINTENANCE = "maintenance"
-# The panel refused `add` for lack of funds: no checkout until a balance check shows enough.
+# The panel refused the shop's account (no funds, a bad key, the IP, the API switched
+# off): no checkout until a balance check answers normally again (with enough funds).
 PANEL_PAUSED = "panel.paused_since"  # ISO time; absent when not paused
 PANEL_PAUSED_REASON = "panel.paused_reason"  # the panel's words
+PANEL_PAUSED_CAUSE = "panel.paused_cause"  # an AccountIssue value; absent: no funds
 PANEL_PAUSED_NEED = "panel.paused_need"  # micro-units (shop currency) of the refused order
 PANEL_PAUSED_ANNOUNCED = "panel.paused_announced"  # operators were told
 # Watchdog state kept across restarts, so an alert is sent once and its all-clear once.
 PANEL_DOWN_SINCE = "panel.down_since"  # ISO time; operators were told the panel is down
 PANEL_BALANCE_LOW = "panel.balance_low"  # operators were told the balance is low
+REFILL_STATUS_MISSING = "panel.refill_status_missing"  # operators were told it is missing
+CATALOGUE_REFUSED = "catalog.refused_since"  # ISO time; operators were told a list was refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +35,7 @@ class PanelPause:
     reason: str
     need: Micro | None  # the refused order's cost in the shop currency, when known
     announced: bool
+    cause: AccountIssue = AccountIssue.NO_FUNDS
 
 
 class ShopSettings:
@@ -52,7 +59,7 @@ class ShopSettings:
     async def set_maintenance(self, on: bool) -> None:
         await self.repo.set_bool(MAINTENANCE, on, now=self.clock.now())
 
-    # --- the panel's pause (lack of funds) ----------------------------------------
+    # --- the panel's pause (an account-level refusal) --------------------------------
 
     @reads
     async def panel_paused(self) -> bool:
@@ -64,26 +71,40 @@ class ShopSettings:
         since = await self.repo.get(PANEL_PAUSED)
         if since is None:
             return None
-        need = await self.repo.get(PANEL_PAUSED_NEED)
+        need = parse_whole(await self.repo.get(PANEL_PAUSED_NEED) or "")
+        cause = await self.repo.get(PANEL_PAUSED_CAUSE)
         return PanelPause(
             since=datetime.fromisoformat(since),
             reason=await self.repo.get(PANEL_PAUSED_REASON) or "",
-            need=int(need) if need and need.lstrip("-").isdigit() else None,
+            need=need,
             announced=await self.repo.get_bool(PANEL_PAUSED_ANNOUNCED),
+            cause=AccountIssue(cause) if cause in set(AccountIssue) else AccountIssue.NO_FUNDS,
         )
 
     @writes
-    async def pause_panel(self, reason: str, *, need: Micro | None = None) -> bool:
+    async def pause_panel(
+        self,
+        reason: str,
+        *,
+        need: Micro | None = None,
+        cause: AccountIssue = AccountIssue.NO_FUNDS,
+    ) -> bool:
         """Pause ordering; True when it was not paused before. A second refusal while
-        paused raises the amount needed if it is larger."""
+        paused raises the amount needed if it is larger; one with another cause replaces
+        the cause (and operators are told again)."""
         now = self.clock.now()
         current = await self.panel_pause()
         if current is not None:
             if need is not None and (current.need is None or need > current.need):
                 await self.repo.set(PANEL_PAUSED_NEED, str(need), now=now)
+            if cause is not current.cause:
+                await self.repo.set(PANEL_PAUSED_CAUSE, cause.value, now=now)
+                await self.repo.set(PANEL_PAUSED_REASON, reason[:500], now=now)
+                await self.repo.set_bool(PANEL_PAUSED_ANNOUNCED, False, now=now)
             return False
         await self.repo.set(PANEL_PAUSED, now.isoformat(), now=now)
         await self.repo.set(PANEL_PAUSED_REASON, reason[:500], now=now)
+        await self.repo.set(PANEL_PAUSED_CAUSE, cause.value, now=now)
         if need is not None:
             await self.repo.set(PANEL_PAUSED_NEED, str(need), now=now)
         else:
@@ -99,7 +120,12 @@ class ShopSettings:
     async def resume_panel(self) -> bool:
         """Take orders again; True when it was paused."""
         was = await self.repo.delete(PANEL_PAUSED)
-        for key in (PANEL_PAUSED_REASON, PANEL_PAUSED_NEED, PANEL_PAUSED_ANNOUNCED):
+        for key in (
+            PANEL_PAUSED_REASON,
+            PANEL_PAUSED_NEED,
+            PANEL_PAUSED_ANNOUNCED,
+            PANEL_PAUSED_CAUSE,
+        ):
             await self.repo.delete(key)
         return was
 
@@ -124,3 +150,26 @@ class ShopSettings:
     @writes
     async def set_panel_balance_low(self, low: bool) -> None:
         await self.repo.set_bool(PANEL_BALANCE_LOW, low, now=self.clock.now())
+
+    @reads
+    async def catalogue_refused_since(self) -> datetime | None:
+        value = await self.repo.get(CATALOGUE_REFUSED)
+        return datetime.fromisoformat(value) if value else None
+
+    @writes
+    async def set_catalogue_refused(self, since: datetime | None) -> None:
+        if since is None:
+            await self.repo.delete(CATALOGUE_REFUSED)
+        else:
+            await self.repo.set(CATALOGUE_REFUSED, since.isoformat(), now=self.clock.now())
+
+    @reads
+    async def refill_status_missing(self) -> bool:
+        return await self.repo.get_bool(REFILL_STATUS_MISSING)
+
+    @writes
+    async def set_refill_status_missing(self, missing: bool) -> None:
+        if missing:
+            await self.repo.set_bool(REFILL_STATUS_MISSING, True, now=self.clock.now())
+        else:
+            await self.repo.delete(REFILL_STATUS_MISSING)

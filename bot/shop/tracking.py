@@ -46,6 +46,14 @@ class PanelUnavailable(ShopError):
     pass
 
 
+def _declined(error: ProviderError) -> ShopError:
+    """A refusal about the shop's own account (key, IP, funds) is not the customer's
+    business: to them the panel is just unavailable for now."""
+    if error.account_issue is not None:
+        return PanelUnavailable()
+    return PanelDeclined(error.text)
+
+
 @dataclass(frozen=True, slots=True)
 class RefillView:
     id: int
@@ -105,12 +113,14 @@ class OrderTracking:
             wait = REFRESH_EVERY - (now - order.last_checked_at)
             return view, max(1, int(wait.total_seconds()))
         try:
-            state = await self.provider.status(order.provider_order_id)
+            reply = await self.provider.order_status(order.provider_order_id)
         except ProviderError as exc:
-            raise PanelDeclined(exc.text) from None
+            raise _declined(exc) from None
         except ProviderUnavailable:
             raise PanelUnavailable() from None
-        await self.orders.apply_provider_state(order_id, state)
+        # The state machine judges the reply: one it does not trust only counts as a
+        # poll error, exactly as when the poller reads it.
+        await self.orders.apply_provider_state(order_id, reply)
         return await self.view(user_id, order_id), 0
 
     async def refill(self, user_id: int, order_id: int) -> RefillView:
@@ -120,7 +130,7 @@ class OrderTracking:
         try:
             created = await self.provider.refill(view.order.provider_order_id)
         except ProviderError as exc:
-            raise PanelDeclined(exc.text) from None
+            raise _declined(exc) from None
         except ProviderUnavailable:
             raise PanelUnavailable() from None
         return await self._record_refill(order_id, created.refill_id)
@@ -143,7 +153,7 @@ class OrderTracking:
         try:
             results = await self.provider.cancel([view.order.provider_order_id])
         except ProviderError as exc:
-            raise PanelDeclined(exc.text) from None
+            raise _declined(exc) from None
         except ProviderUnavailable:
             raise PanelUnavailable() from None
         result = results.get(view.order.provider_order_id)

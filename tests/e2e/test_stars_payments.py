@@ -21,6 +21,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher
+from bot.jobs.catalog import sync_catalog
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.notify import OutboxSender
 from bot.provider.client import ProviderClient
@@ -107,9 +108,7 @@ async def stars_shop(engine: AsyncEngine, tg_polling: PollingRunner) -> AsyncIte
     dispatcher: Dispatcher = create_dispatcher(
         deps, throttling=ThrottlingMiddleware(deps.i18n, rate=1e6, burst=1_000_000)
     )
-    services = await provider.services()
-    async with deps.session_factory() as session:
-        await Shop(session, deps).catalog.sync("main", provider_url, services)
+    await sync_catalog(deps)
     await tg_polling(dispatcher, bot)
     try:
         yield StarsShop(emu, deps, bot, sim)

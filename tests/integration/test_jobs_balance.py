@@ -78,7 +78,9 @@ async def test_lack_of_funds_pauses_ordering_until_the_panel_is_topped_up(world:
     assert await world.balance() == start  # charged and refunded in full
     async with world.deps.session_factory() as session, session.begin():
         pause = await ShopSettings.from_session(session, world.clock).panel_pause()
-    assert pause is not None and pause.need == refused.order.cost and not pause.announced
+    # Operators hear of it at once, in the same transaction: one alert naming the cause.
+    assert pause is not None and pause.need == refused.order.cost and pause.announced
+    assert [t for t in await alerts(world) if "lack of funds" in t]
 
     # While paused nobody is charged, and the panel is not even asked.
     adds = world.sim.calls["add"]

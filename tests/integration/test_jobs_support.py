@@ -21,6 +21,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.factory import create_deps
+from bot.jobs.catalog import sync_catalog
 from bot.provider.client import ProviderClient
 from bot.provider.models import ServiceType
 from bot.sandbox.provider import ProviderSimulator
@@ -172,7 +173,9 @@ async def world(engine: AsyncEngine) -> AsyncIterator[World]:
 
 
 class make_world:  # lower case: used as `async with make_world(engine) as world`
-    def __init__(self, engine: AsyncEngine, **settings: Any) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, dialects: tuple[str, ...] = (), **settings: Any
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = FakeClock()
@@ -184,6 +187,7 @@ class make_world:  # lower case: used as `async with make_world(engine) as world
             partial_share=0.0,
             cancel_share=0.0,
             reject_share=0.0,
+            dialects=dialects,
         )
         self.provider: ProviderClient | None = None
 
@@ -196,12 +200,9 @@ class make_world:  # lower case: used as `async with make_world(engine) as world
             provider=self.provider,
             clock=self.clock,
         )
-        provider_client = self.provider
 
         async def sync() -> None:
-            services = await provider_client.services()
-            async with deps.session_factory() as session, session.begin():
-                await Shop(session, deps).catalog.sync("main", url, services)
+            await sync_catalog(deps)
 
         await open_catalogue(self.engine, self.sim, self.clock, sync)
         service = self.sim.find_service(ServiceType.DEFAULT, refill=True, dripfeed=False)

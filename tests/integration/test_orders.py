@@ -518,12 +518,12 @@ async def test_provider_progress_only_records(shop: Shop) -> None:
     [
         ("Completed", 0, "completed", 0),
         ("Partial", 500, "partial", 580_000),  # 1.17 / 2 = 0.585 -> 0.58
-        ("Partial", 10**9, "partial", 1_170_000),  # more remains than ordered: the charge
-        ("Partial", -20, "partial", 0),
-        ("Partial", None, "partial", 0),
+        ("Partial", 1000, "partial", 1_170_000),  # nothing delivered: the whole charge
         ("Canceled", 1000, "canceled", 1_170_000),
+        ("Canceled", 300, "canceled", 350_000),  # 700 delivered first: 1.17 x 0.3 -> 0.35
         ("Refunded", None, "canceled", 1_170_000),
         ("Fail", None, "canceled", 1_170_000),
+        ("Expired", None, "canceled", 1_170_000),  # not a subscription: like Canceled
     ],
 )
 async def test_provider_final_states(
@@ -539,6 +539,29 @@ async def test_provider_final_states(
     again = await shop.run(lambda o: o.apply_provider_state(oid, _state(status, remains)))
     assert not again.changed and again.refund == 0
     assert await shop.balance() == 10 * USD - 1_170_000 + refund
+
+
+@pytest.mark.parametrize(
+    ("status", "remains"),
+    [
+        ("Partial", 10**9),  # more remains than ordered
+        ("Partial", -20),
+        ("Partial", None),
+        ("Completed", 1001),
+        ("Canceled", 5000),
+    ],
+)
+async def test_provider_replies_that_cannot_be_true_change_nothing(
+    shop: Shop, status: str, remains: int | None
+) -> None:
+    oid = await shop.buy()
+    await shop.run(lambda o: o.mark_active(oid, "1"))
+    first = await shop.run(lambda o: o.apply_provider_state(oid, _state(status, remains)))
+    again = await shop.run(lambda o: o.apply_provider_state(oid, _state(status, remains)))
+    assert first.rejected and not first.changed and first.refund == 0
+    assert (first.poll_errors, again.poll_errors) == (1, 2)  # counted as poll errors
+    assert again.order.state == "active" and again.order.refunded == 0
+    assert await shop.balance() == 10 * USD - 1_170_000
 
 
 # ---------------------------------------------------------------------------- manual refunds

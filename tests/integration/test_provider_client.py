@@ -188,7 +188,7 @@ async def test_cancel(client: ProviderClient, sim: ProviderSimulator) -> None:
 
 async def test_empty_catalogue_object(client: ProviderClient, sim: ProviderSimulator) -> None:
     sim.faults.empty_catalogue_object = True
-    assert await client.services() == []
+    assert (await client.services()).services == ()
 
 
 @pytest.mark.parametrize("fault", ["http_5xx", "html"])

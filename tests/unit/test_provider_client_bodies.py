@@ -24,6 +24,7 @@ from bot.provider.models import (
     RefillCreated,
     RefillState,
     Service,
+    ServiceListing,
 )
 from bot.provider.requests import DefaultAdd
 
@@ -116,6 +117,14 @@ bodies = st.one_of(
             b"",
             b"null",
             b'[{"service": 1, "rate": "abc"}]',
+            b'{"1": {"status": "Partial", "remains": "1e400000"}, "2": {"status": "Completed"}}',
+            b'{"status": "Completed", "start_count": "99999999999999999999"}',
+            b'{"balance": 1e400000, "currency": "USD"}',
+            b'{"order": 777001, "error": null}',
+            b'Deprecated: x in /var/www/api.php on line 3\n{"order": 23501}\n<!-- -->',
+            b'{"status": "error", "message": "Too many requests"}',
+            b'{"cancel": {"status": "Success"}}',
+            b"[" * 5000,
         ]
     ),
 )
@@ -133,7 +142,7 @@ RESULT_TYPES = (
 
 
 def _check(value: Any) -> None:
-    if isinstance(value, list):
+    if isinstance(value, ServiceListing):
         assert all(isinstance(v, Service) for v in value)
     elif isinstance(value, dict):
         assert all(isinstance(v, RESULT_TYPES) for v in value.values())

@@ -58,7 +58,7 @@ def test_services_canonical_and_quirky_fields() -> None:
     "body", [{"status": "success", "data": "Empty Data"}, [], {"data": []}, {"data": None}]
 )
 def test_empty_catalogue_shapes(body: object) -> None:
-    assert parsing.parse_services(body) == []
+    assert parsing.parse_services(body).services == ()
 
 
 def test_one_broken_service_does_not_hide_the_catalogue() -> None:
@@ -66,7 +66,8 @@ def test_one_broken_service_does_not_hide_the_catalogue() -> None:
         {"service": 1, "rate": "abc", "min": 1, "max": 2},
         {"service": 2, "name": "Ok", "rate": "1", "min": 1, "max": 2},
     ]
-    assert [s.service_id for s in parsing.parse_services(data)] == ["2"]
+    listing = parsing.parse_services(data)
+    assert [s.service_id for s in listing] == ["2"] and listing.skipped == 1
 
 
 @pytest.mark.parametrize("body", [[{"rate": "abc"}], "text", 42, {"data": {"x": 1}}])

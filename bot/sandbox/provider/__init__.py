@@ -9,6 +9,7 @@ await sim.stop()
 """
 
 from .catalog import SimService
+from .dialects import Dialect, parse_dialects
 from .faults import SimulatorFaults
 from .seeded_catalogue import UNKNOWN_TYPES, build_catalogue
 from .simulator import ProviderSimulator
@@ -16,6 +17,7 @@ from .state import OrderView, SimOrder, SimRefill
 
 __all__ = [
     "UNKNOWN_TYPES",
+    "Dialect",
     "OrderView",
     "ProviderSimulator",
     "SimOrder",
@@ -23,4 +25,5 @@ __all__ = [
     "SimService",
     "SimulatorFaults",
     "build_catalogue",
+    "parse_dialects",
 ]

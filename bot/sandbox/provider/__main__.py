@@ -8,6 +8,7 @@ import contextlib
 import signal
 from decimal import Decimal
 
+from .dialects import Dialect, parse_dialects
 from .simulator import ProviderSimulator
 
 
@@ -25,15 +26,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--balance", type=Decimal, default=Decimal("1000"), help="starting account balance (1000)"
     )
     parser.add_argument("--currency", default="USD", help="account currency (USD)")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--dialect",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="speak like some real panels do (repeatable, or comma-separated): "
+        + ", ".join(d.value for d in Dialect),
+    )
+    args = parser.parse_args(argv)
+    try:
+        args.dialects = parse_dialects(args.dialect)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
 
 
 async def serve(args: argparse.Namespace) -> None:
     sim = ProviderSimulator(
-        key=args.key, seed=args.seed, balance=args.balance, currency=args.currency
+        key=args.key,
+        seed=args.seed,
+        balance=args.balance,
+        currency=args.currency,
+        dialects=args.dialects,
     )
     url = await sim.start(args.host, args.port)
-    print(f"Provider simulator listening: {url}", flush=True)
+    spoken = ", ".join(sorted(sim.dialects)) or "standard"
+    print(f"Provider simulator ({spoken} dialect) listening: {url}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

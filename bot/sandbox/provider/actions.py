@@ -11,6 +11,7 @@ from . import errors
 from .add_form import parse_add
 from .book import OrderBook
 from .catalog import Catalogue
+from .dialects import Dialect, spell_order_status, spell_refill_status
 from .errors import ApiError
 from .faults import SimulatorFaults
 from .state import SimOrder
@@ -25,11 +26,19 @@ Form = Mapping[str, str]
 class Api:
     """Answers one action at the clock's current time."""
 
-    def __init__(self, catalogue: Catalogue, book: OrderBook, clock: Clock, currency: str) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        book: OrderBook,
+        clock: Clock,
+        currency: str,
+        dialects: frozenset[Dialect] = frozenset(),
+    ) -> None:
         self.catalogue = catalogue
         self.book = book
         self.clock = clock
         self.currency = currency
+        self.dialects = dialects
         self._actions: dict[str, Callable[[Form, Wire, SimulatorFaults], Any]] = {
             "services": self.services,
             "add": self.add,
@@ -44,9 +53,15 @@ class Api:
         handler = self._actions.get(action)
         if handler is None:
             raise ApiError(errors.INCORRECT_REQUEST)
+        if action == "refill_status" and Dialect.NO_REFILL_STATUS in self.dialects:
+            raise ApiError(errors.INCORRECT_REQUEST)  # an API without the action
         self.book.settle(self.clock.now())
-        wire = Wire(faults.ids_as_numbers, faults.bare_string_item_errors)
+        numbers = False if Dialect.STRING_IDS in self.dialects else faults.ids_as_numbers
+        wire = Wire(numbers, faults.bare_string_item_errors)
         return handler(form, wire, faults)
+
+    def _flat_single(self, faults: SimulatorFaults) -> bool:
+        return faults.single_id_flat or Dialect.FLAT_SINGLE in self.dialects
 
     # -- actions ----------------------------------------------------------------
 
@@ -64,7 +79,13 @@ class Api:
     def status(self, form: Form, wire: Wire, faults: SimulatorFaults) -> Any:
         if "orders" in form:
             ids = _ids(form["orders"])
-            if len(ids) == 1 and faults.single_id_flat:
+            if len(ids) == 1 and faults.flat_status_error:
+                return {"status": "error", "message": faults.flat_status_error}
+            if len(ids) == 1 and self._flat_single(faults):
+                order = self.book.order(ids[0])
+                if order is None and Dialect.FLAT_SINGLE in self.dialects:
+                    # The flat error object some panels answer for one unknown id.
+                    return {"status": "error", "message": errors.INCORRECT_ORDER}
                 return self._order_status(self._order(ids[0]), wire)
             out: dict[str, Any] = {}
             for raw in ids:
@@ -99,7 +120,7 @@ class Api:
             for raw in _ids(form["refills"]):
                 refill = self.book.refill(raw)
                 status = (
-                    refill.status(now)
+                    self._refill_word(refill.status(now))
                     if refill is not None
                     else wire.item_error(errors.REFILL_NOT_FOUND)
                 )
@@ -108,26 +129,30 @@ class Api:
         refill = self.book.refill(_single(form, "refill"))
         if refill is None:
             raise ApiError(errors.REFILL_NOT_FOUND)
-        return {"status": refill.status(now)}
+        return {"status": self._refill_word(refill.status(now))}
 
     def cancel(self, form: Form, wire: Wire, faults: SimulatorFaults) -> Any:
         now = self.clock.now()
         if "orders" in form:
+            ids = _ids(form["orders"])
             items = []
-            for raw in _ids(form["orders"]):
+            for raw in ids:
                 try:
                     self.book.cancel(self._order(raw), now)
-                    result = wire.number(1, default_number=True)
+                    result = self._cancel_taken(wire)
                 except ApiError as error:
                     result = wire.item_error(error.text)
                 items.append({"order": _echo(raw, wire), "cancel": result})
+            if len(ids) == 1 and Dialect.CANCEL_OBJECT in self.dialects:
+                return {"cancel": items[0]["cancel"]}  # the flat answer for one id
             return items
         # Not in the protocol table, but some panels take a single `order` too.
         self.book.cancel(self._order(_single(form, "order")), now)
-        return {"cancel": wire.number(1, default_number=True)}
+        return {"cancel": self._cancel_taken(wire)}
 
     def balance(self, form: Form, wire: Wire, faults: SimulatorFaults) -> Any:
-        return {"balance": wire.amount(self.book.balance), "currency": self.currency}
+        amount = faults.balance_text or wire.amount(self.book.balance)
+        return {"balance": amount, "currency": self.currency}
 
     # -- helpers ----------------------------------------------------------------
 
@@ -139,13 +164,30 @@ class Api:
 
     def _order_status(self, order: SimOrder, wire: Wire) -> dict[str, Any]:
         view = order.view(self.clock.now())
-        return {
+        status = view.status
+        if Dialect.SPELLINGS in self.dialects:
+            status = spell_order_status(status)
+        reply: dict[str, Any] = {
             "charge": wire.amount(view.charge),
             "start_count": wire.number(view.start_count),
-            "status": view.status,
+            "status": status,
             "remains": wire.number(view.remains),
             "currency": self.currency,
         }
+        if Dialect.SUBSCRIPTION_POSTS in self.dialects and view.posts is not None:
+            reply["posts"] = wire.number(view.posts)
+        if order.raw:
+            reply.update(order.raw)
+            reply = {key: value for key, value in reply.items() if value is not None}
+        return reply
+
+    def _refill_word(self, status: str) -> str:
+        return spell_refill_status(status) if Dialect.SPELLINGS in self.dialects else status
+
+    def _cancel_taken(self, wire: Wire) -> Any:
+        if Dialect.CANCEL_OBJECT in self.dialects:
+            return {"status": "Success"}
+        return wire.number(1, default_number=True)
 
 
 def _single(form: Form, name: str) -> str:

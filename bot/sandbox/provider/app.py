@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import errors
+from .dialects import Dialect, php_notices
 from .errors import ApiError
 
 if TYPE_CHECKING:
@@ -71,15 +72,26 @@ async def _api(sim: ProviderSimulator, request: web.Request) -> web.StreamRespon
     if action in faults.fail_actions:
         return web.Response(status=500, text="500 Internal Server Error")
     if not hmac.compare_digest(form.get("key", "").encode(), sim.key.encode()):
-        return web.json_response({"error": errors.INVALID_KEY})
+        return _reply(sim, {"error": errors.INVALID_KEY})
+    if faults.account_refusal:
+        return _reply(sim, {"error": faults.account_refusal})
     try:
         reply = sim.api.handle(action, form, faults)
     except ApiError as error:
         log.debug("api v2 %s refused: %s", action, error.text)
-        return web.json_response({"error": error.text})
+        return _reply(sim, {"error": error.text})
     if action == "add" and faults.add_hang_after_create:
         await sim.pause(HANG_SECONDS)
         return web.Response(status=503, text="stopped")
+    if Dialect.NULL_ERRORS in sim.dialects:
+        reply = sim.null_errors.add(reply)
+    return _reply(sim, reply)
+
+
+def _reply(sim: ProviderSimulator, reply: Any) -> web.Response:
+    """The JSON reply, as the simulator's dialect prints it."""
+    if Dialect.PHP_NOTICES in sim.dialects:
+        return web.Response(body=php_notices(reply), content_type="text/html")
     return web.json_response(reply)
 
 
@@ -131,12 +143,16 @@ async def _script(sim: ProviderSimulator, request: web.Request) -> web.Response:
     body = await _json_object(request)
     status = body.get("status", "Partial")
     remains = body.get("remains")
+    posts = body.get("posts")
     if not isinstance(status, str) or not status.strip():
         raise _bad_request("status: a non-empty string")
-    if remains is not None and (not isinstance(remains, int) or remains < 0):
-        raise _bad_request("remains: a whole number >= 0")
+    for name, value in (("remains", remains), ("posts", posts)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise _bad_request(f"{name}: a whole number >= 0")
     try:
-        sim.script(str(body.get("order_id", "")), status=status, remains=remains)
+        sim.script(str(body.get("order_id", "")), status=status, remains=remains, posts=posts)
     except KeyError:
         return web.json_response({"error": errors.INCORRECT_ORDER}, status=404)
     return web.json_response({"ok": True})

@@ -33,8 +33,10 @@ class OrderBook:
         partial_share: float = 0.10,
         cancel_share: float = 0.05,
         reject_share: float = 0.15,
+        keeps_delivered: bool = False,
     ) -> None:
         self.seed = seed
+        self.keeps_delivered = keeps_delivered  # the `partial-cancel` dialect
         self.balance = Decimal(balance)
         self.orders: dict[str, SimOrder] = {}
         self.refills: dict[str, SimRefill] = {}
@@ -88,6 +90,7 @@ class OrderBook:
             now,
             partial_share=self.partial_share,
             cancel_share=self.cancel_share,
+            keeps_delivered=self.keeps_delivered,
         )
         order.fields = {k: v for k, v in form.items() if k not in ("key", "action")}
         self.balance -= order.cost
@@ -106,12 +109,19 @@ class OrderBook:
         self._by_link[link] = active
         return bool(active)
 
-    def script(self, order: SimOrder, status: str, remains: int | None, now: datetime) -> None:
+    def script(
+        self,
+        order: SimOrder,
+        status: str,
+        remains: int | None,
+        now: datetime,
+        posts: int | None = None,
+    ) -> None:
         """Force what the order reports from now on, moving the money to match."""
         self.settle(now)
         if remains is None:
             remains = _default_remains(order, status, now)
-        order.scripted = Scripted(status, remains)
+        order.scripted = Scripted(status, remains, posts)
         self._sync_refund(order, now)
 
     def cancel(self, order: SimOrder, now: datetime) -> None:

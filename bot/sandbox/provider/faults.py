@@ -36,6 +36,13 @@ class SimulatorFaults:
     empty_catalogue_object: bool = False  # `services` answers {"status":"success",...}
     reject_duplicate_links: bool = False  # `add` refuses a link with an unfinished order
     fail_actions: set[str] = field(default_factory=set)  # these actions answer 500
+    # Every action refuses the account with this text ("API key is disabled", "Your IP
+    # is not allowed"), as a panel does when the reseller's key or access is off.
+    account_refusal: str | None = None
+    # `status` with one id in `orders` answers {"status": "error", "message": <this>}.
+    flat_status_error: str | None = None
+    # `balance` answers this text as the amount, verbatim (a PHP float: "5000.1234567").
+    balance_text: str | None = None
 
     def update(self, **changes: Any) -> None:
         """Set fields from loosely typed input (JSON); raises ValueError on a bad one."""
@@ -61,6 +68,10 @@ def _checked(name: str, value: Any) -> Any:
     if name == "ids_as_numbers":
         if value is not None and not isinstance(value, bool):
             raise ValueError("ids_as_numbers: true, false or null")
+        return value
+    if name in ("account_refusal", "flat_status_error", "balance_text"):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValueError(f"{name}: a text or null")
         return value
     if name == "fail_actions":
         if not isinstance(value, list | tuple | set | frozenset) or not all(

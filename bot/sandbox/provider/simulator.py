@@ -18,6 +18,7 @@ from .actions import Api
 from .app import create_app
 from .book import OrderBook
 from .catalog import Catalogue, SimService
+from .dialects import Dialect, NullErrors, parse_dialects
 from .faults import SimulatorFaults
 from .seeded_catalogue import build_catalogue
 from .state import OrderView, SimOrder, SimRefill
@@ -45,12 +46,15 @@ class ProviderSimulator:
         cancel_share: float = 0.05,
         reject_share: float = 0.15,
         first_order_id: int = 23501,
+        dialects: Iterable[Dialect | str] = (),
     ) -> None:
         self.key = key
         self.clock: Clock = clock or SystemClock()
         self.seed = seed
         self.currency = currency
         self.faults = faults or SimulatorFaults()
+        self.dialects = parse_dialects(dialects)
+        self.null_errors = NullErrors()
         self.calls: Counter[str] = Counter()
         self.catalogue = Catalogue(build_catalogue(seed) if catalogue is None else catalogue)
         self.book = OrderBook(
@@ -60,8 +64,9 @@ class ProviderSimulator:
             partial_share=partial_share,
             cancel_share=cancel_share,
             reject_share=reject_share,
+            keeps_delivered=Dialect.PARTIAL_CANCEL in self.dialects,
         )
-        self.api = Api(self.catalogue, self.book, self.clock, currency)
+        self.api = Api(self.catalogue, self.book, self.clock, currency, self.dialects)
         self.url: str | None = None
         self._runner: web.AppRunner | None = None
         self._release: asyncio.Event | None = None
@@ -138,15 +143,27 @@ class ProviderSimulator:
         return self.order(order_id).view(self.clock.now())
 
     def script(
-        self, order_id: int | str, status: str = "Partial", remains: int | None = None
+        self,
+        order_id: int | str,
+        status: str = "Partial",
+        remains: int | None = None,
+        *,
+        posts: int | None = None,
     ) -> None:
         """Make the order report `status` from now on (until scripted again).
 
         `remains` defaults to half the quantity for Partial, all of it for Canceled /
         Refunded / Failed, 0 for Completed. The balance follows: a Partial credits the
-        undelivered share back, a Canceled the whole charge.
+        undelivered share back, a Canceled the whole charge (with the `partial-cancel`
+        dialect, the share of `remains`). `posts`: a subscription's posts served.
         """
-        self.book.script(self.order(order_id), status, remains, self.clock.now())
+        self.book.script(self.order(order_id), status, remains, self.clock.now(), posts)
+
+    def override(self, order_id: int | str, **fields: Any) -> None:
+        """Lay raw fields over the order's `status` object from now on, exactly as given
+        (`remains="1e400000"`, `status="Partial", remains=None` to drop remains); with no
+        fields, stop."""
+        self.order(order_id).raw = dict(fields) or None
 
     def script_refill(self, refill_id: int | str, status: str) -> None:
         refill = self.book.refill(refill_id)
@@ -164,6 +181,7 @@ class ProviderSimulator:
             "refills": len(self.book.refills),
             "services": len(self.catalogue),
             "faults": self.faults.to_json(),
+            "dialects": sorted(self.dialects),
         }
 
     # -- serving ------------------------------------------------------------------

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from bot.provider.models import OrderStatus, RefillStatus, ServiceType
 
@@ -21,6 +22,7 @@ from .catalog import SimService
 from .wire import money
 
 _UNDELIVERED = frozenset({OrderStatus.CANCELED, OrderStatus.REFUNDED, OrderStatus.FAILED})
+POST_EVERY = timedelta(minutes=2)  # a subscription's cadence of new posts
 
 
 class Outcome(StrEnum):
@@ -38,6 +40,7 @@ class OrderView:
     remains: int
     charge: Decimal
     start_count: int
+    posts: int | None = None  # subscriptions: posts served so far
 
     @property
     def finished(self) -> bool:
@@ -48,6 +51,7 @@ class OrderView:
 class Scripted:
     status: str
     remains: int
+    posts: int | None = None  # subscriptions: posts served
 
 
 @dataclass(slots=True)
@@ -66,41 +70,69 @@ class SimOrder:
     fields: dict[str, str] = field(default_factory=dict)  # the add form, without key/action
     refunded: Decimal = Decimal(0)  # credited back to the balance so far
     scripted: Scripted | None = None  # a test's override, kept until scripted again
+    # The `partial-cancel` dialect: a cancel keeps what was delivered (and its charge).
+    keeps_delivered: bool = False
+    posts: int | None = None  # subscriptions: posts paid for (None: unlimited)
+    delay: int = 0  # subscriptions: minutes before the first post
+    expires_at: datetime | None = None  # subscriptions: the end of the expiry date
+    # A test's raw fields laid over this order's `status` object (None drops a field):
+    # how a broken panel's reply looks ("remains": "1e400000").
+    raw: dict[str, Any] | None = None
 
     def view(self, now: datetime) -> OrderView:
+        posts = None
         if self.scripted is not None:
             status, remains = self.scripted.status, self.scripted.remains
+            posts = self.scripted.posts
         else:
             status, remains = self._natural(now)
+        if self.outcome is Outcome.SUBSCRIPTION and posts is None:
+            posts = self.posts_served(now)
         started = self.scripted is not None or now >= self.started_at
         return OrderView(
             status=status,
             remains=remains,
-            charge=charge_for(self.cost, self.quantity, status, remains),
+            charge=charge_for(
+                self.cost, self.quantity, status, remains, keeps_delivered=self.keeps_delivered
+            ),
             start_count=self.start_count if started else 0,
+            posts=posts,
         )
+
+    def posts_served(self, now: datetime) -> int:
+        """A new post every two minutes after the delay, until the posts or the expiry
+        run out."""
+        until = min(now, self.expires_at) if self.expires_at is not None else now
+        served = max(int((until - self.created_at - timedelta(minutes=self.delay)) / POST_EVERY), 0)
+        return min(served, self.posts) if self.posts is not None else served
 
     def _natural(self, now: datetime) -> tuple[str, int]:
         if self.outcome is Outcome.SUBSCRIPTION:
-            done = self.ends_at is not None and now >= self.ends_at
-            return ("Completed" if done else "Active"), 0
+            if self.ends_at is None or now < self.ends_at:
+                return "Active", 0
+            short = self.posts is not None and self.posts_served(now) < self.posts
+            return ("Expired" if short else "Completed"), 0
         if now < self.started_at:
             return "Pending", self.quantity
         assert self.ends_at is not None
         if now >= self.ends_at:
-            remains = {Outcome.COMPLETED: 0, Outcome.CANCELED: self.quantity}
+            canceled = self.final_remains if self.keeps_delivered else self.quantity
+            remains = {Outcome.COMPLETED: 0, Outcome.CANCELED: canceled}
             return self.outcome.value, remains.get(self.outcome, self.final_remains)
         target = self.quantity - self.final_remains
         progress = (now - self.started_at) / (self.ends_at - self.started_at)
         return "In progress", self.quantity - int(target * progress)
 
 
-def charge_for(cost: Decimal, quantity: int, status: str, remains: int) -> Decimal:
-    """The charge a panel reports: nothing when undelivered, pro rata when Partial."""
+def charge_for(
+    cost: Decimal, quantity: int, status: str, remains: int, *, keeps_delivered: bool = False
+) -> Decimal:
+    """The charge a panel reports: nothing when undelivered, pro rata when Partial (and,
+    for a panel that keeps what was delivered, when Canceled after some delivery)."""
     kind = OrderStatus.parse(status)
-    if kind in _UNDELIVERED:
+    if kind in _UNDELIVERED and not (keeps_delivered and 0 < remains < quantity):
         return Decimal(0)
-    if kind is OrderStatus.PARTIAL and quantity > 0:
+    if (kind is OrderStatus.PARTIAL or kind in _UNDELIVERED) and quantity > 0:
         delivered = min(max(quantity - remains, 0), quantity)
         return money(cost * delivered / quantity)
     return cost
@@ -114,6 +146,7 @@ def plan_order(
     *,
     partial_share: float,
     cancel_share: float,
+    keeps_delivered: bool = False,
 ) -> SimOrder:
     rng = random.Random(f"{seed}:order:{order_id}")
     start_count = rng.randint(100, 50_000)
@@ -134,11 +167,20 @@ def plan_order(
         outcome=Outcome.COMPLETED,
         final_remains=0,
         start_count=start_count,
+        keeps_delivered=keeps_delivered,
+        posts=plan.posts,
+        delay=plan.delay,
     )
     if plan.service.service_type is ServiceType.SUBSCRIPTIONS:
         order.outcome = Outcome.SUBSCRIPTION
         order.started_at = now
         order.ends_at = _subscription_end(plan, now)
+        if plan.expiry is not None:
+            order.expires_at = _expiry_end(plan.expiry)
+    elif roll < cancel_share and keeps_delivered and plan.quantity >= 2:
+        # Canceled part way: what was delivered stays delivered, and charged.
+        order.outcome = Outcome.CANCELED
+        order.final_remains = min(max(int(plan.quantity * share), 1), plan.quantity - 1)
     elif roll < cancel_share:
         # Canceled by the panel before it starts: Pending, then Canceled.
         order.outcome = Outcome.CANCELED
@@ -153,11 +195,15 @@ def _subscription_end(plan: AddPlan, now: datetime) -> datetime | None:
     ends: datetime | None = None
     if plan.posts:
         # A new post every two minutes after the delay: short, but long enough to watch.
-        ends = now + timedelta(minutes=plan.delay + 2 * plan.posts)
+        ends = now + timedelta(minutes=plan.delay) + POST_EVERY * plan.posts
     if plan.expiry is not None:
-        expires = datetime.combine(plan.expiry + timedelta(days=1), time(), tzinfo=UTC)
+        expires = _expiry_end(plan.expiry)
         ends = min(ends, expires) if ends else expires
     return ends
+
+
+def _expiry_end(expiry: date) -> datetime:
+    return datetime.combine(expiry + timedelta(days=1), time(), tzinfo=UTC)
 
 
 @dataclass(slots=True)
