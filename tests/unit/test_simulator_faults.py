@@ -289,14 +289,14 @@ async def test_command_line_serves_until_interrupted() -> None:
     )
     try:
         assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        line = (await asyncio.wait_for(process.stdout.readline(), 90)).decode()
         url = line.split()[-1]
         assert url.startswith("http://127.0.0.1:") and url.endswith("/api/v2")
         form = {"key": "k1", "action": "balance"}
         async with aiohttp.ClientSession() as session, session.post(url, data=form) as response:
             assert await response.json() == {"balance": "1000.00000", "currency": "USD"}
         process.send_signal(signal.SIGINT)
-        assert await asyncio.wait_for(process.wait(), 30) == 0
+        assert await asyncio.wait_for(process.wait(), 90) == 0
     finally:
         if process.returncode is None:
             process.kill()
