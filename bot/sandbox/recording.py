@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -110,6 +111,15 @@ class RecordingSession(BaseSession):
     def fail_with(self, fault: Fault | None) -> None:
         """Every send fails with `fault` from now on (None: Telegram works again)."""
         self.fault = fault
+
+    @contextmanager
+    def failing(self, fault: Fault) -> Iterator[None]:
+        """Every send fails with `fault` inside the block."""
+        self.fail_with(fault)
+        try:
+            yield
+        finally:
+            self.fail_with(None)
 
     def _refuse(self, error: BaseException) -> None:
         self.errors.append(error)

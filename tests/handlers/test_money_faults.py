@@ -6,12 +6,11 @@ due the customer is told later through the outbox. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import RefundStarPayment
-from aiogram.types import Message, RefundedPayment, Update
+from aiogram.types import Update
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -36,6 +35,7 @@ from tests.handlers.test_payments import (
     last_invoice,
     payment,
     pre_checkout,
+    refunded_message,
     stars_env,
 )
 from tests.harness import Customer, ShopApp, catalog_id, open_service, running_shop
@@ -164,18 +164,7 @@ async def test_refund_made_by_telegram_is_debited_when_the_notice_fails(
 ) -> None:
     charge_id = await invoice_paid_under(app, alice, Fault.NETWORK)
     app.session.fail_with(fault)
-    refunded = Message(
-        message_id=next(app._message_ids),
-        date=datetime.now(UTC),
-        chat=alice.chat,
-        from_user=alice.user,
-        refunded_payment=RefundedPayment(
-            currency="XTR",
-            total_amount=385,
-            invoice_payload="x",
-            telegram_payment_charge_id=charge_id,
-        ),
-    )
+    refunded = refunded_message(alice, charge_id)
     await app.feed(Update(update_id=app.next_update_id(), message=refunded))
     assert await app.balance(alice) == 0
     assert (await payment(app, charge_id)).state is PaymentState.REFUNDED
@@ -189,9 +178,8 @@ async def test_stars_refund_stands_when_the_admin_reply_fails(
     app: ShopApp, alice: Customer, admin: Customer, fault: Fault
 ) -> None:
     charge_id = await invoice_paid_under(app, alice, Fault.SERVER)
-    app.session.fail_with(fault)
-    await admin.send(f"/starsrefund {charge_id}")
-    app.session.fail_with(None)
+    with app.session.failing(fault):
+        await admin.send(f"/starsrefund {charge_id}")
     assert len(app.session.methods(RefundStarPayment)) == 1
     assert await app.balance(alice) == 0
     assert (await payment(app, charge_id)).state is PaymentState.REFUNDED
@@ -241,10 +229,9 @@ async def test_placed_order_is_charged_once_when_the_receipt_fails(
 ) -> None:
     await start_order(app, alice)
     confirm = alice.find_button("Confirm")
-    app.session.fail_with(fault)
-    await alice.press(confirm[1], confirm[0])
-    await alice.press(confirm[1], confirm[0])  # a second tap while nothing answers
-    app.session.fail_with(None)
+    with app.session.failing(fault):
+        await alice.press(confirm[1], confirm[0])
+        await alice.press(confirm[1], confirm[0])  # a second tap while nothing answers
     [order] = await orders(app)
     assert order.state is OrderState.ACTIVE and app.sim.calls["add"] == 1
     assert await app.balance(alice) == to_micro("100") - order.charge
@@ -264,9 +251,8 @@ async def test_refused_order_is_refunded_once_when_the_reply_fails(
             {"service": str(service.service_id), "link": LINK, "quantity": str(quantity)}
         )
     )
-    app.session.fail_with(fault)
-    await alice.click("Confirm")
-    app.session.fail_with(None)
+    with app.session.failing(fault):
+        await alice.click("Confirm")
     [order] = await orders(app)
     assert order.state is OrderState.FAILED and order.refunded == order.charge
     assert await app.balance(alice) == to_micro("100")
@@ -280,9 +266,8 @@ async def test_unknown_order_keeps_its_charge_when_the_reply_fails(
 ) -> None:
     await start_order(app, alice)
     app.sim.faults.add_hang_after_create = True
-    app.session.fail_with(fault)
-    await alice.click("Confirm")
-    app.session.fail_with(None)
+    with app.session.failing(fault):
+        await alice.click("Confirm")
     [order] = await orders(app)
     assert order.state is OrderState.UNKNOWN and app.sim.calls["add"] == 1
     assert await app.balance(alice) == to_micro("100") - order.charge
@@ -296,10 +281,9 @@ async def test_unknown_order_keeps_its_charge_when_the_reply_fails(
 async def test_admin_credit_and_debit_stand_when_replies_fail(
     app: ShopApp, alice: Customer, admin: Customer, fault: Fault
 ) -> None:
-    app.session.fail_with(fault)
-    await admin.send("/credit 1001 12.50 goodwill")
-    await admin.send("/debit 1001 2.50 correction")
-    app.session.fail_with(None)
+    with app.session.failing(fault):
+        await admin.send("/credit 1001 12.50 goodwill")
+        await admin.send("/debit 1001 2.50 correction")
     assert await app.balance(alice) == to_micro("10")
     adjustments = [r for r in await ledger_rows(app, "") if r.kind is LedgerKind.ADJUSTMENT]
     assert sorted(r.amount for r in adjustments) == [to_micro("-2.50"), to_micro("12.50")]
@@ -313,9 +297,8 @@ async def test_admin_refund_stands_when_the_reply_fails(
     await start_order(app, alice)
     await alice.click("Confirm")
     [order] = await orders(app)
-    app.session.fail_with(fault)
-    await admin.send(f"/refund {order.id}")
-    app.session.fail_with(None)
+    with app.session.failing(fault):
+        await admin.send(f"/refund {order.id}")
     [order] = await orders(app)
     assert order.refunded == order.charge
     assert await app.balance(alice) == to_micro("100")
@@ -327,9 +310,8 @@ async def test_promo_redemption_stands_when_the_reply_fails(
     app: ShopApp, alice: Customer, admin: Customer, fault: Fault
 ) -> None:
     await admin.send("/promo create FAULTY 3 10")
-    app.session.fail_with(fault)
-    await alice.send("/promo FAULTY")
-    app.session.fail_with(None)
+    with app.session.failing(fault):
+        await alice.send("/promo FAULTY")
     assert await app.balance(alice) == to_micro("3")
     await alice.send("/promo FAULTY")
     assert await app.balance(alice) == to_micro("3")

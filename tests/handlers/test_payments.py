@@ -124,6 +124,22 @@ async def deliver(
     return await app.feed(Update(update_id=app.next_update_id(), message=message))
 
 
+def refunded_message(customer: Customer, charge_id: str) -> Message:
+    """Telegram's refunded_payment message in the payer's chat."""
+    return Message(
+        message_id=next(customer.app._message_ids),
+        date=datetime.now(UTC),
+        chat=customer.chat,
+        from_user=customer.user,
+        refunded_payment=RefundedPayment(
+            currency="XTR",
+            total_amount=385,
+            invoice_payload="p",
+            telegram_payment_charge_id=charge_id,
+        ),
+    )
+
+
 async def pay(app: ShopApp, customer: Customer, invoice: SendInvoice | None = None) -> Checkout:
     """Pay an invoice as Telegram does: pre-checkout, then (if ok) successful_payment."""
     invoice = invoice or last_invoice(app, customer)
@@ -569,18 +585,7 @@ async def test_refunded_payment_message_confirms_and_reports(app: ShopApp, alice
     """Telegram's refunded_payment for a refund made outside the bot: the unspent credit
     is taken back, the operators hear of it, and nothing reaches the fallback."""
     charge_id = await _topped_up(app, alice)
-    message = Message(
-        message_id=next(app._message_ids),
-        date=datetime.now(UTC),
-        chat=alice.chat,
-        from_user=alice.user,
-        refunded_payment=RefundedPayment(
-            currency="XTR",
-            total_amount=385,
-            invoice_payload="p",
-            telegram_payment_charge_id=charge_id,
-        ),
-    )
+    message = refunded_message(alice, charge_id)
     await app.feed(Update(update_id=app.next_update_id(), message=message))
     assert await app.balance(alice) == 0
     assert (await payment(app, charge_id)).state is PaymentState.REFUNDED
