@@ -155,13 +155,25 @@ async def test_top_up_end_to_end_and_replay(
     assert any("Top-up" in a and outcome.telegram_payment_charge_id in a for a in alerts)
 
 
-async def _logged(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 5.0) -> None:
-    """Wait until the bot (polling in this process) logged `text`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not any(text in record.getMessage() for record in caplog.records):
-        assert loop.time() < deadline, f"never logged: {text!r}"
-        await asyncio.sleep(0.01)
+async def _logged(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 10.0) -> None:
+    """Wait until the bot (polling in this process, on this loop) logged `text`."""
+    if any(text in record.getMessage() for record in caplog.records):
+        return
+    seen = asyncio.Event()
+
+    class Watch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if text in record.getMessage():
+                seen.set()
+
+    watch = Watch()
+    logging.getLogger().addHandler(watch)
+    try:
+        await asyncio.wait_for(seen.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"never logged: {text!r}") from None
+    finally:
+        logging.getLogger().removeHandler(watch)
 
 
 async def test_forged_payload_is_refused_at_pre_checkout(stars_shop: StarsShop) -> None:
