@@ -31,7 +31,7 @@ def customer_commands() -> list[BotCommand]:
 
 
 def admin_commands() -> list[BotCommand]:
-    """What an admin's menu adds to the customer's (names fixed by DESIGN.md)."""
+    """What an admin's menu adds to the customer's (names fixed by the runtime contract)."""
     return [
         BotCommand(command="admin", description=_("Admin commands and their syntax")),
         BotCommand(command="stats", description=_("[today|7d|30d|all] Shop figures")),

@@ -1,4 +1,5 @@
-"""Settings: the runtime contract of DESIGN.md, read from the environment and `.env`."""
+"""Settings: the runtime contract (the README's configuration table), read from the
+environment and `.env`."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ from bot.shop.users import UserDTO
 from db.models import MarkupScope, OrderState
 from handlers.texts import STATE_ICONS, ledger_kind, money, when
 
-# The fixed syntax of each admin command (DESIGN.md, Runtime contract).
+# The fixed syntax of each admin command (the runtime contract in the README).
 SYNTAX: dict[str, str] = {
     "admin": "/admin",
     "stats": "/stats [today|7d|30d|all]",
