@@ -112,20 +112,14 @@ class UserService:
         The referrer is fixed at first contact and only to a customer who already exists,
         so a referral can neither point at oneself nor form a loop.
         """
-        known = await self.find(telegram_id)
-        if (
-            known is not None
-            and (known.username, known.first_name) == (username, first_name)
-            and known.unreachable_since is None
-        ):
-            return known, False
-        return await self._register(
+        arrival = await self.arrive(
             telegram_id,
             username=username,
             first_name=first_name,
             language=language,
             start_param=start_param,
         )
+        return arrival.user, arrival.created
 
     async def arrive(
         self,
@@ -206,8 +200,3 @@ class UserService:
     @writes
     async def set_language(self, user_id: int, language: str) -> None:
         await self.users.set_language(user_id, language)
-
-    @writes
-    async def mark_reachable(self, user_id: int) -> None:
-        """A customer who writes to the bot again can be reached again."""
-        await self.users.set_unreachable(user_id, None)
