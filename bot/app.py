@@ -37,8 +37,8 @@ ADMIN_JOBS_EVERY = 30  # seconds
 
 def add_admin_jobs(jobs: Jobs, deps: Deps, dp: Dispatcher) -> None:
     """Broadcast reports (shared state: the leader) and this process's error summary."""
-    from handlers.admin_alerts import flush_error_alerts
-    from handlers.admin_broadcast import report_finished_broadcasts
+    from bot.jobs.broadcasts import report_finished_broadcasts
+    from bot.jobs.error_alerts import flush_error_alerts
 
     jobs.add_periodic(
         "admin.broadcast_reports", ADMIN_JOBS_EVERY, lambda: report_finished_broadcasts(deps)

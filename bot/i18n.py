@@ -67,6 +67,19 @@ class Catalogues(I18n):
         return self.default_locale
 
 
+@contextmanager
+def in_language(i18n: I18n, language: str | None) -> Iterator[None]:
+    """gettext in `language` (a shipped one, else the default locale) inside the block."""
+    pick = getattr(i18n, "pick", None)
+    locale = pick(language) if callable(pick) else (language or i18n.default_locale)
+    token = I18n.set_current(i18n)
+    try:
+        with i18n.use_locale(locale):
+            yield
+    finally:
+        I18n.reset_current(token)
+
+
 def create_i18n(default_locale: str = "en", path: Path = LOCALES_DIR) -> Catalogues:
     return Catalogues(path=path, default_locale=default_locale, domain=DOMAIN)
 

@@ -12,12 +12,12 @@ normally again, with enough funds when funds were the cause.
 from __future__ import annotations
 
 from bot.deps import Deps
-from bot.i18n import Catalogues
-from bot.notices import alert_panel_paused, in_language
+from bot.i18n import Catalogues, in_language
 from bot.notify import Outbox
 from bot.provider.errors import AccountIssue, ProviderError
 from bot.shop.money import Micro
 from bot.shop.shop_settings import ShopSettings
+from bot.texts.operator_alerts import alert_panel_paused
 
 
 async def announce_pause(settings: ShopSettings, outbox: Outbox, i18n: Catalogues) -> bool:

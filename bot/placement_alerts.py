@@ -1,57 +1,22 @@
-"""Operator alerts about placing orders (rendered in DEFAULT_LOCALE by the caller)."""
+"""Operator alerts about placing orders, through the notification outbox."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 
-from aiogram.utils.i18n import gettext as _
-
-from bot.i18n import Catalogues
-from bot.notices import in_language
+from bot.i18n import Catalogues, in_language
 from bot.notify import Outbox
 from bot.panel_pause import announce_pause
 from bot.shop.admin_alerts import AlertSwitches
-from bot.shop.money import format_amount
 from bot.shop.orders import OrderDTO
 from bot.shop.shop_settings import ShopSettings
+from bot.texts.operator_alerts import (
+    alert_order_placed,
+    alert_order_refused,
+    alert_order_unknown,
+    alert_panel_unreachable,
+)
 from db.repositories.settings import SettingsRepo
-
-
-def _head(order: OrderDTO) -> str:
-    return _("order #{id} (customer {user}, service {service} «{name}», {charge})").format(
-        id=order.id,
-        user=order.user_id,
-        service=escape(order.provider_service_id),
-        name=escape(order.service_name[:80]),
-        charge=f"{format_amount(order.charge, order.currency)} {escape(order.currency)}",
-    )
-
-
-def alert_order_placed(order: OrderDTO) -> str:
-    return _("🆕 Placed {order}; panel order {provider_id}.").format(
-        order=_head(order), provider_id=escape(order.provider_order_id or "—")
-    )
-
-
-def alert_order_refused(order: OrderDTO, panel_text: str | None) -> str:
-    return _("⛔ The panel refused {order}: {text}\nThe customer was refunded in full.").format(
-        order=_head(order), text=escape((panel_text or "—")[:300])
-    )
-
-
-def alert_order_unknown(order: OrderDTO, reason: str | None) -> str:
-    return _(
-        "❓ No answer from the panel for {order}: {reason}\nIt may or may not exist at the "
-        "panel. Nothing was refunded and it will not be sent again. Check the panel, then "
-        "/order {id} to link it or refund it."
-    ).format(order=_head(order), reason=escape((reason or "—")[:300]), id=order.id)
-
-
-def alert_panel_unreachable(order: OrderDTO, reason: str | None) -> str:
-    return _(
-        "🔌 Could not reach the panel to place {order}: {reason}\nThe customer was refunded."
-    ).format(order=_head(order), reason=escape((reason or "—")[:300]))
 
 
 class OutboxPlacementAlerts:

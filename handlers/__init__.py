@@ -1,4 +1,4 @@
-"""aiogram routers, one module per feature; `create_routers()` builds them fresh each time."""
+"""aiogram routers, one package per feature; `create_routers()` builds them fresh each time."""
 
 from __future__ import annotations
 
@@ -7,19 +7,12 @@ from aiogram import Router
 
 def create_routers() -> list[Router]:
     """In the order they must be tried: commands and flows before search and fallback."""
-    from handlers import (
-        admin,
-        catalog,
-        errors,
-        fallback,
-        order_flow,
-        orders,
-        payments,
-        promo,
-        referral,
-        start,
-        wallet,
-    )
+    from handlers.admin import commands as admin
+    from handlers.common import errors
+    from handlers.ordering import form as order_form
+    from handlers.orders import my_orders
+    from handlers.storefront import catalog, fallback, start
+    from handlers.wallet import balance, payments, promo, referral
 
     return [
         errors.create_router(),
@@ -29,9 +22,9 @@ def create_routers() -> list[Router]:
         # Admin commands before every customer router; for non-admins they fall through.
         admin.create_router(),
         start.create_router(),
-        order_flow.create_router(),
-        orders.create_router(),
-        wallet.create_router(),
+        order_form.create_router(),
+        my_orders.create_router(),
+        balance.create_router(),
         referral.create_router(),
         promo.create_router(),
         catalog.create_router(),

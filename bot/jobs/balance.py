@@ -17,17 +17,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.deps import Deps
-from bot.notices import (
-    alert_balance_low,
-    alert_balance_ok,
-    alert_panel_resumed,
-    in_language,
-)
+from bot.i18n import in_language
 from bot.notify import Outbox
 from bot.panel_pause import announce_pause, pause_for_refusal
 from bot.provider.errors import AccountIssue, ProviderError, ProviderFailure
 from bot.shop.money import from_micro, to_micro_floor
 from bot.shop.shop_settings import PanelPause, ShopSettings
+from bot.texts.operator_alerts import alert_balance_low, alert_balance_ok, alert_panel_resumed
 from db.repositories.providers import ProviderRepo
 
 log = logging.getLogger(__name__)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 
 from bot.deps import Deps
-from bot.notices import alert_catalogue_refused, in_language
+from bot.i18n import in_language
 from bot.notify import Outbox
 from bot.panel_pause import pause_for_refusal
 from bot.provider.errors import BadReply, ProviderError, ProviderFailure
 from bot.shop.catalog import SyncReport
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
+from bot.texts.operator_alerts import alert_catalogue_refused
 
 log = logging.getLogger(__name__)
 

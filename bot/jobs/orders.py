@@ -35,21 +35,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.deps import Deps
-from bot.notices import (
-    alert_order_flagged,
-    alert_orders_unknown,
-    alert_panel_back,
-    alert_panel_down,
-    alert_panel_refusing,
-    in_language,
-    order_being_checked,
-    order_canceled,
-    order_completed,
-    order_partial,
-    order_progress,
-    order_started,
-    order_subscription_ended,
-)
+from bot.i18n import in_language
 from bot.notify import Outbox
 from bot.panel_pause import pause_for_refusal
 from bot.provider import parsing
@@ -63,6 +49,22 @@ from bot.shop.money import Micro
 from bot.shop.orders import OrderChange, OrderDTO
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
+from bot.texts.customer_notices import (
+    order_being_checked,
+    order_canceled,
+    order_completed,
+    order_partial,
+    order_progress,
+    order_started,
+    order_subscription_ended,
+)
+from bot.texts.operator_alerts import (
+    alert_order_flagged,
+    alert_orders_unknown,
+    alert_panel_back,
+    alert_panel_down,
+    alert_panel_refusing,
+)
 from db.models import Order, OrderState, User
 from db.repositories.orders import OrderRepo
 from db.uow import unit_of_work

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.deps import Deps
-from bot.notices import alert_refills_untracked, in_language, refill_completed, refill_rejected
+from bot.i18n import in_language
 from bot.notify import Outbox
 from bot.panel_pause import pause_for_refusal
 from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.provider.models import ItemError, RefillState, RefillStatus
 from bot.shop.shop_settings import ShopSettings
+from bot.texts.customer_notices import refill_completed, refill_rejected
+from bot.texts.operator_alerts import alert_refills_untracked
 from db.models import Order, Refill, User
 from db.repositories.refills import RefillRepo
 from db.uow import unit_of_work

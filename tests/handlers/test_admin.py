@@ -14,6 +14,7 @@ from bot.commands import register_commands
 from bot.provider.models import ServiceType
 from bot.sandbox.provider.catalog import SimService
 from bot.shop.money import round_up, to_micro
+from bot.texts.format import money
 from db.models import (
     AuditEntry,
     CatalogService,
@@ -25,7 +26,6 @@ from db.models import (
     Setting,
     User,
 )
-from handlers import texts
 from tests.handlers.test_admin_support import (
     ADMIN,
     admin_shop,
@@ -222,7 +222,6 @@ async def test_stats_counts_from_the_database(app: ShopApp, admin: Customer) -> 
     charged = sum(o.charge for o in orders.values())
     refunded = sum(o.refunded for o in orders.values())
     cost = round_up(to_micro("0.5") + orders[partial.id].cost, "USD")
-    money = texts.money
     assert "<b>Customers</b>: 4 in all, 4 new, 2 ordered" in text
     assert "unreachable (blocked the bot): 1, banned: 1" in text
     assert "<b>Orders placed</b>: 3" in text
@@ -264,7 +263,7 @@ async def test_user_profile_by_id_and_username(
         await admin.send(f"/user {ref}")
         text = admin.last_text
         assert "@alice <code>1001</code>" in text
-        assert f"Balance: <b>{texts.money(to_micro('50') - order.charge, 'USD')}</b>" in text
+        assert f"Balance: <b>{money(to_micro('50') - order.charge, 'USD')}</b>" in text
         assert f"#{order.id}" in text and "Latest ledger rows" in text
         assert ("🔄 #1", f"ao:c:{order.id}") in admin.buttons()
     await admin.click("Ban")

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
 from bot.jobs.balance import BalanceWatch
+from bot.jobs.error_alerts import error_alerts, flush_error_alerts, report_unexpected
 from bot.jobs.orders import StatusPoller
 from bot.shop.admin_alerts import ErrorAlerts
 from bot.shop.placement import Outcome
-from handlers.admin_alerts import error_alerts, flush_error_alerts, report_unexpected
 from tests.handlers.test_admin_support import (
     ADMIN,
     LINK,

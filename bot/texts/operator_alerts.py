@@ -1,0 +1,235 @@
+"""Alerts the bot sends the shop's staff: to the operators' chat (placing orders, the
+panel's health, unexpected errors), and to the admin who started a broadcast.
+
+Pure functions of data, translated with gettext, HTML. Render them in the shop's
+default language: `in_language(deps.i18n, None)` (bot/i18n.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot.provider.errors import AccountIssue
+from bot.shop.admin_alerts import ErrorAlert
+from bot.shop.admin_broadcast import BroadcastProgress
+from bot.shop.orders import OrderDTO
+from bot.texts.format import money, when
+
+
+def alert_error(alert: ErrorAlert) -> str:
+    lines = []
+    if alert.error is not None:
+        lines.append(
+            _("🐞 Unexpected error (update {update}): {error}").format(
+                update=alert.update_id if alert.update_id is not None else "—",
+                error=f"<code>{escape(alert.error)}</code>",
+            )
+        )
+    if alert.held_back:
+        kinds = ", ".join(f"{escape(name)} ×{count}" for name, count in alert.kinds)
+        lines.append(
+            ngettext(
+                "🐞 {n} more unexpected error since {since}: {kinds}. See the logs.",
+                "🐞 {n} more unexpected errors since {since}: {kinds}. See the logs.",
+                alert.held_back,
+            ).format(n=alert.held_back, since=when(alert.since), kinds=kinds)
+        )
+    return "\n".join(lines)
+
+
+def broadcast_progress(total: int, sent: int, blocked: int, failed: int, pending: int) -> str:
+    return _(
+        "📣 Broadcast: {sent} sent, {blocked} blocked the bot, {failed} failed, {pending} "
+        "waiting (of {total})."
+    ).format(sent=sent, blocked=blocked, failed=failed, pending=pending, total=total)
+
+
+def broadcast_report(total: int, sent: int, blocked: int, failed: int) -> str:
+    return _(
+        "📣 Broadcast done: {sent} sent, {blocked} blocked the bot, {failed} failed (of {total})."
+    ).format(sent=sent, blocked=blocked, failed=failed, total=total)
+
+
+def broadcast_status(p: BroadcastProgress) -> str:
+    """To the admin who started the broadcast: the report once done, else its progress."""
+    if p.done:
+        return broadcast_report(p.total, p.sent, p.blocked, p.failed)
+    return broadcast_progress(p.total, p.sent, p.blocked, p.failed, p.pending)
+
+
+def _head(order: OrderDTO) -> str:
+    return _("order #{id} (customer {user}, service {service} «{name}», {charge})").format(
+        id=order.id,
+        user=order.user_id,
+        service=escape(order.provider_service_id),
+        name=escape(order.service_name[:80]),
+        charge=money(order.charge, order.currency),
+    )
+
+
+def alert_order_placed(order: OrderDTO) -> str:
+    return _("🆕 Placed {order}; panel order {provider_id}.").format(
+        order=_head(order), provider_id=escape(order.provider_order_id or "—")
+    )
+
+
+def alert_order_refused(order: OrderDTO, panel_text: str | None) -> str:
+    return _("⛔ The panel refused {order}: {text}\nThe customer was refunded in full.").format(
+        order=_head(order), text=escape((panel_text or "—")[:300])
+    )
+
+
+def alert_order_unknown(order: OrderDTO, reason: str | None) -> str:
+    return _(
+        "❓ No answer from the panel for {order}: {reason}\nIt may or may not exist at the "
+        "panel. Nothing was refunded and it will not be sent again. Check the panel, then "
+        "/order {id} to link it or refund it."
+    ).format(order=_head(order), reason=escape((reason or "—")[:300]), id=order.id)
+
+
+def alert_panel_unreachable(order: OrderDTO, reason: str | None) -> str:
+    return _(
+        "🔌 Could not reach the panel to place {order}: {reason}\nThe customer was refunded."
+    ).format(order=_head(order), reason=escape((reason or "—")[:300]))
+
+
+def alert_order_flagged(
+    order_id: int, provider_order_id: str | None, errors: int, error: str | None
+) -> str:
+    return _(
+        "🚩 Order #{id} (panel order {provider_id}): {errors} status checks in a row "
+        "failed, the last with: {error}\nNothing was refunded. Please check it at the "
+        "panel and resolve it."
+    ).format(
+        id=order_id,
+        provider_id=escape(provider_order_id or "—"),
+        errors=errors,
+        error=escape((error or "—")[:300]),
+    )
+
+
+def alert_orders_unknown(order_ids: Sequence[int]) -> str:
+    ids = ", ".join(f"#{i}" for i in order_ids)
+    return ngettext(
+        "❓ {n} order was left being placed by an interruption and is now unknown: {ids}. "
+        "It was not sent again. Check the panel: link the panel's order id, or refund it.",
+        "❓ {n} orders were left being placed by an interruption and are now unknown: {ids}. "
+        "They were not sent again. Check the panel: link the panel's order ids, or refund "
+        "them.",
+        len(order_ids),
+    ).format(n=len(order_ids), ids=ids)
+
+
+def alert_panel_down(reason: str, since: datetime) -> str:
+    return _(
+        "🔴 The panel has not been answering since {since}: {reason}\n"
+        "Status checks are retried with a growing pause."
+    ).format(since=when(since), reason=escape(reason[:300]))
+
+
+def alert_panel_back(since: datetime, now: datetime) -> str:
+    minutes = max(1, int((now - since).total_seconds() // 60))
+    return ngettext(
+        "🟢 The panel answers again, after about {n} minute.",
+        "🟢 The panel answers again, after about {n} minutes.",
+        minutes,
+    ).format(n=minutes)
+
+
+def _panel_money(amount: Decimal, currency: str) -> str:
+    """A panel amount: two decimals, more only when the panel gave more ("0.27819")."""
+    stripped = amount.normalize()
+    exponent = stripped.as_tuple().exponent
+    digits = -exponent if isinstance(exponent, int) else 0
+    text = f"{stripped:f}" if digits > 2 else f"{amount.quantize(Decimal('0.01')):f}"
+    return f"{text} {escape(currency)}"
+
+
+def alert_balance_low(balance: Decimal, currency: str, threshold: Decimal) -> str:
+    return _(
+        "💸 The panel balance is low: {balance} (alert below {threshold}). Top it up "
+        "before orders start failing."
+    ).format(balance=_panel_money(balance, currency), threshold=_panel_money(threshold, currency))
+
+
+def alert_balance_ok(balance: Decimal, currency: str) -> str:
+    return _("💰 The panel balance is back up: {balance}.").format(
+        balance=_panel_money(balance, currency)
+    )
+
+
+def alert_panel_paused(reason: str, cause: AccountIssue = AccountIssue.NO_FUNDS) -> str:
+    """Ordering paused for everyone: the one alert, naming what the panel refused."""
+    words = escape(reason[:300])
+    if cause is AccountIssue.INVALID_KEY:
+        return _(
+            "⛔ The panel refuses the shop's API key: {reason}\n"
+            "New orders are paused (customers see “temporarily unavailable”; nobody is "
+            "charged). Check PROVIDER_KEY at the panel; orders resume by themselves once "
+            "the panel answers a balance check again."
+        ).format(reason=words)
+    if cause is AccountIssue.IP_NOT_ALLOWED:
+        return _(
+            "⛔ The panel does not accept calls from this server's IP address: {reason}\n"
+            "New orders are paused (customers see “temporarily unavailable”; nobody is "
+            "charged). Allow the address at the panel; orders resume by themselves once "
+            "the panel answers a balance check again."
+        ).format(reason=words)
+    if cause is AccountIssue.API_DISABLED:
+        return _(
+            "⛔ The panel has switched off API access for the shop's account: {reason}\n"
+            "New orders are paused (customers see “temporarily unavailable”; nobody is "
+            "charged). Orders resume by themselves once the panel answers a balance check "
+            "again."
+        ).format(reason=words)
+    return _(
+        "⛔ The panel refused an order for lack of funds: {reason}\n"
+        "New orders are paused (customers see “temporarily unavailable”; nobody is "
+        "charged). They resume by themselves once the panel balance is enough."
+    ).format(reason=words)
+
+
+def alert_panel_resumed(
+    balance: Decimal, currency: str, cause: AccountIssue = AccountIssue.NO_FUNDS
+) -> str:
+    if cause is not AccountIssue.NO_FUNDS:
+        return _(
+            "✅ The panel answers the shop's calls normally again (balance {balance}): "
+            "orders are taken again."
+        ).format(balance=_panel_money(balance, currency))
+    return _("✅ The panel balance is {balance} now: orders are taken again.").format(
+        balance=_panel_money(balance, currency)
+    )
+
+
+def alert_panel_refusing(reason: str, since: datetime) -> str:
+    """The panel answers, but refuses the status checks themselves (not the account)."""
+    return _(
+        "🟠 The panel answers but refuses status checks since {since}: {reason}\n"
+        "Status checks are retried with a growing pause."
+    ).format(since=when(since), reason=escape(reason[:300]))
+
+
+def alert_catalogue_refused(reason: str) -> str:
+    return _(
+        "📦 The panel's service list was not used: {reason}\n"
+        "The catalogue customers see is kept as it was; the next sync tries again."
+    ).format(reason=escape(reason[:300]))
+
+
+def alert_refills_untracked(count: int, reason: str) -> str:
+    return ngettext(
+        "♻️ The panel has no refill status action ({reason}): {n} refill is marked "
+        "“not trackable at the panel” and is not asked about any more. Check refills at "
+        "the panel itself.",
+        "♻️ The panel has no refill status action ({reason}): {n} refills are marked "
+        "“not trackable at the panel” and are not asked about any more. Check refills at "
+        "the panel itself.",
+        count,
+    ).format(n=count, reason=escape(reason[:200]))

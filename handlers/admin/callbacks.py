@@ -1,0 +1,55 @@
+"""Callback data of the admin buttons (prefixes "a*"): orders, customers, stats, broadcasts
+and the alert switch."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+from handlers.common.callbacks import Id
+
+
+class AdminOrderAction(StrEnum):
+    CARD = "c"
+    REFRESH = "r"
+    REFUND = "f"  # asks to confirm
+    REFUND_YES = "F"
+    LINK = "l"  # unknown orders: asks for the panel's order id
+    FAIL = "x"  # unknown orders: asks to confirm the refund
+    FAIL_YES = "X"
+
+
+class AdminOrderCD(CallbackData, prefix="ao"):
+    action: AdminOrderAction
+    order_id: Id
+
+
+class AdminUserAction(StrEnum):
+    CARD = "c"
+    BAN = "b"
+    UNBAN = "u"
+
+
+class AdminUserCD(CallbackData, prefix="au"):
+    action: AdminUserAction
+    user_id: Id  # the shop's id of the customer
+
+
+class AdminStatsCD(CallbackData, prefix="as"):
+    period: str
+
+
+class BroadcastAction(StrEnum):
+    CONFIRM = "y"
+    CANCEL = "x"
+    PROGRESS = "p"
+
+
+class BroadcastCD(CallbackData, prefix="ab"):
+    action: BroadcastAction
+    broadcast_id: str
+
+
+class AdminAlertsCD(CallbackData, prefix="aa"):
+    order_placed: bool

@@ -1,0 +1,79 @@
+"""What the admin routers share: the admin gate, domain errors as admin replies, and
+messages to customers and operators through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Message, TelegramObject
+
+from bot.deps import Deps
+from bot.notify import Outbox, Priority
+from bot.shop.errors import ShopError
+from bot.shop.services import Shop
+from bot.shop.users import UserDTO
+from handlers.admin import texts
+from handlers.common.show import show
+
+
+class IsAdmin(Filter):
+    """Passes only for ADMIN_IDS (the user middleware puts `is_admin` into the data).
+
+    Used as a router-level filter: for anyone else an admin command or button does not
+    exist, and the update falls through to the customer routers like any unknown input.
+    """
+
+    async def __call__(self, event: TelegramObject, is_admin: bool = False) -> bool:
+        if isinstance(event, Message) and event.chat.type != "private":
+            return False  # admin output (customers' data) never goes to a group
+        return is_admin
+
+
+async def refuse(event: Message | CallbackQuery, error: ShopError, deps: Deps) -> None:
+    """The admin's words for a domain error; the service changed nothing."""
+    text = texts.error(error, deps.settings.shop_currency)
+    if isinstance(event, CallbackQuery):
+        await event.answer(text[:200], show_alert=True)
+    else:
+        await event.answer(text)
+
+
+async def reply(event: Message | CallbackQuery, text: str, markup: Any = None) -> None:
+    """A new message for a command, the same message edited for a button."""
+    await show(event, text, markup)
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+
+
+def outbox(shop: Shop) -> Outbox:
+    return Outbox(shop.session, shop.deps.clock, shop.deps.settings)
+
+
+async def notify_customer(
+    shop: Shop,
+    customer: UserDTO,
+    render: Callable[[], str],
+    *,
+    dedupe_key: str,
+) -> None:
+    """A notice to the customer, in their language, queued in this transaction."""
+    i18n = shop.deps.i18n
+    with i18n.use_locale(i18n.pick(customer.language)):
+        text = render()
+    await outbox(shop).to_chat(
+        customer.telegram_id,
+        text,
+        priority=Priority.ORDER,
+        dedupe_key=dedupe_key,
+        user_id=customer.id,
+    )
+
+
+async def alert_operators(shop: Shop, render: Callable[[], str], *, dedupe_key: str) -> None:
+    """One alert to the operators' chat, in the shop's default language."""
+    i18n = shop.deps.i18n
+    with i18n.use_locale(i18n.default_locale):
+        text = render()
+    await outbox(shop).to_operators(text, dedupe_key=dedupe_key)

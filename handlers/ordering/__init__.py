@@ -1,0 +1,1 @@
+"""The order form: from a service to a placed order."""

@@ -1,0 +1,257 @@
+"""The order form, one question at a time, then the confirmation and the placement."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.deps import Deps
+from bot.provider.models import ServiceType
+from bot.shop.errors import InsufficientFunds, PriceChanged, ShopError
+from bot.shop.money import format_amount
+from bot.shop.order_form import FormService, Step, next_step, read_answer, steps_for
+from bot.shop.orders import Draft
+from bot.shop.placement import Outcome, Placement
+from bot.shop.services import Shop
+from bot.shop.users import UserDTO
+from handlers.common import error_texts
+from handlers.common import texts as common_texts
+from handlers.common.show import show
+from handlers.ordering import keyboards as kb
+from handlers.ordering import texts
+from handlers.ordering.callbacks import FlowAction, FlowCD
+from handlers.ordering.states import OrderFlow
+from handlers.storefront import keyboards as storefront_kb
+from handlers.storefront.callbacks import ServiceAction, ServiceCD
+
+log = logging.getLogger(__name__)
+NOT_COMMAND = ~F.text.startswith("/")
+
+
+def create_router() -> Router:
+    router = Router(name="order_flow")
+    router.callback_query.register(cb_begin, ServiceCD.filter(F.action == ServiceAction.ORDER))
+    router.message.register(msg_answer, OrderFlow.answering, F.text, NOT_COMMAND)
+    router.message.register(msg_not_text, OrderFlow.answering, ~F.text)
+    router.callback_query.register(
+        cb_skip, OrderFlow.answering, FlowCD.filter(F.action == FlowAction.SKIP)
+    )
+    router.callback_query.register(
+        cb_choose, OrderFlow.answering, FlowCD.filter(F.action == FlowAction.CHOOSE)
+    )
+    router.callback_query.register(
+        cb_confirm, OrderFlow.confirming, FlowCD.filter(F.action == FlowAction.CONFIRM)
+    )
+    router.message.register(msg_while_confirming, OrderFlow.confirming, NOT_COMMAND)
+    router.callback_query.register(cb_cancel, FlowCD.filter(F.action == FlowAction.CANCEL))
+    return router
+
+
+def _form(data: dict[str, Any]) -> FormService:
+    raw = data["form"]
+    return FormService(
+        type=ServiceType(raw["type"]),
+        min=raw["min"],
+        max=raw["max"],
+        dripfeed=raw["dripfeed"],
+        platform=raw["platform"],
+    )
+
+
+async def cb_begin(
+    query: CallbackQuery, callback_data: ServiceCD, state: FSMContext, shop: Shop, user: UserDTO
+) -> None:
+    card = await shop.catalog.card(callback_data.service_id)
+    await state.set_state(OrderFlow.answering)
+    await state.set_data(
+        {
+            "user_id": user.id,
+            "service_id": card.id,
+            "form": {
+                "type": card.type.value,
+                "min": card.min,
+                "max": card.max,
+                "dripfeed": card.dripfeed,
+                "platform": card.platform,
+            },
+            "answers": {},
+        }
+    )
+    await query.answer()
+    if query.message is not None:
+        await _ask(query.message.chat.id, query, state, shop)
+
+
+async def _ask(chat_id: int, event: Message | CallbackQuery, state: FSMContext, shop: Shop) -> None:
+    """Ask the next question, or price the completed form and show the summary."""
+    data = await state.get_data()
+    form = _form(data)
+    answers: dict[str, Any] = data["answers"]
+    step = next_step(form, answers)
+    bot = event.bot
+    assert bot is not None
+    if step is not None:
+        steps = [
+            s
+            for s in steps_for(form)
+            if not (s is Step.INTERVAL and answers.get("runs", 0) is None)
+        ]
+        number = steps.index(step) + 1
+        text = texts.step_question(
+            step,
+            number,
+            len(steps),
+            min_=form.min,
+            max_=form.max,
+            example_link=texts.example_link(form.platform),
+        )
+        await bot.send_message(chat_id, text, reply_markup=kb.step(step))
+        return
+    try:
+        draft = await shop.orders.quote(data["user_id"], data["service_id"], answers)
+    except ShopError:
+        await state.clear()  # the service went away or changed under the form
+        raise
+    await state.update_data(draft=draft.to_dict())
+    await state.set_state(OrderFlow.confirming)
+    balance = await shop.wallet.balance(draft.user_id)
+    await bot.send_message(chat_id, texts.summary(draft, balance), reply_markup=kb.confirm())
+
+
+async def _store(step: Step, value: Any, state: FSMContext) -> None:
+    data = await state.get_data()
+    answers = dict(data["answers"])
+    answers[step.value] = value
+    await state.update_data(answers=answers)
+
+
+async def msg_answer(
+    message: Message, state: FSMContext, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    data = await state.get_data()
+    form = _form(data)
+    step = next_step(form, data["answers"])
+    if step is None:  # cannot normally happen: the form was complete
+        await state.set_state(OrderFlow.confirming)
+        return
+    if step is Step.DELAY:
+        await message.answer(texts.shop_error_for_choice(), reply_markup=kb.step(step))
+        return
+    try:
+        value = read_answer(form, step, message.text or "", data["answers"])
+    except ShopError as error:
+        await message.answer(
+            error_texts.shop_error(error, deps.settings.shop_currency), reply_markup=kb.step(step)
+        )
+        return
+    await _store(step, value, state)
+    await _ask(message.chat.id, message, state, shop)
+
+
+async def msg_not_text(message: Message) -> None:
+    await message.answer(texts.send_text_please())
+
+
+async def cb_skip(query: CallbackQuery, state: FSMContext, shop: Shop, user: UserDTO) -> None:
+    data = await state.get_data()
+    step = next_step(_form(data), data["answers"])
+    if step is None or step not in {Step.RUNS, Step.OLD_POSTS, Step.EXPIRY}:
+        await query.answer(common_texts.stale_button())
+        return
+    await _store(step, None, state)
+    await query.answer()
+    if query.message is not None:
+        await _ask(query.message.chat.id, query, state, shop)
+
+
+async def cb_choose(
+    query: CallbackQuery,
+    callback_data: FlowCD,
+    state: FSMContext,
+    shop: Shop,
+    user: UserDTO,
+    deps: Deps,
+) -> None:
+    data = await state.get_data()
+    form = _form(data)
+    step = next_step(form, data["answers"])
+    if step is not Step.DELAY:
+        await query.answer(common_texts.stale_button())
+        return
+    try:
+        value = read_answer(form, step, str(callback_data.value), data["answers"])
+    except ShopError as error:  # a tampered value
+        await query.answer(
+            error_texts.shop_error(error, deps.settings.shop_currency), show_alert=True
+        )
+        return
+    await _store(step, value, state)
+    await query.answer()
+    if query.message is not None:
+        await _ask(query.message.chat.id, query, state, shop)
+
+
+async def cb_cancel(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await show(query, common_texts.cancelled(), storefront_kb.back_to_menu())
+    await query.answer()
+
+
+async def msg_while_confirming(message: Message) -> None:
+    await message.answer(texts.confirm_or_cancel(), reply_markup=kb.confirm())
+
+
+async def cb_confirm(
+    query: CallbackQuery, state: FSMContext, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    data = await state.get_data()
+    raw = data.get("draft")
+    draft = Draft.from_dict(raw) if raw else None
+    currency = deps.settings.shop_currency
+    if draft is None or draft.user_id != user.id:  # FSM data belongs to this chat
+        await state.clear()
+        await query.answer(common_texts.stale_button(), show_alert=True)
+        return
+    await query.answer()
+    try:
+        placement = await shop.placement.place(draft)
+    except InsufficientFunds as error:
+        missing = format_amount(error.missing, currency)
+        await show(
+            query,
+            texts.summary(draft, error.available) + "\n\n" + error_texts.shortfall(error, currency),
+            kb.shortfall(f"{missing} {currency}"),
+        )
+        return
+    except PriceChanged as error:
+        fresh = await shop.orders.quote(user.id, draft.service_id, draft.fields)
+        await state.update_data(draft=fresh.to_dict())
+        balance = await shop.wallet.balance(user.id)
+        await show(
+            query,
+            error_texts.price_changed(error, currency) + "\n\n" + texts.summary(fresh, balance),
+            kb.confirm(),
+        )
+        return
+    await state.clear()
+    await show(query, _placement_text(placement), kb.order_done(placement.order.id))
+
+
+def _placement_text(placement: Placement) -> str:
+    order = placement.order
+    match placement.outcome:
+        case Outcome.PLACED:
+            return texts.order_placed(order)
+        case Outcome.ALREADY:
+            return texts.order_already_placed(order)
+        case Outcome.REFUSED:
+            return texts.order_refused(order, texts.refusal_reason(placement.panel_text))
+        case Outcome.UNAVAILABLE:
+            return texts.order_refused(order, texts.refusal_reason(None, unavailable=True))
+        case Outcome.UNKNOWN:
+            return texts.order_unknown(order)
+    raise AssertionError(placement.outcome)

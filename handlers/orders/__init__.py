@@ -1,0 +1,1 @@
+"""A customer's orders: the list, a card, refresh, refill and cancel."""

@@ -1,0 +1,90 @@
+"""Texts of a customer's orders: the list, an order's card, refills and cancellations."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot.shop.orders import OrderDTO, OrderPage
+from bot.shop.settlement import posts_served
+from bot.shop.tracking import RefillView
+from bot.texts.format import money, when
+from db.models import OrderState
+from handlers.common.texts import STATE_ICONS, page_suffix, state_name
+
+
+def orders_title(page: OrderPage) -> str:
+    if page.total == 0:
+        return _("You have no orders yet. Tap 🛒 New order to place your first one.")
+    pages = max(1, -(-page.total // page.per_page))
+    return _("📋 <b>My orders</b>") + page_suffix(page.page, pages)
+
+
+def order_label(order: OrderDTO) -> str:
+    return f"{STATE_ICONS[order.state]} #{order.id} · {order.service_name}"[:60]
+
+
+def order_card(order: OrderDTO, refills: list[RefillView]) -> str:
+    lines = [
+        _("{icon} <b>Order #{id}</b> — {state}").format(
+            icon=STATE_ICONS[order.state], id=order.id, state=state_name(order.state)
+        ),
+        escape(order.service_name),
+        "",
+    ]
+    if order.link:
+        lines.append(_("🔗 {link}").format(link=escape(order.link)))
+    lines.append(_("🔢 Quantity: {quantity}").format(quantity=order.quantity))
+    lines.append(_("💵 Price: {charge}").format(charge=money(order.charge, order.currency)))
+    if order.start_count:  # 0 is many panels' "not known yet"
+        lines.append(_("▶️ Start count: {count}").format(count=order.start_count))
+    posts = posts_served(order)
+    if posts is not None:
+        lines.append(
+            _("📮 Posts served: {served} of {paid}").format(served=posts[0], paid=posts[1])
+        )
+    elif order.remains is not None and order.state is not OrderState.COMPLETED:
+        lines.append(_("⏳ Remains: {remains}").format(remains=order.remains))
+    if order.refunded and posts is not None and order.state.finished:
+        lines.append(
+            _("↩️ Unused posts refunded: {amount}").format(
+                amount=money(order.refunded, order.currency)
+            )
+        )
+    elif order.refunded:
+        lines.append(_("↩️ Refunded: {amount}").format(amount=money(order.refunded, order.currency)))
+    lines.append(_("🕒 Placed: {at}").format(at=when(order.created_at)))
+    for refill in refills[-3:]:
+        lines.append(
+            _("♻️ Refill #{id}: {status}").format(id=refill.id, status=refill_status(refill))
+        )
+    return "\n".join(lines)
+
+
+def refill_status(refill: RefillView) -> str:
+    names = {
+        "pending": _("pending"),
+        "in_progress": _("in progress"),
+        "completed": _("completed"),
+        "rejected": _("rejected"),
+        "untracked": _("not trackable at the panel"),
+    }
+    return names.get(refill.status, _("being checked"))
+
+
+def refreshed_too_soon(seconds: int) -> str:
+    return ngettext(
+        "Just updated. You can refresh again in {n} second.",
+        "Just updated. You can refresh again in {n} seconds.",
+        seconds,
+    ).format(n=seconds)
+
+
+def refill_requested() -> str:
+    return _("♻️ Refill requested. Its status shows on the order card.")
+
+
+def cancel_requested() -> str:
+    return _("Cancellation requested. The refund follows as soon as the provider confirms it.")

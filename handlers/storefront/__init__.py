@@ -1,0 +1,1 @@
+"""The storefront: /start, the menu, help, language, the catalogue, search, fallback."""

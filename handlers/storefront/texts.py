@@ -1,0 +1,133 @@
+"""Texts of the storefront: welcome, menu, help, language, the catalogue and search."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot.shop.catalog import CategoryEntry, PlatformEntry, ServiceCard, ServicePage
+from bot.shop.money import Micro
+from bot.shop.users import UserDTO
+from bot.texts.format import money
+from handlers.common.texts import page_suffix
+
+
+def welcome(user: UserDTO, currency: str) -> str:
+    name = escape(user.first_name or user.username or _("there"))
+    return _(
+        "👋 Hi, {name}!\n\n"
+        "Here you can buy followers, views, likes, comments and more for your social "
+        "networks. Pick a service, send a link, pay from your balance — we keep you posted "
+        "on every step of the order.\n\n"
+        "💰 Balance: <b>{balance}</b>"
+    ).format(name=name, balance=money(user.balance, currency))
+
+
+def main_menu_title(balance: Micro, currency: str) -> str:
+    return _("🏠 Main menu\n💰 Balance: <b>{balance}</b>").format(balance=money(balance, currency))
+
+
+def help_text() -> str:
+    return _(
+        "<b>How it works</b>\n"
+        "1. Tap 🛒 New order, choose a platform, a category and a service.\n"
+        "2. Send what the service asks for (a link, a quantity ...), one step at a time.\n"
+        "3. Check the summary and confirm: the price is taken from your balance.\n"
+        "4. We tell you here when the order starts, progresses and finishes. Whatever is "
+        "not delivered comes back to your balance automatically.\n\n"
+        "You can also type a word (for example <i>followers</i>) or <code>#12</code> to "
+        "find a service.\n\n"
+        "<b>Commands</b>\n"
+        "/start — main menu\n/orders — my orders\n/balance — balance and history\n"
+        "/topup — add funds\n/language — change language\n/cancel — leave the current step\n"
+        "/paysupport — help with a payment"
+    )
+
+
+def nothing_to_cancel() -> str:
+    return _("There is nothing to cancel. Here is the main menu.")
+
+
+def unknown_text() -> str:
+    return _(
+        "I did not find a service for that. Try another word, or open 🛒 New order. "
+        "/help shows what I can do."
+    )
+
+
+def language_prompt() -> str:
+    return _("Choose your language:")
+
+
+def language_set() -> str:
+    return _("Language changed to English.")
+
+
+def platforms_title(platforms: list[PlatformEntry]) -> str:
+    if not platforms:
+        return _("The catalogue is empty right now. Please come back a bit later.")
+    return _("🛒 <b>New order</b>\nChoose a platform:")
+
+
+def platform_label(entry: PlatformEntry) -> str:
+    return _("Other") if entry.name == "Other" else entry.name
+
+
+def categories_title(platform: PlatformEntry, page: int, pages: int) -> str:
+    return _("<b>{platform}</b> — choose a category:").format(
+        platform=escape(platform_label(platform))
+    ) + page_suffix(page, pages)
+
+
+def category_label(entry: CategoryEntry) -> str:
+    return f"{entry.name} ({entry.services})"
+
+
+def services_title(view: ServicePage) -> str:
+    return _("<b>{category}</b> — choose a service (price per 1000 unless noted):").format(
+        category=escape(view.category.name)
+    ) + page_suffix(view.page, view.pages)
+
+
+def service_label(card: ServiceCard) -> str:
+    """Name and price on one button; the name is shortened, never the price."""
+    price = money(card.price, card.currency)
+    unit = _("per order") if card.per_order else "/1k"
+    tail = f" · {price} {unit}"
+    room = max(12, 60 - len(tail))
+    name = card.name if len(card.name) <= room else card.name[: room - 1].rstrip() + "…"
+    return name + tail
+
+
+def service_card(card: ServiceCard) -> str:
+    yes, no = _("yes"), _("no")
+    price = (_("{price} per order") if card.per_order else _("{price} per 1000")).format(
+        price=f"<b>{money(card.price, card.currency)}</b>"
+    )
+    lines = [
+        f"<b>{escape(card.name)}</b>",
+        _("Service #{id} · {category}").format(id=card.id, category=escape(card.category)),
+        "",
+        _("💵 Price: {price}").format(price=price),
+    ]
+    if card.type.flat_price:
+        lines.append(_("📦 One package per order"))
+    else:
+        lines.append(_("🔢 Quantity: from {min} to {max}").format(min=card.min, max=card.max))
+    lines.append(_("♻️ Refill: {value}").format(value=yes if card.refill else no))
+    lines.append(_("✖️ Cancel: {value}").format(value=yes if card.cancel else no))
+    if card.dripfeed:
+        lines.append(_("💧 Drip-feed available (deliver in several runs)"))
+    if card.description:
+        lines += ["", escape(card.description[:1500])]
+    return "\n".join(lines)
+
+
+def search_results(query: str, cards: list[ServiceCard]) -> str:
+    return ngettext(
+        "🔎 Found {count} service for «{query}»:",
+        "🔎 Found {count} services for «{query}»:",
+        len(cards),
+    ).format(count=len(cards), query=escape(query[:50]))

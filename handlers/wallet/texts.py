@@ -1,0 +1,544 @@
+"""Texts of the balance, top-ups in Stars, /paysupport, /starsrefund, /referral and /promo.
+
+Pure functions of data, translated with gettext, HTML-safe (every value that comes from a
+person is escaped). Invoice titles, descriptions and pre-checkout refusals are plain text
+(Telegram shows them without parse mode) and are cut to Telegram's lengths."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot.shop.errors import (
+    InvalidAmount,
+    NotFound,
+    ShopError,
+)
+from bot.shop.money import Micro, format_amount
+from bot.shop.payments import (
+    Completion,
+    CreditSpent,
+    NoShortfall,
+    NotRefundable,
+    Party,
+    PaymentDTO,
+    RefundOutcome,
+    RefundSeen,
+    Refusal,
+    StarsQuote,
+    StarsRefund,
+    TopUpMenu,
+    TopUpOutOfRange,
+    TopUpsUnavailable,
+)
+from bot.shop.promos import (
+    MAX_DAYS,
+    MAX_USES,
+    InvalidPromoCode,
+    InvalidPromoNumber,
+    PromoAlreadyRedeemed,
+    PromoDTO,
+    PromoExists,
+    PromoStatus,
+    PromoUnavailable,
+    Redemption,
+)
+from bot.shop.referrals import ReferralStats
+from bot.shop.users import UserDTO
+from bot.texts.format import money, when
+from db.models import PaymentPurpose, PaymentState
+from handlers.common import error_texts
+from handlers.common.texts import ledger_kind
+
+
+def balance_text(user: UserDTO, currency: str, entries: list[Any]) -> str:
+    lines = [_("💰 Balance: <b>{balance}</b>").format(balance=money(user.balance, currency))]
+    if entries:
+        lines += ["", _("<b>Latest movements</b>")]
+        for entry in entries:
+            sign = "+" if entry.amount > 0 else "−"
+            lines.append(
+                f"{entry.created_at:%m-%d %H:%M} {sign}{money(abs(entry.amount), currency)} · "
+                f"{ledger_kind(entry.kind)}"
+            )
+    return "\n".join(lines)
+
+
+TITLE_LIMIT = 32
+
+
+DESCRIPTION_LIMIT = 255
+
+
+PRECHECKOUT_LIMIT = 200
+
+
+def stars(count: int) -> str:
+    return f"⭐{count}"
+
+
+def _rate(rate: Decimal, currency: str) -> str:
+    return f"{rate.normalize():f} {escape(currency)}"
+
+
+def _who(user: UserDTO | Party | None, telegram_id: int | None = None) -> str:
+    if isinstance(user, UserDTO):
+        name = f"@{user.username}" if user.username else user.first_name or ""
+        return f"{escape(name)} (<code>{user.telegram_id}</code>)".strip()
+    if isinstance(user, Party):
+        return f"<code>{user.telegram_id}</code>"
+    return f"<code>{telegram_id}</code>"
+
+
+def topup_unavailable() -> str:
+    return _(
+        "Top-ups are not available right now. Please come back later — your balance "
+        "and orders are safe."
+    )
+
+
+def topup_menu(menu: TopUpMenu, balance: Micro) -> str:
+    return _(
+        "➕ <b>Top up your balance</b>\n"
+        "You pay with Telegram Stars ⭐: 1 Star = {rate}. The exact amount credited is "
+        "shown on each button and on the invoice.\n\n"
+        "💰 Balance: <b>{balance}</b>\n"
+        "Choose an amount, or enter your own:"
+    ).format(rate=_rate(menu.rate, menu.currency), balance=money(balance, menu.currency))
+
+
+def preset_label(quote: StarsQuote, currency: str) -> str:
+    return f"{money(quote.credit, currency)} · {stars(quote.stars)}"
+
+
+def custom_label() -> str:
+    return _("✏️ Other amount")
+
+
+def custom_prompt(menu: TopUpMenu) -> str:
+    return _(
+        "Send the amount in {currency} you want on your balance, for example <code>{example}"
+        "</code>.\nFrom {min} to {max}. It is converted to whole Stars, rounded up; the "
+        "invoice shows the exact credit."
+    ).format(
+        currency=escape(menu.currency),
+        example=format_amount(
+            menu.presets[0].credit if menu.presets else menu.min.credit, menu.currency
+        ),
+        min=money(menu.min.credit, menu.currency),
+        max=money(menu.max.credit, menu.currency),
+    )
+
+
+def invoice_title() -> str:
+    return _("Balance top-up")[:TITLE_LIMIT]
+
+
+def invoice_label() -> str:
+    return _("Top-up")
+
+
+def invoice_description(payment: PaymentDTO, currency: str, service: str | None = None) -> str:
+    credit = f"{format_amount(payment.credit, currency)} {currency}"
+    if payment.purpose is PaymentPurpose.SHORTFALL and service:
+        text = _("{credit} will be added to your balance — what your order lacks: {service}")
+        text = text.format(credit=credit, service=service[:100])
+    else:
+        text = _("{credit} will be added to your balance in the shop.").format(credit=credit)
+    return text[:DESCRIPTION_LIMIT]
+
+
+def no_shortfall() -> str:
+    return _("Your balance covers this order now. Tap ✅ Confirm to place it.")
+
+
+def payment_error(error: ShopError, currency: str) -> str:
+    match error:
+        case TopUpsUnavailable():
+            return topup_unavailable()
+        case TopUpOutOfRange(min=low, max=high):
+            return _("A top-up can be from {min} to {max}.").format(
+                min=money(low, currency), max=money(high, currency)
+            )
+        case InvalidAmount():
+            return _("Please send an amount as a number, for example 12.50.")
+        case NoShortfall():
+            return no_shortfall()
+    return error_texts.shop_error(error, currency)
+
+
+def refusal(reason: Refusal) -> str:
+    """Telegram shows this in the payment form (plain text)."""
+    messages = {
+        Refusal.UNAVAILABLE: _("Top-ups are paused right now. Nothing was charged."),
+        Refusal.UNKNOWN: _("This invoice is not valid. Please create a new one with /topup."),
+        Refusal.PAID: _("This invoice has already been paid. Create a new one with /topup."),
+        Refusal.EXPIRED: _("This invoice has expired. Please create a new one with /topup."),
+        Refusal.AMOUNT: _("The amount does not match the invoice. Nothing was charged."),
+    }
+    return messages[reason][:PRECHECKOUT_LIMIT]
+
+
+def precheckout_failed() -> str:
+    return _("We could not check this payment right now. Nothing was charged; try again.")[
+        :PRECHECKOUT_LIMIT
+    ]
+
+
+def paid_thanks(payment: PaymentDTO, balance: Micro, currency: str) -> str:
+    return _(
+        "✅ Thank you! {stars} received, <b>{credit}</b> added to your balance.\n"
+        "💰 Balance: <b>{balance}</b>"
+    ).format(
+        stars=stars(payment.stars),
+        credit=money(payment.credit, currency),
+        balance=money(balance, currency),
+    )
+
+
+def paid_resume(payment: PaymentDTO, balance: Micro, currency: str) -> str:
+    return (
+        paid_thanks(payment, balance, currency)
+        + "\n\n"
+        + _("Your order is waiting — check it and tap ✅ Confirm to place it:")
+    )
+
+
+def paid_unmatched(charge_id: str) -> str:
+    return _(
+        "We received a payment we could not match to an invoice, so nothing was added to "
+        "your balance yet. Please send /paysupport and quote this reference:\n"
+        "<code>{charge}</code>"
+    ).format(charge=escape(charge_id))
+
+
+def referral_reward(amount: Micro, balance: Micro, currency: str) -> str:
+    return _(
+        "🎉 Someone you invited topped up their balance: <b>{amount}</b> is your reward.\n"
+        "💰 Balance: <b>{balance}</b>"
+    ).format(amount=money(amount, currency), balance=money(balance, currency))
+
+
+def op_topup(payer: UserDTO, done: Completion, currency: str) -> str:
+    payment = done.payment
+    assert payment is not None
+    lines = [
+        _("⭐ Top-up: {who} paid {stars} → {credit} (payment #{id}).").format(
+            who=_who(payer),
+            stars=stars(payment.stars),
+            credit=money(payment.credit, currency),
+            id=payment.id,
+        ),
+        _("Charge id: <code>{charge}</code>").format(charge=escape(payment.charge_id or "")),
+    ]
+    if done.referral is not None:
+        lines.append(
+            _("Referral reward {amount} to {who}.").format(
+                amount=money(done.referral.amount, currency), who=_who(done.referral.referrer)
+            )
+        )
+    if done.second_charge:
+        lines.append(
+            _(
+                "⚠️ This invoice had been paid before: the customer paid it twice. Both were "
+                "credited; /starsrefund can return one."
+            )
+        )
+    return "\n".join(lines)
+
+
+def op_unmatched(
+    payer: UserDTO,
+    reason: Refusal | None,
+    stars_paid: int,
+    currency: str,
+    charge_id: str,
+    payload: str,
+) -> str:
+    why = {
+        Refusal.UNKNOWN: _("the payload is not an invoice of this customer"),
+        Refusal.AMOUNT: _("the amount or currency differs from the invoice"),
+    }.get(reason or Refusal.UNKNOWN, _("it does not match"))
+    return _(
+        "⚠️ Payment not credited: {who} paid {stars} in {currency}, but {why}.\n"
+        "Payload: <code>{payload}</code>\nCharge id: <code>{charge}</code>"
+    ).format(
+        who=_who(payer),
+        stars=stars_paid,
+        currency=escape(currency),
+        why=why,
+        payload=escape(payload[:64]),
+        charge=escape(charge_id[:255]),
+    )
+
+
+def paysupport(contact: str | None, recent: list[PaymentDTO], currency: str) -> str:
+    lines = [
+        _("💬 <b>Help with a payment</b>"),
+        _(
+            "Top-ups are paid in Telegram Stars and credited to your balance as soon as "
+            "Telegram confirms the payment. If Stars were taken but your balance did not "
+            "grow, or you want an unspent top-up back, tell us — quote the charge id of the "
+            "payment below."
+        ),
+        "",
+    ]
+    if contact:
+        lines.append(_("Write to {contact}.").format(contact=escape(contact)))
+    lines.append(
+        _(
+            "Or send <code>/paysupport</code> followed by what happened, in one message: it "
+            "goes to the shop's operators with your payments."
+        )
+    )
+    if recent:
+        lines += ["", _("<b>Your latest payments</b>")]
+        for payment in recent:
+            lines.append(
+                f"{when(payment.paid_at)} · {stars(payment.stars)} → "
+                f"{money(payment.credit, currency)} · {payment_state(payment.state)}\n"
+                f"<code>{escape(payment.charge_id or '')}</code>"
+            )
+    return "\n".join(lines)
+
+
+def payment_state(state: PaymentState) -> str:
+    names = {
+        PaymentState.ISSUED: _("not paid"),
+        PaymentState.PAID: _("credited"),
+        PaymentState.REFUNDING: _("being refunded"),
+        PaymentState.REFUNDED: _("refunded"),
+    }
+    return names[state]
+
+
+def paysupport_sent() -> str:
+    return _("Thank you — your message went to the shop's operators. We will get back to you.")
+
+
+def op_paysupport(user: UserDTO, text: str, recent: list[PaymentDTO], currency: str) -> str:
+    lines = [
+        _("💬 /paysupport from {who}:").format(who=_who(user)),
+        f"<blockquote>{escape(text)}</blockquote>",
+    ]
+    for payment in recent:
+        lines.append(
+            f"#{payment.id} {when(payment.paid_at)} · {stars(payment.stars)} → "
+            f"{money(payment.credit, currency)} · {payment.state.value} · "
+            f"<code>{escape(payment.charge_id or '')}</code>"
+        )
+    return "\n".join(lines)
+
+
+def starsrefund_usage() -> str:
+    return _(
+        "Usage: <code>/starsrefund &lt;telegram_payment_charge_id&gt;</code>\n"
+        "Returns the Stars of a top-up whose credit is still unspent and takes the credit "
+        "from the customer's balance in the same step."
+    )
+
+
+def starsrefund_error(error: ShopError, currency: str) -> str:
+    match error:
+        case NotFound():
+            return _("No payment with this charge id.")
+        case NotRefundable(state=state):
+            if state == PaymentState.REFUNDED:
+                return _("This payment has already been refunded.")
+            return _("This payment cannot be refunded (it is {state}).").format(state=escape(state))
+        case CreditSpent(needed=needed, available=available):
+            return _(
+                "Not refunded: the credit is spent. The payment credited {needed}, the "
+                "customer's balance is {available}. Nothing was changed."
+            ).format(needed=money(needed, currency), available=money(available, currency))
+    return error_texts.shop_error(error, currency)
+
+
+def starsrefund_result(result: StarsRefund, currency: str) -> str:
+    payment = result.payment
+    head = _("Payment #{id} ({stars}, customer {who}):").format(
+        id=payment.id, stars=stars(payment.stars), who=_who(result.payer)
+    )
+    match result.outcome:
+        case RefundOutcome.REFUNDED:
+            body = _("✅ Stars refunded. {debited} taken from the balance (now {balance}).").format(
+                debited=money(result.debited, currency), balance=money(result.balance, currency)
+            )
+            if result.clawback:
+                body += "\n" + _("{amount} of the referral reward was taken back.").format(
+                    amount=money(result.clawback, currency)
+                )
+        case RefundOutcome.REVERSED:
+            body = _(
+                "❌ Telegram refused the refund: {reason}\nThe wallet debit was reversed; "
+                "nothing changed for the customer."
+            ).format(reason=escape(result.telegram_text or "—"))
+        case _:
+            body = _(
+                "⏳ Telegram did not answer ({reason}). The balance is debited and the payment "
+                "is marked as being refunded; send the same command again to retry."
+            ).format(reason=escape(result.telegram_text or "—"))
+    return f"{head}\n{body}"
+
+
+def refunded_notice(payment: PaymentDTO, debited: Micro, balance: Micro, currency: str) -> str:
+    return _(
+        "↩️ Your payment of {stars} was refunded. {debited} was taken from your balance.\n"
+        "💰 Balance: <b>{balance}</b>"
+    ).format(
+        stars=stars(payment.stars),
+        debited=money(debited, currency),
+        balance=money(balance, currency),
+    )
+
+
+def op_refund_outside(seen: RefundSeen, currency: str) -> str:
+    payment = seen.payment
+    assert payment is not None
+    head = _(
+        "↩️ Telegram reports a refund made outside the bot: payment #{id}, {stars}, customer {who}."
+    ).format(id=payment.id, stars=stars(payment.stars), who=_who(seen.payer))
+    if seen.debited:
+        return (
+            head
+            + "\n"
+            + _("{amount} was taken from the customer's balance.").format(
+                amount=money(seen.debited, currency)
+            )
+        )
+    return (
+        head
+        + "\n"
+        + _(
+            "⚠️ The credit ({credit}) is already spent (balance {balance}): the balance was not "
+            "changed. Decide with /debit."
+        ).format(credit=money(payment.credit, currency), balance=money(seen.balance, currency))
+    )
+
+
+def referral(stats: ReferralStats, link: str, currency: str) -> str:
+    invited = ngettext(
+        "You invited {count} person.", "You invited {count} people.", stats.invited
+    ).format(count=stats.invited)
+    return _(
+        "🤝 <b>Invite friends</b>\n"
+        "Share your link. When someone starts the bot with it, you get {percent} of every "
+        "top-up they make, on your balance.\n\n"
+        "🔗 {link}\n\n"
+        "{invited}\n"
+        "🎁 Rewards earned: <b>{earned}</b>"
+    ).format(
+        percent=f"{stats.percent.normalize():f}%",
+        link=escape(link),
+        invited=invited,
+        earned=money(stats.earned, currency),
+    )
+
+
+def share_label() -> str:
+    return _("📤 Share the link")
+
+
+def share_text() -> str:
+    return _("Followers, views and likes for your social networks — try this bot:")
+
+
+def promo_usage(is_admin: bool) -> str:
+    text = _("🎁 Have a promo code? Send <code>/promo CODE</code>.")
+    if is_admin:
+        text += "\n\n" + _(
+            "Admins:\n"
+            "<code>/promo create CODE amount uses [days]</code> — a new code\n"
+            "<code>/promo list</code> — all codes\n"
+            "<code>/promo off CODE</code> — switch a code off"
+        )
+    return text
+
+
+def promo_redeemed(result: Redemption, currency: str) -> str:
+    return _(
+        "🎁 Promo code <b>{code}</b> applied: <b>{amount}</b> added.\n💰 Balance: <b>{balance}</b>"
+    ).format(
+        code=escape(result.code),
+        amount=money(result.amount, currency),
+        balance=money(result.balance, currency),
+    )
+
+
+def promo_error(error: ShopError, currency: str) -> str:
+    match error:
+        case InvalidPromoCode() | NotFound():
+            return _("There is no such promo code. Check the spelling and try again.")
+        case PromoAlreadyRedeemed():
+            return _("You have already used this promo code.")
+        case PromoUnavailable(status=PromoStatus.EXPIRED):
+            return _("This promo code has expired.")
+        case PromoUnavailable(status=PromoStatus.USED_UP):
+            return _("This promo code has been used up.")
+        case PromoUnavailable():
+            return _("This promo code is no longer active.")
+    return error_texts.shop_error(error, currency)
+
+
+def promo_admin_error(error: ShopError, currency: str) -> str:
+    match error:
+        case InvalidPromoCode(code=code):
+            return _(
+                "“{code}” cannot be a code: use 3 to 32 letters, digits, “-” or “_” (not "
+                "create, list, off)."
+            ).format(code=escape(code))
+        case PromoExists(code=code):
+            return _("The code {code} exists already. Codes are never reused.").format(
+                code=escape(code)
+            )
+        case NotFound():
+            return _("There is no such promo code.")
+        case InvalidPromoNumber(field="uses"):
+            return _("Uses must be a whole number from 1 to {max}.").format(max=MAX_USES)
+        case InvalidPromoNumber(field="days"):
+            return _("Days must be a whole number from 1 to {max}.").format(max=MAX_DAYS)
+        case InvalidPromoNumber():
+            return _("Usage: <code>/promo create CODE amount uses [days]</code>")
+        case InvalidAmount():
+            return _("The amount must be a positive number, for example 2.50.")
+    return error_texts.shop_error(error, currency)
+
+
+def promo_status(status: PromoStatus) -> str:
+    names = {
+        PromoStatus.ACTIVE: _("active"),
+        PromoStatus.OFF: _("off"),
+        PromoStatus.EXPIRED: _("expired"),
+        PromoStatus.USED_UP: _("used up"),
+    }
+    return names[status]
+
+
+def promo_line(promo: PromoDTO, status: PromoStatus, currency: str) -> str:
+    until = _(", until {date}").format(date=when(promo.expires_at)) if promo.expires_at else ""
+    return _("<code>{code}</code> · {amount} · used {used} of {total} · {status}{until}").format(
+        code=escape(promo.code),
+        amount=money(promo.amount, currency),
+        used=promo.used,
+        total=promo.uses_total,
+        status=promo_status(status),
+        until=until,
+    )
+
+
+def promo_created(promo: PromoDTO, status: PromoStatus, currency: str) -> str:
+    return _("✅ Promo code created:") + "\n" + promo_line(promo, status, currency)
+
+
+def promo_disabled(promo: PromoDTO, status: PromoStatus, currency: str) -> str:
+    return _("Promo code switched off:") + "\n" + promo_line(promo, status, currency)
+
+
+def promo_list(lines: list[str]) -> str:
+    if not lines:
+        return _("No promo codes yet. <code>/promo create CODE amount uses [days]</code>")
+    return _("🎁 <b>Promo codes</b> (newest first)") + "\n" + "\n".join(lines)
