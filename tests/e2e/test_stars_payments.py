@@ -123,7 +123,7 @@ async def stars_shop(engine: AsyncEngine, tg_polling: PollingRunner) -> AsyncIte
 async def test_top_up_end_to_end_and_replay(
     stars_shop: StarsShop, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="handlers.payments")
+    caplog.set_level(logging.INFO, logger="handlers.wallet.payments")
     shop, emu = stars_shop, stars_shop.emu
     await shop.say(ALICE, "/start", "Hi, Alice")
     await shop.say(ALICE, "/topup", "Top up your balance")
@@ -241,7 +241,7 @@ async def test_shortfall_top_up_resumes_the_order(stars_shop: StarsShop) -> None
 async def test_stars_refund_and_referral(
     stars_shop: StarsShop, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="handlers.payments")
+    caplog.set_level(logging.INFO, logger="handlers.wallet.payments")
     shop, emu = stars_shop, stars_shop.emu
     await shop.say(ALICE, "/start", "Hi, Alice")
     alice_id = await shop.user_id(ALICE)
@@ -296,7 +296,7 @@ async def test_payer_who_blocks_the_bot_at_once_keeps_the_credit(
 ) -> None:
     """Pay, block the bot before it could say thank you, unblock: the credit is there and
     the thank-you arrives after all."""
-    caplog.set_level(logging.INFO, logger="handlers.common")
+    caplog.set_level(logging.INFO, logger="handlers.common.show")
     shop, emu = stars_shop, stars_shop.emu
     await shop.say(ALICE, "/start", "Hi, Alice")
     await shop.say(ALICE, "/topup", "Top up your balance")
