@@ -6,19 +6,13 @@ Pure functions of data, translated with gettext, HTML. Render them inside
 
 from __future__ import annotations
 
-from html import escape
-
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.shop.money import Micro
 from bot.shop.orders import OrderDTO
 from bot.shop.settlement import posts_served
-from bot.texts.format import money
-
-
-def _service(order: OrderDTO) -> str:
-    return escape(order.service_name)
+from bot.texts.format import fmt, money
 
 
 def _delivered(order: OrderDTO) -> int:
@@ -27,91 +21,118 @@ def _delivered(order: OrderDTO) -> int:
 
 
 def order_started(order: OrderDTO) -> str:
-    text = _("▶️ Order <b>#{id}</b> has started: {service}.").format(
-        id=order.id, service=_service(order)
+    text: str = fmt(
+        _("▶️ Order <b>#{id}</b> has started: {service}."), id=order.id, service=order.service_name
     )
     if order.start_count:  # 0 is many panels' "not known yet"
-        text += "\n" + _("Start count: {count}.").format(count=order.start_count)
+        text += "\n" + fmt(_("Start count: {count}."), count=order.start_count)
     return text
 
 
 def order_progress(order: OrderDTO) -> str:
-    return _("🔄 Order <b>#{id}</b> is on its way: {delivered} of {quantity} delivered.").format(
-        id=order.id, delivered=_delivered(order), quantity=order.quantity
+    return fmt(
+        _("🔄 Order <b>#{id}</b> is on its way: {delivered} of {quantity} delivered."),
+        id=order.id,
+        delivered=_delivered(order),
+        quantity=order.quantity,
     )
 
 
 def order_completed(order: OrderDTO) -> str:
-    return _("✅ Order <b>#{id}</b> is completed: {service}.\nThank you for your order!").format(
-        id=order.id, service=_service(order)
+    return fmt(
+        _("✅ Order <b>#{id}</b> is completed: {service}.\nThank you for your order!"),
+        id=order.id,
+        service=order.service_name,
     )
 
 
 def order_partial(order: OrderDTO, refund: Micro) -> str:
-    text = _("🟡 Order <b>#{id}</b> is partially completed: {delivered} of {quantity}.").format(
-        id=order.id, delivered=_delivered(order), quantity=order.quantity
+    text: str = fmt(
+        _("🟡 Order <b>#{id}</b> is partially completed: {delivered} of {quantity}."),
+        id=order.id,
+        delivered=_delivered(order),
+        quantity=order.quantity,
     )
     if refund > 0:
-        text += "\n" + _("{amount} for the rest is back on your balance.").format(
-            amount=money(refund, order.currency)
+        text += "\n" + fmt(
+            _("{amount} for the rest is back on your balance."),
+            amount=money(refund, order.currency),
         )
     return text
 
 
 def order_canceled(order: OrderDTO, refund: Micro) -> str:
-    text = _("↩️ Order <b>#{id}</b> was canceled by the provider: {service}.").format(
-        id=order.id, service=_service(order)
+    text: str = fmt(
+        _("↩️ Order <b>#{id}</b> was canceled by the provider: {service}."),
+        id=order.id,
+        service=order.service_name,
     )
     delivered = _delivered(order) if order.remains is not None else 0
     if delivered > 0 and refund < order.charge:
-        text += "\n" + _("{delivered} of {quantity} had been delivered before.").format(
-            delivered=delivered, quantity=order.quantity
+        text += "\n" + fmt(
+            _("{delivered} of {quantity} had been delivered before."),
+            delivered=delivered,
+            quantity=order.quantity,
         )
         if refund > 0:
-            text += "\n" + _("{amount} for the rest is back on your balance.").format(
-                amount=money(refund, order.currency)
+            text += "\n" + fmt(
+                _("{amount} for the rest is back on your balance."),
+                amount=money(refund, order.currency),
             )
     elif refund > 0:
-        text += "\n" + _("{amount} is back on your balance.").format(
-            amount=money(refund, order.currency)
+        text += "\n" + fmt(
+            _("{amount} is back on your balance."), amount=money(refund, order.currency)
         )
     return text
 
 
 def order_subscription_ended(order: OrderDTO, refund: Micro) -> str:
     """A subscription is over (completed, expired or canceled at the panel)."""
-    text = _("📮 Subscription <b>#{id}</b> has ended: {service}.").format(
-        id=order.id, service=_service(order)
+    text: str = fmt(
+        _("📮 Subscription <b>#{id}</b> has ended: {service}."),
+        id=order.id,
+        service=order.service_name,
     )
     posts = posts_served(order)
     if posts is not None:
         served, paid = posts
-        text += "\n" + ngettext(
-            "{served} of {paid} paid post was served.",
-            "{served} of {paid} paid posts were served.",
-            paid,
-        ).format(served=served, paid=paid)
+        text += "\n" + fmt(
+            ngettext(
+                "{served} of {paid} paid post was served.",
+                "{served} of {paid} paid posts were served.",
+                paid,
+            ),
+            served=served,
+            paid=paid,
+        )
     if refund > 0:
-        text += "\n" + _("{amount} for the unused posts is back on your balance.").format(
-            amount=money(refund, order.currency)
+        text += "\n" + fmt(
+            _("{amount} for the unused posts is back on your balance."),
+            amount=money(refund, order.currency),
         )
     return text
 
 
 def order_being_checked(order: OrderDTO) -> str:
-    return _(
-        "⏳ Order <b>#{id}</b> was interrupted while it was being placed. We are checking "
-        "what happened with it — you will hear from us here. Please do not order it again "
-        "meanwhile."
-    ).format(id=order.id)
+    return fmt(
+        _(
+            "⏳ Order <b>#{id}</b> was interrupted while it was being placed. We are checking "
+            "what happened with it — you will hear from us here. Please do not order it again "
+            "meanwhile."
+        ),
+        id=order.id,
+    )
 
 
 def refill_completed(order_id: int) -> str:
-    return _("♻️ The refill of order <b>#{id}</b> is completed.").format(id=order_id)
+    return fmt(_("♻️ The refill of order <b>#{id}</b> is completed."), id=order_id)
 
 
 def refill_rejected(order_id: int) -> str:
-    return _(
-        "♻️ The provider rejected the refill of order <b>#{id}</b>. "
-        "You can ask again later from the order card."
-    ).format(id=order_id)
+    return fmt(
+        _(
+            "♻️ The provider rejected the refill of order <b>#{id}</b>. "
+            "You can ask again later from the order card."
+        ),
+        id=order_id,
+    )

@@ -1,18 +1,85 @@
-"""The one way to build message text (parse mode HTML): `fmt` escapes every value it is
-given unless the value is `Markup` (already-safe HTML, made by `fmt` or `trusted`), and
-`money` and `when` are the one money and one date formatter of every text."""
+"""The one way to build message text (parse mode HTML).
+
+`fmt(template, **values)` puts each value into a template written by the program (a
+gettext msgid or its translation) and html-escapes every value on the way, unless the
+value is `Markup`: HTML already made safe (by `fmt`, `join`, `bold`, `code` or
+`trusted`). A forgotten escape cannot happen: the safe way is the only short one.
+
+Plain texts (buttons, invoice titles, toasts) are not HTML: Telegram shows them as they
+are, so they are built with `str.format` and never escaped.
+
+`money` and `when` are the one money and the one date formatter of every text, and
+`error_text` looks an error up in an audience's table of words for errors.
+"""
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from html import escape
+from typing import Any
 
 from bot.shop.money import Micro, format_amount
 
 
+class Markup(str):
+    """Text that is safe HTML as it stands; `fmt` and `join` put it in unchanged."""
+
+    __slots__ = ()
+
+
+def trusted(text: str) -> Markup:
+    """Mark HTML that the program wrote itself (never text from a person or a panel)."""
+    return Markup(text)
+
+
+def escape(value: object) -> Markup:
+    """The value as safe HTML: Markup as it is, anything else escaped."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(html.escape(str(value)))
+
+
+def fmt(template: str, /, **values: object) -> Markup:
+    """`template` (trusted HTML) with every value escaped unless it is Markup."""
+    return Markup(template.format_map({name: escape(v) for name, v in values.items()}))
+
+
+def join(separator: str, parts: Iterable[object]) -> Markup:
+    """The parts, each escaped unless it is Markup, between copies of `separator`."""
+    return Markup(separator.join(escape(part) for part in parts))
+
+
+def bold(value: object) -> Markup:
+    return fmt("<b>{value}</b>", value=value)
+
+
+def code(value: object) -> Markup:
+    return fmt("<code>{value}</code>", value=value)
+
+
 def money(amount: Micro, currency: str) -> str:
-    return f"{format_amount(amount, currency)} {escape(currency)}"
+    """An amount with its currency, "12.50 USD" (plain text: escaped where it is put)."""
+    return f"{format_amount(amount, currency)} {currency}"
 
 
 def when(moment: datetime | None) -> str:
+    """A moment in UTC, "2026-12-02 06:30 UTC"; "—" when there is none."""
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+ErrorText = Callable[[Any, str], str]
+"""The words for one kind of error: (the error, the shop's currency) -> text."""
+
+ErrorTable = Mapping[type[Exception], ErrorText]
+"""An audience's words for errors, by the error's type; a flow's table may extend another."""
+
+
+def error_text(table: ErrorTable, error: Exception, currency: str) -> str:
+    """The words of the table for the error's own type, else for the nearest base type it
+    has an entry for (every table has one for the base of its errors)."""
+    for kind in type(error).__mro__:
+        text = table.get(kind)
+        if text is not None:
+            return text(error, currency)
+    raise LookupError(f"no text for {type(error).__name__}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from html import escape
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -19,41 +18,61 @@ from bot.provider.errors import AccountIssue
 from bot.shop.admin_alerts import ErrorAlert
 from bot.shop.admin_broadcast import BroadcastProgress
 from bot.shop.orders import OrderDTO
-from bot.texts.format import money, when
+from bot.texts.format import code, fmt, join, money, when
 
 
 def alert_error(alert: ErrorAlert) -> str:
     lines = []
     if alert.error is not None:
         lines.append(
-            _("🐞 Unexpected error (update {update}): {error}").format(
+            fmt(
+                _("🐞 Unexpected error (update {update}): {error}"),
                 update=alert.update_id if alert.update_id is not None else "—",
-                error=f"<code>{escape(alert.error)}</code>",
+                error=code(alert.error),
             )
         )
     if alert.held_back:
-        kinds = ", ".join(f"{escape(name)} ×{count}" for name, count in alert.kinds)
+        kinds = join(", ", (fmt("{name} ×{count}", name=n, count=c) for n, c in alert.kinds))
         lines.append(
-            ngettext(
-                "🐞 {n} more unexpected error since {since}: {kinds}. See the logs.",
-                "🐞 {n} more unexpected errors since {since}: {kinds}. See the logs.",
-                alert.held_back,
-            ).format(n=alert.held_back, since=when(alert.since), kinds=kinds)
+            fmt(
+                ngettext(
+                    "🐞 {n} more unexpected error since {since}: {kinds}. See the logs.",
+                    "🐞 {n} more unexpected errors since {since}: {kinds}. See the logs.",
+                    alert.held_back,
+                ),
+                n=alert.held_back,
+                since=when(alert.since),
+                kinds=kinds,
+            )
         )
     return "\n".join(lines)
 
 
 def broadcast_progress(total: int, sent: int, blocked: int, failed: int, pending: int) -> str:
-    return _(
-        "📣 Broadcast: {sent} sent, {blocked} blocked the bot, {failed} failed, {pending} "
-        "waiting (of {total})."
-    ).format(sent=sent, blocked=blocked, failed=failed, pending=pending, total=total)
+    return fmt(
+        _(
+            "📣 Broadcast: {sent} sent, {blocked} blocked the bot, {failed} failed, {pending} "
+            "waiting (of {total})."
+        ),
+        sent=sent,
+        blocked=blocked,
+        failed=failed,
+        pending=pending,
+        total=total,
+    )
 
 
 def broadcast_report(total: int, sent: int, blocked: int, failed: int) -> str:
-    return _(
-        "📣 Broadcast done: {sent} sent, {blocked} blocked the bot, {failed} failed (of {total})."
-    ).format(sent=sent, blocked=blocked, failed=failed, total=total)
+    return fmt(
+        _(
+            "📣 Broadcast done: {sent} sent, {blocked} blocked the bot, {failed} failed "
+            "(of {total})."
+        ),
+        sent=sent,
+        blocked=blocked,
+        failed=failed,
+        total=total,
+    )
 
 
 def broadcast_status(p: BroadcastProgress) -> str:
@@ -64,82 +83,106 @@ def broadcast_status(p: BroadcastProgress) -> str:
 
 
 def _head(order: OrderDTO) -> str:
-    return _("order #{id} (customer {user}, service {service} «{name}», {charge})").format(
+    return fmt(
+        _("order #{id} (customer {user}, service {service} «{name}», {charge})"),
         id=order.id,
         user=order.user_id,
-        service=escape(order.provider_service_id),
-        name=escape(order.service_name[:80]),
+        service=order.provider_service_id,
+        name=order.service_name[:80],
         charge=money(order.charge, order.currency),
     )
 
 
 def alert_order_placed(order: OrderDTO) -> str:
-    return _("🆕 Placed {order}; panel order {provider_id}.").format(
-        order=_head(order), provider_id=escape(order.provider_order_id or "—")
+    return fmt(
+        _("🆕 Placed {order}; panel order {provider_id}."),
+        order=_head(order),
+        provider_id=order.provider_order_id or "—",
     )
 
 
 def alert_order_refused(order: OrderDTO, panel_text: str | None) -> str:
-    return _("⛔ The panel refused {order}: {text}\nThe customer was refunded in full.").format(
-        order=_head(order), text=escape((panel_text or "—")[:300])
+    return fmt(
+        _("⛔ The panel refused {order}: {text}\nThe customer was refunded in full."),
+        order=_head(order),
+        text=(panel_text or "—")[:300],
     )
 
 
 def alert_order_unknown(order: OrderDTO, reason: str | None) -> str:
-    return _(
-        "❓ No answer from the panel for {order}: {reason}\nIt may or may not exist at the "
-        "panel. Nothing was refunded and it will not be sent again. Check the panel, then "
-        "/order {id} to link it or refund it."
-    ).format(order=_head(order), reason=escape((reason or "—")[:300]), id=order.id)
+    return fmt(
+        _(
+            "❓ No answer from the panel for {order}: {reason}\nIt may or may not exist at the "
+            "panel. Nothing was refunded and it will not be sent again. Check the panel, then "
+            "/order {id} to link it or refund it."
+        ),
+        order=_head(order),
+        reason=(reason or "—")[:300],
+        id=order.id,
+    )
 
 
 def alert_panel_unreachable(order: OrderDTO, reason: str | None) -> str:
-    return _(
-        "🔌 Could not reach the panel to place {order}: {reason}\nThe customer was refunded."
-    ).format(order=_head(order), reason=escape((reason or "—")[:300]))
+    return fmt(
+        _("🔌 Could not reach the panel to place {order}: {reason}\nThe customer was refunded."),
+        order=_head(order),
+        reason=(reason or "—")[:300],
+    )
 
 
 def alert_order_flagged(
     order_id: int, provider_order_id: str | None, errors: int, error: str | None
 ) -> str:
-    return _(
-        "🚩 Order #{id} (panel order {provider_id}): {errors} status checks in a row "
-        "failed, the last with: {error}\nNothing was refunded. Please check it at the "
-        "panel and resolve it."
-    ).format(
+    return fmt(
+        _(
+            "🚩 Order #{id} (panel order {provider_id}): {errors} status checks in a row "
+            "failed, the last with: {error}\nNothing was refunded. Please check it at the "
+            "panel and resolve it."
+        ),
         id=order_id,
-        provider_id=escape(provider_order_id or "—"),
+        provider_id=provider_order_id or "—",
         errors=errors,
-        error=escape((error or "—")[:300]),
+        error=(error or "—")[:300],
     )
 
 
 def alert_orders_unknown(order_ids: Sequence[int]) -> str:
     ids = ", ".join(f"#{i}" for i in order_ids)
-    return ngettext(
-        "❓ {n} order was left being placed by an interruption and is now unknown: {ids}. "
-        "It was not sent again. Check the panel: link the panel's order id, or refund it.",
-        "❓ {n} orders were left being placed by an interruption and are now unknown: {ids}. "
-        "They were not sent again. Check the panel: link the panel's order ids, or refund "
-        "them.",
-        len(order_ids),
-    ).format(n=len(order_ids), ids=ids)
+    return fmt(
+        ngettext(
+            "❓ {n} order was left being placed by an interruption and is now unknown: {ids}. "
+            "It was not sent again. Check the panel: link the panel's order id, or refund it.",
+            "❓ {n} orders were left being placed by an interruption and are now unknown: {ids}. "
+            "They were not sent again. Check the panel: link the panel's order ids, or refund "
+            "them.",
+            len(order_ids),
+        ),
+        n=len(order_ids),
+        ids=ids,
+    )
 
 
 def alert_panel_down(reason: str, since: datetime) -> str:
-    return _(
-        "🔴 The panel has not been answering since {since}: {reason}\n"
-        "Status checks are retried with a growing pause."
-    ).format(since=when(since), reason=escape(reason[:300]))
+    return fmt(
+        _(
+            "🔴 The panel has not been answering since {since}: {reason}\n"
+            "Status checks are retried with a growing pause."
+        ),
+        since=when(since),
+        reason=reason[:300],
+    )
 
 
 def alert_panel_back(since: datetime, now: datetime) -> str:
     minutes = max(1, int((now - since).total_seconds() // 60))
-    return ngettext(
-        "🟢 The panel answers again, after about {n} minute.",
-        "🟢 The panel answers again, after about {n} minutes.",
-        minutes,
-    ).format(n=minutes)
+    return fmt(
+        ngettext(
+            "🟢 The panel answers again, after about {n} minute.",
+            "🟢 The panel answers again, after about {n} minutes.",
+            minutes,
+        ),
+        n=minutes,
+    )
 
 
 def _panel_money(amount: Decimal, currency: str) -> str:
@@ -148,88 +191,111 @@ def _panel_money(amount: Decimal, currency: str) -> str:
     exponent = stripped.as_tuple().exponent
     digits = -exponent if isinstance(exponent, int) else 0
     text = f"{stripped:f}" if digits > 2 else f"{amount.quantize(Decimal('0.01')):f}"
-    return f"{text} {escape(currency)}"
+    return f"{text} {currency}"
 
 
 def alert_balance_low(balance: Decimal, currency: str, threshold: Decimal) -> str:
-    return _(
-        "💸 The panel balance is low: {balance} (alert below {threshold}). Top it up "
-        "before orders start failing."
-    ).format(balance=_panel_money(balance, currency), threshold=_panel_money(threshold, currency))
-
-
-def alert_balance_ok(balance: Decimal, currency: str) -> str:
-    return _("💰 The panel balance is back up: {balance}.").format(
-        balance=_panel_money(balance, currency)
+    return fmt(
+        _(
+            "💸 The panel balance is low: {balance} (alert below {threshold}). Top it up "
+            "before orders start failing."
+        ),
+        balance=_panel_money(balance, currency),
+        threshold=_panel_money(threshold, currency),
     )
 
 
-def alert_panel_paused(reason: str, cause: AccountIssue = AccountIssue.NO_FUNDS) -> str:
-    """Ordering paused for everyone: the one alert, naming what the panel refused."""
-    words = escape(reason[:300])
-    if cause is AccountIssue.INVALID_KEY:
-        return _(
+def alert_balance_ok(balance: Decimal, currency: str) -> str:
+    return fmt(
+        _("💰 The panel balance is back up: {balance}."), balance=_panel_money(balance, currency)
+    )
+
+
+def _paused_template(cause: AccountIssue) -> str:
+    templates = {
+        AccountIssue.INVALID_KEY: _(
             "⛔ The panel refuses the shop's API key: {reason}\n"
             "New orders are paused (customers see “temporarily unavailable”; nobody is "
             "charged). Check PROVIDER_KEY at the panel; orders resume by themselves once "
             "the panel answers a balance check again."
-        ).format(reason=words)
-    if cause is AccountIssue.IP_NOT_ALLOWED:
-        return _(
+        ),
+        AccountIssue.IP_NOT_ALLOWED: _(
             "⛔ The panel does not accept calls from this server's IP address: {reason}\n"
             "New orders are paused (customers see “temporarily unavailable”; nobody is "
             "charged). Allow the address at the panel; orders resume by themselves once "
             "the panel answers a balance check again."
-        ).format(reason=words)
-    if cause is AccountIssue.API_DISABLED:
-        return _(
+        ),
+        AccountIssue.API_DISABLED: _(
             "⛔ The panel has switched off API access for the shop's account: {reason}\n"
             "New orders are paused (customers see “temporarily unavailable”; nobody is "
             "charged). Orders resume by themselves once the panel answers a balance check "
             "again."
-        ).format(reason=words)
-    return _(
-        "⛔ The panel refused an order for lack of funds: {reason}\n"
-        "New orders are paused (customers see “temporarily unavailable”; nobody is "
-        "charged). They resume by themselves once the panel balance is enough."
-    ).format(reason=words)
+        ),
+        AccountIssue.NO_FUNDS: _(
+            "⛔ The panel refused an order for lack of funds: {reason}\n"
+            "New orders are paused (customers see “temporarily unavailable”; nobody is "
+            "charged). They resume by themselves once the panel balance is enough."
+        ),
+    }
+    return templates[cause]
+
+
+def alert_panel_paused(reason: str, cause: AccountIssue = AccountIssue.NO_FUNDS) -> str:
+    """Ordering paused for everyone: the one alert, naming what the panel refused (the
+    operators' table of account refusals, by their cause)."""
+    return fmt(_paused_template(cause), reason=reason[:300])
 
 
 def alert_panel_resumed(
     balance: Decimal, currency: str, cause: AccountIssue = AccountIssue.NO_FUNDS
 ) -> str:
     if cause is not AccountIssue.NO_FUNDS:
-        return _(
-            "✅ The panel answers the shop's calls normally again (balance {balance}): "
-            "orders are taken again."
-        ).format(balance=_panel_money(balance, currency))
-    return _("✅ The panel balance is {balance} now: orders are taken again.").format(
-        balance=_panel_money(balance, currency)
+        return fmt(
+            _(
+                "✅ The panel answers the shop's calls normally again (balance {balance}): "
+                "orders are taken again."
+            ),
+            balance=_panel_money(balance, currency),
+        )
+    return fmt(
+        _("✅ The panel balance is {balance} now: orders are taken again."),
+        balance=_panel_money(balance, currency),
     )
 
 
 def alert_panel_refusing(reason: str, since: datetime) -> str:
     """The panel answers, but refuses the status checks themselves (not the account)."""
-    return _(
-        "🟠 The panel answers but refuses status checks since {since}: {reason}\n"
-        "Status checks are retried with a growing pause."
-    ).format(since=when(since), reason=escape(reason[:300]))
+    return fmt(
+        _(
+            "🟠 The panel answers but refuses status checks since {since}: {reason}\n"
+            "Status checks are retried with a growing pause."
+        ),
+        since=when(since),
+        reason=reason[:300],
+    )
 
 
 def alert_catalogue_refused(reason: str) -> str:
-    return _(
-        "📦 The panel's service list was not used: {reason}\n"
-        "The catalogue customers see is kept as it was; the next sync tries again."
-    ).format(reason=escape(reason[:300]))
+    return fmt(
+        _(
+            "📦 The panel's service list was not used: {reason}\n"
+            "The catalogue customers see is kept as it was; the next sync tries again."
+        ),
+        reason=reason[:300],
+    )
 
 
 def alert_refills_untracked(count: int, reason: str) -> str:
-    return ngettext(
-        "♻️ The panel has no refill status action ({reason}): {n} refill is marked "
-        "“not trackable at the panel” and is not asked about any more. Check refills at "
-        "the panel itself.",
-        "♻️ The panel has no refill status action ({reason}): {n} refills are marked "
-        "“not trackable at the panel” and are not asked about any more. Check refills at "
-        "the panel itself.",
-        count,
-    ).format(n=count, reason=escape(reason[:200]))
+    return fmt(
+        ngettext(
+            "♻️ The panel has no refill status action ({reason}): {n} refill is marked "
+            "“not trackable at the panel” and is not asked about any more. Check refills at "
+            "the panel itself.",
+            "♻️ The panel has no refill status action ({reason}): {n} refills are marked "
+            "“not trackable at the panel” and are not asked about any more. Check refills at "
+            "the panel itself.",
+            count,
+        ),
+        n=count,
+        reason=reason[:200],
+    )

@@ -5,7 +5,6 @@ user-supplied value escaped."""
 from __future__ import annotations
 
 from decimal import Decimal
-from html import escape
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -41,7 +40,7 @@ from bot.shop.orders import OrderDTO
 from bot.shop.stats import Period, Stats
 from bot.shop.tracking import PanelDeclined, PanelUnavailable
 from bot.shop.users import UserDTO
-from bot.texts.format import money, when
+from bot.texts.format import ErrorTable, Markup, code, error_text, fmt, join, money, trusted, when
 from db.models import MarkupScope, OrderState
 from handlers.common.texts import STATE_ICONS, ledger_kind
 
@@ -87,18 +86,20 @@ def command_descriptions() -> dict[str, str]:
     }
 
 
-def syntax(command: str) -> str:
-    return f"<code>{escape(SYNTAX[command])}</code>"
+def syntax(command: str) -> Markup:
+    return code(SYNTAX[command])
 
 
 def usage(command: str) -> str:
-    return _("Usage: {syntax}").format(syntax=syntax(command))
+    return fmt(_("Usage: {syntax}"), syntax=syntax(command))
 
 
 def admin_help(order_placed_alerts: bool) -> str:
     lines = [_("🛠 <b>Admin commands</b>"), ""]
     for command, description in command_descriptions().items():
-        lines.append(f"{syntax(command)}\n    {escape(description)}")
+        lines.append(
+            fmt("{syntax}\n    {description}", syntax=syntax(command), description=description)
+        )
     lines += [
         "",
         _("<i>id</i> is a customer's Telegram id or @username; amounts are in the shop currency."),
@@ -117,15 +118,15 @@ def order_placed_alerts_button(on: bool) -> str:
     return _("🔕 Turn order alerts off") if on else _("🔔 Turn order alerts on")
 
 
-def who(user: UserDTO | None) -> str:
+def who(user: UserDTO | None) -> Markup:
     """A customer in one line: name, @username, Telegram id."""
     if user is None:
-        return "—"
-    parts = [escape(user.first_name or "")] if user.first_name else []
+        return trusted("—")
+    parts: list[object] = [user.first_name] if user.first_name else []
     if user.username:
-        parts.append("@" + escape(user.username))
-    parts.append(f"<code>{user.telegram_id}</code>")
-    return " ".join(parts)
+        parts.append("@" + user.username)
+    parts.append(code(user.telegram_id))
+    return join(" ", parts)
 
 
 def _percent(value: Decimal) -> str:
@@ -133,66 +134,87 @@ def _percent(value: Decimal) -> str:
     return f"{text}%"
 
 
-def error(err: ShopError, currency: str) -> str:
-    """The admin's words for a refusal; nothing was changed."""
-    match err:
-        case NotFound(entity="user", key=key):
-            return _("No customer {who} is known to the shop.").format(who=escape(str(key)))
-        case NotFound(entity="order", key=key):
-            return _("There is no order #{id}.").format(id=escape(str(key)))
-        case NotFound(entity="service", key=key):
-            return _("There is no service #{id}.").format(id=escape(str(key)))
-        case NotFound(entity="category", key=key):
-            return _("There is no category «{name}» in the catalogue.").format(
-                name=escape(str(key))
-            )
-        case InvalidAmount():
-            return bad_amount(currency)
-        case InvalidMarkup():
-            return bad_percent()
-        case InsufficientFunds(available=available):
-            return _(
-                "Not debited: the balance is only {available}; it cannot go below zero."
-            ).format(available=money(available, currency))
-        case AlreadyRefunded(order_id=order_id):
-            return _("Order #{id} is refunded in full already; nothing was changed.").format(
-                id=order_id
-            )
-        case RefundNotAllowed(order_id=order_id, state=state):
-            return _(
-                "Order #{id} is {state}: its fate is still open. Resolve it from /order {id} "
-                "(link it to the panel's order, or refund it)."
-            ).format(id=order_id, state=escape(str(state)))
-        case RefundTooLarge(available=available):
-            return _("Only {available} is left to refund.").format(
-                available=money(available, currency)
-            )
-        case TransitionNotAllowed(order_id=order_id, current=current):
-            return _("Order #{id} is {state} now; nothing was changed.").format(
-                id=order_id, state=escape(str(current))
-            )
-        case InvalidOrderField(field="provider_order_id", reason="already_linked"):
-            return _("That panel order is linked to another order already.")
-        case InvalidOrderField(field="provider_order_id"):
-            return _("That is not a panel order id. Send the id the panel shows, like 23517.")
-        case PanelDeclined(text=text):
-            return _("The panel said: {reason}").format(reason=escape(text[:300]))
-        case PanelUnavailable():
-            return _("The panel is not reachable right now; nothing was changed. Try again soon.")
-    return _("That did not work: {error}").format(error=escape(type(err).__name__))
+def _not_found(error: NotFound, currency: str) -> str:
+    key = str(error.key)
+    match error.entity:
+        case "user":
+            return fmt(_("No customer {who} is known to the shop."), who=key)
+        case "order":
+            return fmt(_("There is no order #{id}."), id=key)
+        case "service":
+            return fmt(_("There is no service #{id}."), id=key)
+        case "category":
+            return fmt(_("There is no category «{name}» in the catalogue."), name=key)
+    return _unexpected(error, currency)
+
+
+def _provider_order_id(error: InvalidOrderField, currency: str) -> str:
+    if error.field != "provider_order_id":
+        return _unexpected(error, currency)
+    if error.reason == "already_linked":
+        return _("That panel order is linked to another order already.")
+    return _("That is not a panel order id. Send the id the panel shows, like 23517.")
+
+
+def _unexpected(error: Exception, currency: str) -> str:
+    return fmt(_("That did not work: {error}"), error=type(error).__name__)
+
+
+ADMIN_ERRORS: ErrorTable = {
+    NotFound: _not_found,
+    InvalidAmount: lambda e, c: bad_amount(c),
+    InvalidMarkup: lambda e, c: bad_percent(),
+    InsufficientFunds: lambda e, c: fmt(
+        _("Not debited: the balance is only {available}; it cannot go below zero."),
+        available=money(e.available, c),
+    ),
+    AlreadyRefunded: lambda e, c: fmt(
+        _("Order #{id} is refunded in full already; nothing was changed."), id=e.order_id
+    ),
+    RefundNotAllowed: lambda e, c: fmt(
+        _(
+            "Order #{id} is {state}: its fate is still open. Resolve it from /order {id} "
+            "(link it to the panel's order, or refund it)."
+        ),
+        id=e.order_id,
+        state=str(e.state),
+    ),
+    RefundTooLarge: lambda e, c: fmt(
+        _("Only {available} is left to refund."), available=money(e.available, c)
+    ),
+    TransitionNotAllowed: lambda e, c: fmt(
+        _("Order #{id} is {state} now; nothing was changed."), id=e.order_id, state=str(e.current)
+    ),
+    InvalidOrderField: _provider_order_id,
+    PanelDeclined: lambda e, c: fmt(_("The panel said: {reason}"), reason=e.text[:300]),
+    PanelUnavailable: lambda e, c: _(
+        "The panel is not reachable right now; nothing was changed. Try again soon."
+    ),
+    ShopError: _unexpected,
+}
+"""The admin's words for a refusal (nothing was changed): the one place they are chosen."""
+
+
+def error(error: ShopError, currency: str) -> str:
+    return error_text(ADMIN_ERRORS, error, currency)
 
 
 def bad_amount(currency: str) -> str:
     digits = minor_digits(currency)
-    return _(
-        "The amount must be a positive number with at most {digits} decimals, up to "
-        "{ceiling} {currency}."
-    ).format(digits=digits, ceiling=MAX_ADJUSTMENT_UNITS, currency=escape(currency))
+    return fmt(
+        _(
+            "The amount must be a positive number with at most {digits} decimals, up to "
+            "{ceiling} {currency}."
+        ),
+        digits=digits,
+        ceiling=MAX_ADJUSTMENT_UNITS,
+        currency=currency,
+    )
 
 
 def bad_percent() -> str:
-    return _("The percent must be a number from 0 to {max} with at most 2 decimals.").format(
-        max=MAX_MARKUP
+    return fmt(
+        _("The percent must be a number from 0 to {max} with at most 2 decimals."), max=MAX_MARKUP
     )
 
 
@@ -222,17 +244,22 @@ def stats(s: Stats) -> str:
     c = s.currency
     since = when(s.since) if s.since else _("the start")
     lines = [
-        _("📊 <b>Stats: {period}</b>").format(period=period_name(s.period)),
-        _("<i>from {since} to {now}</i>").format(since=since, now=when(s.now)),
+        fmt(_("📊 <b>Stats: {period}</b>"), period=period_name(s.period)),
+        fmt(_("<i>from {since} to {now}</i>"), since=since, now=when(s.now)),
         "",
-        _("<b>Customers</b>: {total} in all, {new} new, {active} ordered").format(
-            total=s.customers, new=s.new_customers, active=s.active_customers
+        fmt(
+            _("<b>Customers</b>: {total} in all, {new} new, {active} ordered"),
+            total=s.customers,
+            new=s.new_customers,
+            active=s.active_customers,
         ),
-        _("unreachable (blocked the bot): {unreachable}, banned: {banned}").format(
-            unreachable=s.unreachable, banned=s.banned
+        fmt(
+            _("unreachable (blocked the bot): {unreachable}, banned: {banned}"),
+            unreachable=s.unreachable,
+            banned=s.banned,
         ),
         "",
-        _("<b>Orders placed</b>: {count}").format(count=s.order_count),
+        fmt(_("<b>Orders placed</b>: {count}"), count=s.order_count),
     ]
     states = [
         f"{STATE_ICONS[state]} {state.value}: {s.orders[state]}"
@@ -244,25 +271,26 @@ def stats(s: Stats) -> str:
     lines += [
         "",
         _("<b>Money of these orders</b>"),
-        _("charged: {amount}").format(amount=money(s.charged, c)),
-        _("refunded: {amount}").format(amount=money(s.refunded, c)),
-        _("revenue: <b>{amount}</b>").format(amount=money(s.revenue, c)),
-        _("provider cost: {amount}").format(amount=money(s.provider_cost, c)),
-        _("profit: <b>{amount}</b>").format(amount=_signed(s.profit, c)),
+        fmt(_("charged: {amount}"), amount=money(s.charged, c)),
+        fmt(_("refunded: {amount}"), amount=money(s.refunded, c)),
+        fmt(_("revenue: <b>{amount}</b>"), amount=money(s.revenue, c)),
+        fmt(_("provider cost: {amount}"), amount=money(s.provider_cost, c)),
+        fmt(_("profit: <b>{amount}</b>"), amount=_signed(s.profit, c)),
     ]
     if s.top:
         lines += ["", _("<b>Top services</b>")]
         for n, top in enumerate(s.top, 1):
             ref = f"#{top.service_id} " if top.service_id is not None else ""
             lines.append(
-                ngettext(
-                    "{n}. {ref}{name}: {orders} order, {revenue}",
-                    "{n}. {ref}{name}: {orders} orders, {revenue}",
-                    top.orders,
-                ).format(
+                fmt(
+                    ngettext(
+                        "{n}. {ref}{name}: {orders} order, {revenue}",
+                        "{n}. {ref}{name}: {orders} orders, {revenue}",
+                        top.orders,
+                    ),
                     n=n,
                     ref=ref,
-                    name=escape(top.name[:60]),
+                    name=top.name[:60],
                     orders=top.orders,
                     revenue=money(top.revenue, c),
                 )
@@ -270,14 +298,20 @@ def stats(s: Stats) -> str:
     lines += [
         "",
         _("<b>Wallets</b>"),
-        _("held now: {amount} on {holders} wallets").format(
-            amount=money(s.balances, c), holders=s.holders
+        fmt(
+            _("held now: {amount} on {holders} wallets"),
+            amount=money(s.balances, c),
+            holders=s.holders,
         ),
-        _("top-ups: {topups}, bonuses: {bonuses}").format(
-            topups=money(s.topups, c), bonuses=money(s.bonuses, c)
+        fmt(
+            _("top-ups: {topups}, bonuses: {bonuses}"),
+            topups=money(s.topups, c),
+            bonuses=money(s.bonuses, c),
         ),
-        _("admin credits: {credits}, admin debits: {debits}").format(
-            credits=money(s.adjusted_in, c), debits=money(s.adjusted_out, c)
+        fmt(
+            _("admin credits: {credits}, admin debits: {debits}"),
+            credits=money(s.adjusted_in, c),
+            debits=money(s.adjusted_out, c),
         ),
     ]
     return "\n".join(lines)
@@ -289,46 +323,63 @@ def _signed(amount: Micro, currency: str) -> str:
 
 def profile(p: UserProfile, currency: str) -> str:
     u = p.user
-    lines = [
-        _("👤 <b>Customer</b> {who}").format(who=who(u)),
-        _("shop id {id} · language {language} · since {since}").format(
-            id=u.id, language=escape(u.language or "—"), since=when(u.created_at)
+    lines: list[str] = [
+        fmt(_("👤 <b>Customer</b> {who}"), who=who(u)),
+        fmt(
+            _("shop id {id} · language {language} · since {since}"),
+            id=u.id,
+            language=u.language or "—",
+            since=when(u.created_at),
         ),
-        _("💰 Balance: <b>{balance}</b>").format(balance=money(u.balance, currency)),
+        fmt(_("💰 Balance: <b>{balance}</b>"), balance=money(u.balance, currency)),
     ]
     if u.banned:
         lines.append(_("⛔ Banned"))
     if u.unreachable_since:
         lines.append(
-            _("📵 Unreachable since {at} (blocked the bot)").format(at=when(u.unreachable_since))
+            fmt(_("📵 Unreachable since {at} (blocked the bot)"), at=when(u.unreachable_since))
         )
     lines.append(
-        _("Referred by: {referrer} · referred {count}").format(
-            referrer=who(p.referrer) if p.referrer else "—", count=p.referrals
+        fmt(
+            _("Referred by: {referrer} · referred {count}"),
+            referrer=who(p.referrer) if p.referrer else "—",
+            count=p.referrals,
         )
     )
-    lines += ["", _("<b>Orders</b>: {count}").format(count=p.order_count)]
+    lines += ["", fmt(_("<b>Orders</b>: {count}"), count=p.order_count)]
     for order in p.orders:
         lines.append(
-            f"{STATE_ICONS[order.state]} #{order.id} · {when(order.created_at)} · "
-            f"{escape(order.service_name[:40])} · {money(order.charge, order.currency)}"
+            fmt(
+                "{icon} #{id} · {at} · {name} · {charge}",
+                icon=STATE_ICONS[order.state],
+                id=order.id,
+                at=when(order.created_at),
+                name=order.service_name[:40],
+                charge=money(order.charge, order.currency),
+            )
         )
     if p.ledger:
         lines += ["", _("<b>Latest ledger rows</b>")]
         for entry in p.ledger:
             sign = "+" if entry.amount > 0 else "−"
-            note = f" · {escape(entry.note[:60])}" if entry.note else ""
+            note = fmt(" · {note}", note=entry.note[:60]) if entry.note else ""
             lines.append(
-                f"{when(entry.created_at)} {sign}{money(abs(entry.amount), currency)} "
-                f"{ledger_kind(entry.kind)}{note}"
+                fmt(
+                    "{at} {sign}{amount} {kind}{note}",
+                    at=when(entry.created_at),
+                    sign=sign,
+                    amount=money(abs(entry.amount), currency),
+                    kind=ledger_kind(entry.kind),
+                    note=note,
+                )
             )
     return "\n".join(lines)
 
 
 def adjustment(a: Adjustment, currency: str) -> str:
     if a.repeated:
-        return _("This adjustment was made already (ledger row {id}); nothing new.").format(
-            id=a.entry.id
+        return fmt(
+            _("This adjustment was made already (ledger row {id}); nothing new."), id=a.entry.id
         )
     values = {
         "amount": money(a.amount, currency),
@@ -336,21 +387,23 @@ def adjustment(a: Adjustment, currency: str) -> str:
         "balance": money(a.user.balance, currency),
     }
     if a.credit:
-        text = _("✅ Credited {amount} to {who}. Balance now {balance}.").format(**values)
+        text: str = fmt(_("✅ Credited {amount} to {who}. Balance now {balance}."), **values)
     else:
-        text = _("✅ Debited {amount} from {who}. Balance now {balance}.").format(**values)
+        text = fmt(_("✅ Debited {amount} from {who}. Balance now {balance}."), **values)
     if a.entry.note:
-        text += "\n" + _("Reason: {reason}").format(reason=escape(a.entry.note))
+        text += "\n" + fmt(_("Reason: {reason}"), reason=a.entry.note)
     return text
 
 
 def credit_notice(amount: Micro, balance: Micro, reason: str | None, currency: str) -> str:
     """To the customer, in their language."""
-    text = _("💰 {amount} was added to your balance. Balance now: <b>{balance}</b>.").format(
-        amount=money(amount, currency), balance=money(balance, currency)
+    text: str = fmt(
+        _("💰 {amount} was added to your balance. Balance now: <b>{balance}</b>."),
+        amount=money(amount, currency),
+        balance=money(balance, currency),
     )
     if reason:
-        text += "\n" + _("Note: {reason}").format(reason=escape(reason))
+        text += "\n" + fmt(_("Note: {reason}"), reason=reason)
     return text
 
 
@@ -358,11 +411,11 @@ def ban_change(change: BanChange) -> str:
     user = who(change.user)
     if change.user.banned:
         if not change.changed:
-            return _("{who} is banned already.").format(who=user)
-        return _("⛔ {who} is banned: the shop does not answer them any more.").format(who=user)
+            return fmt(_("{who} is banned already."), who=user)
+        return fmt(_("⛔ {who} is banned: the shop does not answer them any more."), who=user)
     if not change.changed:
-        return _("{who} is not banned.").format(who=user)
-    return _("✅ {who} is unbanned.").format(who=user)
+        return fmt(_("{who} is not banned."), who=user)
+    return fmt(_("✅ {who} is unbanned."), who=user)
 
 
 def cannot_ban_admin() -> str:
@@ -376,35 +429,43 @@ def markup_change(m: MarkupChange, currency: str) -> str:
         head = _("✅ Markup of category «{target}» set to <b>{percent}</b> (was {before}).")
     else:
         head = _("✅ Markup of service #{id} «{target}» set to <b>{percent}</b> (was {before}).")
-    lines = [
-        head.format(
+    lines: list[str] = [
+        fmt(
+            head,
             percent=_percent(m.percent),
             before=_percent(m.before),
-            target=escape(m.target or ""),
+            target=m.target or "",
             id=m.service_id,
         )
     ]
     if m.scope is MarkupScope.CATEGORY:
         lines.append(
-            ngettext(
-                "The category has {n} service.", "The category has {n} services.", m.services
-            ).format(n=m.services)
+            fmt(
+                ngettext(
+                    "The category has {n} service.", "The category has {n} services.", m.services
+                ),
+                n=m.services,
+            )
         )
     if m.overrides:
         lines.append(
-            ngettext(
-                "{n} category or service markup still takes precedence over it.",
-                "{n} category and service markups still take precedence over it.",
-                m.overrides,
-            ).format(n=m.overrides)
+            fmt(
+                ngettext(
+                    "{n} category or service markup still takes precedence over it.",
+                    "{n} category and service markups still take precedence over it.",
+                    m.overrides,
+                ),
+                n=m.overrides,
+            )
         )
     if m.sample is not None:
         sample = m.sample
         unit = _("per order") if sample.per_order else _("per 1000")
         lines.append(
-            _("Example: #{id} {name}: {before} → <b>{after}</b> {unit}").format(
+            fmt(
+                _("Example: #{id} {name}: {before} → <b>{after}</b> {unit}"),
                 id=sample.service_id,
-                name=escape(sample.name[:60]),
+                name=sample.name[:60],
                 before=money(sample.before, currency),
                 after=money(sample.after, currency),
                 unit=unit,
@@ -416,16 +477,14 @@ def markup_change(m: MarkupChange, currency: str) -> str:
 
 
 def service_toggle(t: ServiceToggle) -> str:
-    values = {"id": t.service_id, "name": escape(t.name), "category": escape(t.category)}
+    values = {"id": t.service_id, "name": t.name, "category": t.category}
     if t.hidden:
         if not t.changed:
-            return _("Service #{id} «{name}» is hidden already.").format(**values)
-        return _("🙈 Service #{id} «{name}» ({category}) is hidden from customers.").format(
-            **values
-        )
+            return fmt(_("Service #{id} «{name}» is hidden already."), **values)
+        return fmt(_("🙈 Service #{id} «{name}» ({category}) is hidden from customers."), **values)
     if not t.changed:
-        return _("Service #{id} «{name}» is visible already.").format(**values)
-    return _("👁 Service #{id} «{name}» ({category}) is visible again.").format(**values)
+        return fmt(_("Service #{id} «{name}» is visible already."), **values)
+    return fmt(_("👁 Service #{id} «{name}» ({category}) is visible again."), **values)
 
 
 def sync_started() -> str:
@@ -444,74 +503,98 @@ def pause_cause(cause: AccountIssue) -> str:
 
 def sync_report(report: SyncReport) -> str:
     if report.refused is not None:
-        return _(
-            "⚠️ The panel's service list was not used: {reason}. The catalogue is kept as "
-            "it was (operators were alerted)."
-        ).format(reason=escape(report.refused[:200]))
-    text = _(
-        "✅ Catalogue synced: {total} services listed by the panel; {added} added, "
-        "{changed} changed, {removed} hidden (no longer listed)."
-    ).format(total=report.total, added=report.added, changed=report.changed, removed=report.removed)
+        return fmt(
+            _(
+                "⚠️ The panel's service list was not used: {reason}. The catalogue is kept as "
+                "it was (operators were alerted)."
+            ),
+            reason=report.refused[:200],
+        )
+    text: str = fmt(
+        _(
+            "✅ Catalogue synced: {total} services listed by the panel; {added} added, "
+            "{changed} changed, {removed} hidden (no longer listed)."
+        ),
+        total=report.total,
+        added=report.added,
+        changed=report.changed,
+        removed=report.removed,
+    )
     if report.unsupported:
-        text += "\n" + ngettext(
-            "{n} service is of a type the bot cannot order.",
-            "{n} services are of a type the bot cannot order.",
-            report.unsupported,
-        ).format(n=report.unsupported)
+        text += "\n" + fmt(
+            ngettext(
+                "{n} service is of a type the bot cannot order.",
+                "{n} services are of a type the bot cannot order.",
+                report.unsupported,
+            ),
+            n=report.unsupported,
+        )
     if report.skipped:
-        text += "\n" + ngettext(
-            "{n} entry of the panel's list was unreadable and skipped.",
-            "{n} entries of the panel's list were unreadable and skipped.",
-            report.skipped,
-        ).format(n=report.skipped)
+        text += "\n" + fmt(
+            ngettext(
+                "{n} entry of the panel's list was unreadable and skipped.",
+                "{n} entries of the panel's list were unreadable and skipped.",
+                report.skipped,
+            ),
+            n=report.skipped,
+        )
     return text
 
 
 def provider(p: ProviderOverview, currency: str) -> str:
-    lines = [_("🔌 <b>Panel</b> {url}").format(url=escape(p.url or "—"))]
+    lines: list[str] = [fmt(_("🔌 <b>Panel</b> {url}"), url=p.url or "—")]
     if p.balance is not None:
         lines.append(
-            _("Balance: <b>{balance} {currency}</b>").format(
-                balance=escape(f"{p.balance:f}"), currency=escape(p.currency or "")
+            fmt(
+                _("Balance: <b>{balance} {currency}</b>"),
+                balance=f"{p.balance:f}",
+                currency=p.currency or "",
             )
         )
     else:
         lines.append(
-            _("⚠️ Balance unknown: the panel did not answer ({reason}).").format(
-                reason=escape((p.error or "")[:200])
+            fmt(
+                _("⚠️ Balance unknown: the panel did not answer ({reason})."),
+                reason=(p.error or "")[:200],
             )
         )
         if p.stored_balance is not None:
             lines.append(
-                _("Last known: {balance} at {at}").format(
-                    balance=money(p.stored_balance, p.currency or currency), at=when(p.stored_at)
+                fmt(
+                    _("Last known: {balance} at {at}"),
+                    balance=money(p.stored_balance, p.currency or currency),
+                    at=when(p.stored_at),
                 )
             )
     active = p.orders.get(OrderState.ACTIVE, 0)
     lines += [
         "",
-        _("Active orders: {active} · unknown: {unknown} · being placed: {submitting}").format(
+        fmt(
+            _("Active orders: {active} · unknown: {unknown} · being placed: {submitting}"),
             active=active,
             unknown=p.orders.get(OrderState.UNKNOWN, 0),
             submitting=p.orders.get(OrderState.SUBMITTING, 0),
         ),
-        _("Last successful poll: {ok} · last poll of any kind: {any}").format(
-            ok=when(p.last_polled_ok), any=when(p.last_checked)
+        fmt(
+            _("Last successful poll: {ok} · last poll of any kind: {any}"),
+            ok=when(p.last_polled_ok),
+            any=when(p.last_checked),
         ),
-        _("Orders flagged after repeated polling failures: {n}").format(n=p.flagged),
+        fmt(_("Orders flagged after repeated polling failures: {n}"), n=p.flagged),
     ]
     if p.down_since is not None:
         lines.append(
-            _("⚠️ Unreachable since {at} (operators were alerted).").format(at=when(p.down_since))
+            fmt(_("⚠️ Unreachable since {at} (operators were alerted)."), at=when(p.down_since))
         )
     if p.balance_low:
         lines.append(_("⚠️ The panel's balance is low (operators were alerted)."))
     if p.paused is not None:
         lines.append(
-            _("⛔ Ordering paused since {at}: {cause} ({reason}).").format(
+            fmt(
+                _("⛔ Ordering paused since {at}: {cause} ({reason})."),
                 at=when(p.paused.since),
                 cause=pause_cause(p.paused.cause),
-                reason=escape(p.paused.reason[:200]),
+                reason=p.paused.reason[:200],
             )
         )
     return "\n".join(lines)
@@ -520,102 +603,121 @@ def provider(p: ProviderOverview, currency: str) -> str:
 def order_card(view: AdminOrder, currency: str) -> str:
     o, x = view.order, view.extras
     c = o.currency
-    lines = [
-        _("{icon} <b>Order #{id}</b> — {state}").format(
-            icon=STATE_ICONS[o.state], id=o.id, state=o.state.value
+    lines: list[str] = [
+        fmt(
+            _("{icon} <b>Order #{id}</b> — {state}"),
+            icon=STATE_ICONS[o.state],
+            id=o.id,
+            state=o.state.value,
         ),
-        _("Customer: {who}").format(who=who(view.customer)),
-        _("Service: #{id} {name}").format(
-            id=o.service_id if o.service_id is not None else "—", name=escape(o.service_name)
+        fmt(_("Customer: {who}"), who=who(view.customer)),
+        fmt(
+            _("Service: #{id} {name}"),
+            id=o.service_id if o.service_id is not None else "—",
+            name=o.service_name,
         ),
-        _("Type: {type} · category: {category} · panel service {provider_service}").format(
-            type=escape(o.service_type),
-            category=escape(o.category),
-            provider_service=escape(o.provider_service_id),
+        fmt(
+            _("Type: {type} · category: {category} · panel service {provider_service}"),
+            type=o.service_type,
+            category=o.category,
+            provider_service=o.provider_service_id,
         ),
     ]
     if o.link:
-        lines.append(_("Link: {link}").format(link=escape(o.link)))
-    lines.append(_("Quantity: {quantity}").format(quantity=o.quantity))
+        lines.append(fmt(_("Link: {link}"), link=o.link))
+    lines.append(fmt(_("Quantity: {quantity}"), quantity=o.quantity))
     if o.runs:
-        lines.append(
-            _("Runs: {runs} every {interval} min").format(runs=o.runs, interval=o.interval)
-        )
+        lines.append(fmt(_("Runs: {runs} every {interval} min"), runs=o.runs, interval=o.interval))
     for key, value in o.fields.items():
         if key in {"service", "link", "quantity", "runs", "interval"}:
             continue
         shown = str(value)
         shown = shown if len(shown) <= 200 else shown[:200] + "…"
-        lines.append(f"{escape(key)}: <code>{escape(shown)}</code>")
+        lines.append(fmt("{key}: {value}", key=key, value=code(shown)))
     lines += [
         "",
-        _("Customer charge: <b>{charge}</b> (markup {markup})").format(
-            charge=money(o.charge, c), markup=_percent(x.markup)
+        fmt(
+            _("Customer charge: <b>{charge}</b> (markup {markup})"),
+            charge=money(o.charge, c),
+            markup=_percent(x.markup),
         ),
-        _("Expected provider cost: {cost} (rate {rate} per 1000)").format(
-            cost=money(o.cost, c), rate=escape(f"{from_micro(x.rate).normalize():f}")
+        fmt(
+            _("Expected provider cost: {cost} (rate {rate} per 1000)"),
+            cost=money(o.cost, c),
+            rate=f"{from_micro(x.rate).normalize():f}",
         ),
     ]
     if x.provider_charge is not None:
         lines.append(
-            _("Provider charge (reported): <b>{charge} {currency}</b>").format(
-                charge=escape(format_amount(x.provider_charge, x.provider_currency or c)),
-                currency=escape(x.provider_currency or ""),
+            fmt(
+                _("Provider charge (reported): <b>{charge} {currency}</b>"),
+                charge=format_amount(x.provider_charge, x.provider_currency or c),
+                currency=x.provider_currency or "",
             )
         )
     else:
         lines.append(_("Provider charge: not reported yet"))
     if o.refunded:
-        lines.append(_("Refunded: {amount}").format(amount=money(o.refunded, c)))
+        lines.append(fmt(_("Refunded: {amount}"), amount=money(o.refunded, c)))
     lines += [
         "",
-        _("Panel order: {id} · status: {status}").format(
-            id=f"<code>{escape(o.provider_order_id)}</code>" if o.provider_order_id else "—",
-            status=escape(o.provider_status or "—"),
+        fmt(
+            _("Panel order: {id} · status: {status}"),
+            id=code(o.provider_order_id) if o.provider_order_id else "—",
+            status=o.provider_status or "—",
         ),
     ]
     if o.start_count or o.remains is not None:  # a start count of 0 means "not known"
         lines.append(
-            _("Start count: {start} · remains: {remains}").format(
+            fmt(
+                _("Start count: {start} · remains: {remains}"),
                 start=o.start_count or "—",
                 remains=o.remains if o.remains is not None else "—",
             )
         )
     if o.error:
-        lines.append(_("Error: {error}").format(error=escape(o.error[:300])))
+        lines.append(fmt(_("Error: {error}"), error=o.error[:300]))
     if x.poll_errors:
         lines.append(
-            _("Polling errors in a row: {n} ({error})").format(
-                n=x.poll_errors, error=escape((x.poll_error or "")[:200])
+            fmt(
+                _("Polling errors in a row: {n} ({error})"),
+                n=x.poll_errors,
+                error=(x.poll_error or "")[:200],
             )
         )
     if x.flagged_at:
-        lines.append(_("🚩 Flagged for operators at {at}").format(at=when(x.flagged_at)))
+        lines.append(fmt(_("🚩 Flagged for operators at {at}"), at=when(x.flagged_at)))
     lines += [
-        _("Created {created} · updated {updated}").format(
-            created=when(o.created_at), updated=when(o.updated_at)
+        fmt(
+            _("Created {created} · updated {updated}"),
+            created=when(o.created_at),
+            updated=when(o.updated_at),
         ),
-        _("Finished {finished} · last checked {checked}").format(
-            finished=when(o.finished_at), checked=when(o.last_checked_at)
+        fmt(
+            _("Finished {finished} · last checked {checked}"),
+            finished=when(o.finished_at),
+            checked=when(o.last_checked_at),
         ),
         "",
         _("<b>History</b>"),
     ]
     for event in view.events:
         origin = event.from_state.value if event.from_state else "·"
-        line = f"{when(event.at)} {origin} → {event.to_state.value}"
+        line: str = fmt(
+            "{at} {origin} → {state}", at=when(event.at), origin=origin, state=event.to_state.value
+        )
         if event.refund:
-            line += " " + _("refund {amount}").format(amount=money(event.refund, c))
+            line += " " + fmt(_("refund {amount}"), amount=money(event.refund, c))
         if event.actor_id:
-            line += " " + _("by admin {id}").format(id=event.actor_id)
+            line += " " + fmt(_("by admin {id}"), id=event.actor_id)
         if event.note:
-            line += f" · {escape(event.note[:100])}"
+            line += fmt(" · {note}", note=event.note[:100])
         lines.append(line)
     if view.panel_note:
         lines += [
             "",
-            _("⚠️ The panel did not answer the refresh: {reason}").format(
-                reason=escape(view.panel_note[:200])
+            fmt(
+                _("⚠️ The panel did not answer the refresh: {reason}"), reason=view.panel_note[:200]
             ),
         ]
     if view.can_resolve:
@@ -630,7 +732,8 @@ def order_card(view: AdminOrder, currency: str) -> str:
 
 
 def refund_confirm(view: AdminOrder) -> str:
-    return _("Refund {amount} of order #{id} to {who}?").format(
+    return fmt(
+        _("Refund {amount} of order #{id} to {who}?"),
         amount=money(view.refundable, view.order.currency),
         id=view.order.id,
         who=who(view.customer),
@@ -638,10 +741,11 @@ def refund_confirm(view: AdminOrder) -> str:
 
 
 def fail_confirm(view: AdminOrder) -> str:
-    return _(
-        "Mark order #{id} as not placed and give the full {amount} back to {who}? Only do this "
-        "if the panel does not have the order."
-    ).format(
+    return fmt(
+        _(
+            "Mark order #{id} as not placed and give the full {amount} back to {who}? Only do this "
+            "if the panel does not have the order."
+        ),
         id=view.order.id,
         amount=money(view.order.charge - view.order.refunded, view.order.currency),
         who=who(view.customer),
@@ -649,7 +753,8 @@ def fail_confirm(view: AdminOrder) -> str:
 
 
 def refund_done(r: OrderRefund) -> str:
-    return _("✅ Refunded {amount} of order #{id} to {who}. Balance now {balance}.").format(
+    return fmt(
+        _("✅ Refunded {amount} of order #{id} to {who}. Balance now {balance}."),
         amount=money(r.amount, r.order.currency),
         id=r.order.id,
         who=who(r.customer),
@@ -658,20 +763,26 @@ def refund_done(r: OrderRefund) -> str:
 
 
 def resolve_failed_done(r: OrderRefund) -> str:
-    return _("✅ Order #{id} marked not placed; {amount} is back with {who}.").format(
-        id=r.order.id, amount=money(r.amount, r.order.currency), who=who(r.customer)
+    return fmt(
+        _("✅ Order #{id} marked not placed; {amount} is back with {who}."),
+        id=r.order.id,
+        amount=money(r.amount, r.order.currency),
+        who=who(r.customer),
     )
 
 
 def link_prompt(order_id: int) -> str:
-    return _(
-        "Send the panel's order id for order #{id} (as the panel shows it), or /cancel."
-    ).format(id=order_id)
+    return fmt(
+        _("Send the panel's order id for order #{id} (as the panel shows it), or /cancel."),
+        id=order_id,
+    )
 
 
 def linked(order_id: int, provider_order_id: str) -> str:
-    return _("✅ Order #{id} is linked to panel order {provider}; it is followed from now.").format(
-        id=order_id, provider=f"<code>{escape(provider_order_id)}</code>"
+    return fmt(
+        _("✅ Order #{id} is linked to panel order {provider}; it is followed from now."),
+        id=order_id,
+        provider=code(provider_order_id),
     )
 
 
@@ -684,39 +795,57 @@ def flow_cancelled() -> str:
 
 
 def refund_notice(order: OrderDTO, amount: Micro) -> str:
-    return _("↩️ {amount} for order #{id} is back on your balance.").format(
-        amount=money(amount, order.currency), id=order.id
+    return fmt(
+        _("↩️ {amount} for order #{id} is back on your balance."),
+        amount=money(amount, order.currency),
+        id=order.id,
     )
 
 
 def not_placed_notice(order: OrderDTO, amount: Micro) -> str:
-    return _(
-        "⚠️ We checked order #{id}: the provider did not take it. The full {amount} is back on "
-        "your balance."
-    ).format(id=order.id, amount=money(amount, order.currency))
+    return fmt(
+        _(
+            "⚠️ We checked order #{id}: the provider did not take it. The full {amount} is back on "
+            "your balance."
+        ),
+        id=order.id,
+        amount=money(amount, order.currency),
+    )
 
 
 def linked_notice(order: OrderDTO) -> str:
-    return _("🔄 Good news: order #{id} is with the provider and in progress.").format(id=order.id)
+    return fmt(_("🔄 Good news: order #{id} is with the provider and in progress."), id=order.id)
 
 
 def alert_refund(r: OrderRefund, admin_id: int) -> str:
-    return _("↩️ Refund issued: order #{id}, {amount} to {who}, by admin {admin}.").format(
-        id=r.order.id, amount=money(r.amount, r.order.currency), who=who(r.customer), admin=admin_id
+    return fmt(
+        _("↩️ Refund issued: order #{id}, {amount} to {who}, by admin {admin}."),
+        id=r.order.id,
+        amount=money(r.amount, r.order.currency),
+        who=who(r.customer),
+        admin=admin_id,
     )
 
 
 def alert_not_placed(r: OrderRefund, admin_id: int) -> str:
-    return _(
-        "↩️ Unknown order #{id} resolved as not placed by admin {admin}: {amount} refunded to {who}."
-    ).format(
-        id=r.order.id, admin=admin_id, amount=money(r.amount, r.order.currency), who=who(r.customer)
+    return fmt(
+        _(
+            "↩️ Unknown order #{id} resolved as not placed by admin {admin}: {amount} "
+            "refunded to {who}."
+        ),
+        id=r.order.id,
+        admin=admin_id,
+        amount=money(r.amount, r.order.currency),
+        who=who(r.customer),
     )
 
 
 def alert_linked(order_id: int, provider_order_id: str, admin_id: int) -> str:
-    return _("🔗 Unknown order #{id} linked to panel order {provider} by admin {admin}.").format(
-        id=order_id, provider=f"<code>{escape(provider_order_id)}</code>", admin=admin_id
+    return fmt(
+        _("🔗 Unknown order #{id} linked to panel order {provider} by admin {admin}."),
+        id=order_id,
+        provider=code(provider_order_id),
+        admin=admin_id,
     )
 
 
@@ -758,11 +887,14 @@ def broadcast_photo_unsupported() -> str:
 
 def broadcast_preview(recipients: int) -> str:
     return (
-        ngettext(
-            "☝️ This is how it will look. Send it to {n} customer?",
-            "☝️ This is how it will look. Send it to {n} customers?",
-            recipients,
-        ).format(n=recipients)
+        fmt(
+            ngettext(
+                "☝️ This is how it will look. Send it to {n} customer?",
+                "☝️ This is how it will look. Send it to {n} customers?",
+                recipients,
+            ),
+            n=recipients,
+        )
         + "\n"
         + _("Banned customers and those who blocked the bot are left out.")
     )
@@ -773,13 +905,16 @@ def broadcast_confirm_button(recipients: int) -> str:
 
 
 def broadcast_queued(queued: int) -> str:
-    return ngettext(
-        "✅ Queued for {n} customer. It goes out behind order notifications; I will report "
-        "when it is done.",
-        "✅ Queued for {n} customers. It goes out behind order notifications; I will report "
-        "when it is done.",
-        queued,
-    ).format(n=queued)
+    return fmt(
+        ngettext(
+            "✅ Queued for {n} customer. It goes out behind order notifications; I will report "
+            "when it is done.",
+            "✅ Queued for {n} customers. It goes out behind order notifications; I will report "
+            "when it is done.",
+            queued,
+        ),
+        n=queued,
+    )
 
 
 def broadcast_waiting() -> str:

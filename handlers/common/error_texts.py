@@ -1,8 +1,6 @@
-"""Domain errors in the customer's words."""
+"""Domain errors in the customer's words: one table, by the error's type."""
 
 from __future__ import annotations
-
-from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
@@ -20,15 +18,17 @@ from bot.shop.errors import (
     ShopError,
     TransitionNotAllowed,
 )
-from bot.texts.format import money
+from bot.shop.tracking import ActionNotAvailable, PanelDeclined, PanelUnavailable
+from bot.texts.format import ErrorTable, error_text, fmt, money
 from handlers.common.texts import field_name
 
 
 def shortfall(error: InsufficientFunds, currency: str) -> str:
-    return _(
-        "Not enough on your balance: the order costs {needed}, you have {available}.\n"
-        "Top up <b>{missing}</b> and confirm again — your order is kept."
-    ).format(
+    return fmt(
+        _(
+            "Not enough on your balance: the order costs {needed}, you have {available}.\n"
+            "Top up <b>{missing}</b> and confirm again — your order is kept."
+        ),
         needed=money(error.needed, currency),
         available=money(error.available, currency),
         missing=money(error.missing, currency),
@@ -36,53 +36,58 @@ def shortfall(error: InsufficientFunds, currency: str) -> str:
 
 
 def price_changed(error: PriceChanged, currency: str) -> str:
-    return _(
-        "The price changed while you were ordering: it is now {current} instead of {quoted}. "
-        "Please check the summary again."
-    ).format(current=money(error.current, currency), quoted=money(error.quoted, currency))
+    return fmt(
+        _(
+            "The price changed while you were ordering: it is now {current} instead of {quoted}. "
+            "Please check the summary again."
+        ),
+        current=money(error.current, currency),
+        quoted=money(error.quoted, currency),
+    )
 
 
-def panel_said_no(reason: str | None) -> str:
-    return _("The provider declined: {reason}").format(reason=escape((reason or "")[:200]))
+def _quantity(error: QuantityOutOfRange, currency: str) -> str:
+    if error.field in {"comments", "usernames"}:
+        return fmt(_("Send from {min} to {max} lines."), min=error.min, max=error.max)
+    return fmt(_("Send a number from {min} to {max}."), min=error.min, max=error.max)
 
 
-def action_not_available() -> str:
-    return _("This is not possible for this order right now.")
+def _not_found(error: NotFound | NotYours, currency: str) -> str:
+    return _("Not found. It may have been removed, or it is not yours.")
 
 
-def provider_unavailable() -> str:
-    return _("The provider is not reachable right now. Please try again in a few minutes.")
+CUSTOMER_ERRORS: ErrorTable = {
+    QuantityOutOfRange: _quantity,
+    InvalidOrderField: lambda e, c: _field_error(e.field, e.reason),
+    InsufficientFunds: shortfall,
+    PriceChanged: price_changed,
+    ServiceUnavailable: lambda e, c: _(
+        "This service is not available any more. Please choose another one."
+    ),
+    ProviderPaused: lambda e, c: _(
+        "Ordering is temporarily unavailable. Nothing was charged; please try again "
+        "a bit later — your order form is kept."
+    ),
+    NotFound: _not_found,
+    NotYours: _not_found,
+    AlreadyRefunded: lambda e, c: _("This order has already been refunded in full."),
+    TransitionNotAllowed: lambda e, c: _("This order has already moved on; nothing was changed."),
+    InvalidAmount: lambda e, c: _("That is not a valid amount."),
+    # What the panel says to a customer's refresh, refill or cancel of an order.
+    PanelDeclined: lambda e, c: fmt(
+        _("The provider declined: {reason}"), reason=(e.text or "")[:200]
+    ),
+    PanelUnavailable: lambda e, c: _(
+        "The provider is not reachable right now. Please try again in a few minutes."
+    ),
+    ActionNotAvailable: lambda e, c: _("This is not possible for this order right now."),
+    ShopError: lambda e, c: _("That did not work. Please try again."),
+}
+"""The customer's words for every domain error: the one place they are chosen."""
 
 
-def shop_error(error: ShopError, currency: str) -> str:
-    """The one place where domain errors become words for the customer."""
-    match error:
-        case QuantityOutOfRange(min=low, max=high, field=field):
-            if field in {"comments", "usernames"}:
-                return _("Send from {min} to {max} lines.").format(min=low, max=high)
-            return _("Send a number from {min} to {max}.").format(min=low, max=high)
-        case InvalidOrderField(reason=reason, field=field):
-            return _field_error(field, reason)
-        case InsufficientFunds():
-            return shortfall(error, currency)
-        case PriceChanged():
-            return price_changed(error, currency)
-        case ServiceUnavailable():
-            return _("This service is not available any more. Please choose another one.")
-        case ProviderPaused():
-            return _(
-                "Ordering is temporarily unavailable. Nothing was charged; please try again "
-                "a bit later — your order form is kept."
-            )
-        case NotFound() | NotYours():
-            return _("Not found. It may have been removed, or it is not yours.")
-        case AlreadyRefunded():
-            return _("This order has already been refunded in full.")
-        case TransitionNotAllowed():
-            return _("This order has already moved on; nothing was changed.")
-        case InvalidAmount():
-            return _("That is not a valid amount.")
-    return _("That did not work. Please try again.")
+def customer_error(error: ShopError, currency: str) -> str:
+    return error_text(CUSTOMER_ERRORS, error, currency)
 
 
 def _field_error(field: str, reason: str) -> str:
@@ -99,5 +104,5 @@ def _field_error(field: str, reason: str) -> str:
         "past_date": _("That date has passed. Send a date in the future."),
     }
     return messages.get(
-        reason, _("“{field}” is not valid. Please check it.").format(field=field_name(field))
+        reason, fmt(_("“{field}” is not valid. Please check it."), field=field_name(field))
     )

@@ -14,7 +14,6 @@ from bot.deps import Deps
 from bot.jobs.error_alerts import report_unexpected
 from bot.middlewares.answers import callback_answered
 from bot.shop.errors import ShopError
-from bot.shop.tracking import ActionNotAvailable, PanelDeclined, PanelUnavailable
 from handlers.common import error_texts, texts
 
 log = logging.getLogger(__name__)
@@ -49,22 +48,11 @@ async def _reply(update: Update, text: str) -> None:
         await update.message.answer(text)
 
 
-def _text(error: ShopError, currency: str) -> str:
-    match error:
-        case PanelDeclined(text=reason):
-            return error_texts.panel_said_no(reason)
-        case PanelUnavailable():
-            return error_texts.provider_unavailable()
-        case ActionNotAvailable():
-            return error_texts.action_not_available()
-    return error_texts.shop_error(error, currency)
-
-
 async def on_shop_error(event: ErrorEvent, deps: Deps, **data: Any) -> None:
     error = event.exception
     assert isinstance(error, ShopError)
     with deps.i18n.context(), deps.i18n.use_locale(_locale(deps, data, event.update)):
-        await _reply(event.update, _text(error, deps.settings.shop_currency))
+        await _reply(event.update, error_texts.customer_error(error, deps.settings.shop_currency))
 
 
 async def on_unexpected(event: ErrorEvent, deps: Deps, dispatcher: Dispatcher, **data: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
+from bot.texts.format import fmt
 from db.models import OrderState
 
 STATE_ICONS = {
@@ -39,9 +40,7 @@ def cancelled() -> str:
 
 
 def page_suffix(page: int, pages: int) -> str:
-    return (
-        "" if pages <= 1 else "\n" + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
-    )
+    return "" if pages <= 1 else "\n" + fmt(_("Page {page} of {pages}"), page=page + 1, pages=pages)
 
 
 _FIELD_NAMES: dict[str, Any] = {

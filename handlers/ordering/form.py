@@ -145,7 +145,8 @@ async def msg_answer(
         value = read_answer(form, step, message.text or "", data["answers"])
     except ShopError as error:
         await message.answer(
-            error_texts.shop_error(error, deps.settings.shop_currency), reply_markup=kb.step(step)
+            error_texts.customer_error(error, deps.settings.shop_currency),
+            reply_markup=kb.step(step),
         )
         return
     await _store(step, value, state)
@@ -186,7 +187,7 @@ async def cb_choose(
         value = read_answer(form, step, str(callback_data.value), data["answers"])
     except ShopError as error:  # a tampered value
         await query.answer(
-            error_texts.shop_error(error, deps.settings.shop_currency), show_alert=True
+            error_texts.customer_error(error, deps.settings.shop_currency), show_alert=True
         )
         return
     await _store(step, value, state)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
@@ -12,7 +11,7 @@ from bot.provider.errors import account_issue
 from bot.shop.money import Micro
 from bot.shop.order_form import Step
 from bot.shop.orders import Draft, OrderDTO
-from bot.texts.format import money
+from bot.texts.format import bold, code, fmt, money
 from handlers.common.texts import field_name, state_name
 
 _EXAMPLES: dict[Step, Any] = {
@@ -53,14 +52,15 @@ _EXAMPLES: dict[Step, Any] = {
 def step_question(
     step: Step, number: int, total: int, *, min_: int, max_: int, example_link: str
 ) -> str:
-    head = _("Step {n} of {total}").format(n=number, total=total)
-    body = str(_EXAMPLES[step]).format(
+    head = fmt(_("Step {n} of {total}"), n=number, total=total)
+    body = fmt(
+        str(_EXAMPLES[step]),
         min=min_,
         max=max_,
-        example=escape(example_link),
+        example=example_link,
         quantity=min(max(1000, min_), max_),
     )
-    return f"<i>{head}</i>\n{body}"
+    return fmt("<i>{head}</i>\n{body}", head=head, body=body)
 
 
 def example_link(platform: str) -> str:
@@ -88,22 +88,29 @@ def confirm_or_cancel() -> str:
 
 
 def summary(draft: Draft, balance: Micro) -> str:
-    lines = [_("🧾 <b>Check your order</b>"), "", f"<b>{escape(draft.service_name)}</b>"]
+    lines = [_("🧾 <b>Check your order</b>"), "", bold(draft.service_name)]
     for key, value in draft.fields.items():
         if value is None:
             continue
-        shown = escape(str(value))
+        shown = str(value)
         if "\n" in shown:
             count = shown.count("\n") + 1
             preview = "\n".join(shown.split("\n")[:5])
             more = "\n…" if count > 5 else ""
-            lines.append(f"{field_name(key)} ({count}):\n<code>{preview}{more}</code>")
+            lines.append(
+                fmt(
+                    "{name} ({count}):\n{value}",
+                    name=field_name(key),
+                    count=count,
+                    value=code(preview + more),
+                )
+            )
         else:
-            lines.append(f"{field_name(key)}: <code>{shown}</code>")
+            lines.append(fmt("{name}: {value}", name=field_name(key), value=code(shown)))
     lines += [
         "",
-        _("💵 Total: <b>{total}</b>").format(total=money(draft.charge, draft.currency)),
-        _("💰 Balance after: {after}").format(after=money(balance - draft.charge, draft.currency)),
+        fmt(_("💵 Total: <b>{total}</b>"), total=money(draft.charge, draft.currency)),
+        fmt(_("💰 Balance after: {after}"), after=money(balance - draft.charge, draft.currency)),
     ]
     if draft.service_type == "Subscriptions":
         lines.append(_("Charged for the maximum now; the unused part comes back at the end."))
@@ -111,33 +118,46 @@ def summary(draft: Draft, balance: Micro) -> str:
 
 
 def order_placed(order: OrderDTO) -> str:
-    return _(
-        "✅ Order <b>#{id}</b> placed: {service}.\nPaid {charge}. We will tell you here when "
-        "it progresses; /orders shows all your orders."
-    ).format(
-        id=order.id, service=escape(order.service_name), charge=money(order.charge, order.currency)
+    return fmt(
+        _(
+            "✅ Order <b>#{id}</b> placed: {service}.\nPaid {charge}. We will tell you here when "
+            "it progresses; /orders shows all your orders."
+        ),
+        id=order.id,
+        service=order.service_name,
+        charge=money(order.charge, order.currency),
     )
 
 
 def order_already_placed(order: OrderDTO) -> str:
-    return _("This order is already placed: <b>#{id}</b> ({state}). It was charged once.").format(
-        id=order.id, state=state_name(order.state)
+    return fmt(
+        _("This order is already placed: <b>#{id}</b> ({state}). It was charged once."),
+        id=order.id,
+        state=state_name(order.state),
     )
 
 
 def order_refused(order: OrderDTO, reason: str) -> str:
-    return _(
-        "⚠️ The provider could not take order #{id}: {reason}\n"
-        "The full amount, {charge}, is back on your balance."
-    ).format(id=order.id, reason=reason, charge=money(order.charge, order.currency))
+    return fmt(
+        _(
+            "⚠️ The provider could not take order #{id}: {reason}\n"
+            "The full amount, {charge}, is back on your balance."
+        ),
+        id=order.id,
+        reason=reason,
+        charge=money(order.charge, order.currency),
+    )
 
 
 def order_unknown(order: OrderDTO) -> str:
-    return _(
-        "⏳ Order #{id} was sent, but the provider did not answer in time. We are checking "
-        "what happened with it — you will hear from us here. Please do not order it again "
-        "meanwhile."
-    ).format(id=order.id)
+    return fmt(
+        _(
+            "⏳ Order #{id} was sent, but the provider did not answer in time. We are checking "
+            "what happened with it — you will hear from us here. Please do not order it again "
+            "meanwhile."
+        ),
+        id=order.id,
+    )
 
 
 def refusal_reason(panel_text: str | None, *, unavailable: bool = False) -> str:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.shop.orders import OrderDTO, OrderPage
 from bot.shop.settlement import posts_served
 from bot.shop.tracking import RefillView
-from bot.texts.format import money, when
+from bot.texts.format import escape, fmt, money, when
 from db.models import OrderState
 from handlers.common.texts import STATE_ICONS, page_suffix, state_name
 
@@ -28,38 +26,37 @@ def order_label(order: OrderDTO) -> str:
 
 def order_card(order: OrderDTO, refills: list[RefillView]) -> str:
     lines = [
-        _("{icon} <b>Order #{id}</b> — {state}").format(
-            icon=STATE_ICONS[order.state], id=order.id, state=state_name(order.state)
+        fmt(
+            _("{icon} <b>Order #{id}</b> — {state}"),
+            icon=STATE_ICONS[order.state],
+            id=order.id,
+            state=state_name(order.state),
         ),
         escape(order.service_name),
         "",
     ]
     if order.link:
-        lines.append(_("🔗 {link}").format(link=escape(order.link)))
-    lines.append(_("🔢 Quantity: {quantity}").format(quantity=order.quantity))
-    lines.append(_("💵 Price: {charge}").format(charge=money(order.charge, order.currency)))
+        lines.append(fmt(_("🔗 {link}"), link=order.link))
+    lines.append(fmt(_("🔢 Quantity: {quantity}"), quantity=order.quantity))
+    lines.append(fmt(_("💵 Price: {charge}"), charge=money(order.charge, order.currency)))
     if order.start_count:  # 0 is many panels' "not known yet"
-        lines.append(_("▶️ Start count: {count}").format(count=order.start_count))
+        lines.append(fmt(_("▶️ Start count: {count}"), count=order.start_count))
     posts = posts_served(order)
     if posts is not None:
-        lines.append(
-            _("📮 Posts served: {served} of {paid}").format(served=posts[0], paid=posts[1])
-        )
+        lines.append(fmt(_("📮 Posts served: {served} of {paid}"), served=posts[0], paid=posts[1]))
     elif order.remains is not None and order.state is not OrderState.COMPLETED:
-        lines.append(_("⏳ Remains: {remains}").format(remains=order.remains))
+        lines.append(fmt(_("⏳ Remains: {remains}"), remains=order.remains))
     if order.refunded and posts is not None and order.state.finished:
         lines.append(
-            _("↩️ Unused posts refunded: {amount}").format(
-                amount=money(order.refunded, order.currency)
+            fmt(
+                _("↩️ Unused posts refunded: {amount}"), amount=money(order.refunded, order.currency)
             )
         )
     elif order.refunded:
-        lines.append(_("↩️ Refunded: {amount}").format(amount=money(order.refunded, order.currency)))
-    lines.append(_("🕒 Placed: {at}").format(at=when(order.created_at)))
+        lines.append(fmt(_("↩️ Refunded: {amount}"), amount=money(order.refunded, order.currency)))
+    lines.append(fmt(_("🕒 Placed: {at}"), at=when(order.created_at)))
     for refill in refills[-3:]:
-        lines.append(
-            _("♻️ Refill #{id}: {status}").format(id=refill.id, status=refill_status(refill))
-        )
+        lines.append(fmt(_("♻️ Refill #{id}: {status}"), id=refill.id, status=refill_status(refill)))
     return "\n".join(lines)
 
 
@@ -75,11 +72,14 @@ def refill_status(refill: RefillView) -> str:
 
 
 def refreshed_too_soon(seconds: int) -> str:
-    return ngettext(
-        "Just updated. You can refresh again in {n} second.",
-        "Just updated. You can refresh again in {n} seconds.",
-        seconds,
-    ).format(n=seconds)
+    return fmt(
+        ngettext(
+            "Just updated. You can refresh again in {n} second.",
+            "Just updated. You can refresh again in {n} seconds.",
+            seconds,
+        ),
+        n=seconds,
+    )
 
 
 def refill_requested() -> str:

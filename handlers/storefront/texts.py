@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.shop.catalog import CategoryEntry, PlatformEntry, ServiceCard, ServicePage
 from bot.shop.money import Micro
 from bot.shop.users import UserDTO
-from bot.texts.format import money
+from bot.texts.format import bold, escape, fmt, money
 from handlers.common.texts import page_suffix
 
 
 def welcome(user: UserDTO, currency: str) -> str:
-    name = escape(user.first_name or user.username or _("there"))
-    return _(
-        "👋 Hi, {name}!\n\n"
-        "Here you can buy followers, views, likes, comments and more for your social "
-        "networks. Pick a service, send a link, pay from your balance — we keep you posted "
-        "on every step of the order.\n\n"
-        "💰 Balance: <b>{balance}</b>"
-    ).format(name=name, balance=money(user.balance, currency))
+    name = user.first_name or user.username or _("there")
+    return fmt(
+        _(
+            "👋 Hi, {name}!\n\n"
+            "Here you can buy followers, views, likes, comments and more for your social "
+            "networks. Pick a service, send a link, pay from your balance — we keep you posted "
+            "on every step of the order.\n\n"
+            "💰 Balance: <b>{balance}</b>"
+        ),
+        name=name,
+        balance=money(user.balance, currency),
+    )
 
 
 def main_menu_title(balance: Micro, currency: str) -> str:
-    return _("🏠 Main menu\n💰 Balance: <b>{balance}</b>").format(balance=money(balance, currency))
+    return fmt(_("🏠 Main menu\n💰 Balance: <b>{balance}</b>"), balance=money(balance, currency))
 
 
 def help_text() -> str:
@@ -76,8 +78,8 @@ def platform_label(entry: PlatformEntry) -> str:
 
 
 def categories_title(platform: PlatformEntry, page: int, pages: int) -> str:
-    return _("<b>{platform}</b> — choose a category:").format(
-        platform=escape(platform_label(platform))
+    return fmt(
+        _("<b>{platform}</b> — choose a category:"), platform=platform_label(platform)
     ) + page_suffix(page, pages)
 
 
@@ -86,8 +88,9 @@ def category_label(entry: CategoryEntry) -> str:
 
 
 def services_title(view: ServicePage) -> str:
-    return _("<b>{category}</b> — choose a service (price per 1000 unless noted):").format(
-        category=escape(view.category.name)
+    return fmt(
+        _("<b>{category}</b> — choose a service (price per 1000 unless noted):"),
+        category=view.category.name,
     ) + page_suffix(view.page, view.pages)
 
 
@@ -103,21 +106,22 @@ def service_label(card: ServiceCard) -> str:
 
 def service_card(card: ServiceCard) -> str:
     yes, no = _("yes"), _("no")
-    price = (_("{price} per order") if card.per_order else _("{price} per 1000")).format(
-        price=f"<b>{money(card.price, card.currency)}</b>"
+    price = fmt(
+        _("{price} per order") if card.per_order else _("{price} per 1000"),
+        price=bold(money(card.price, card.currency)),
     )
     lines = [
-        f"<b>{escape(card.name)}</b>",
-        _("Service #{id} · {category}").format(id=card.id, category=escape(card.category)),
+        bold(card.name),
+        fmt(_("Service #{id} · {category}"), id=card.id, category=card.category),
         "",
-        _("💵 Price: {price}").format(price=price),
+        fmt(_("💵 Price: {price}"), price=price),
     ]
     if card.type.flat_price:
         lines.append(_("📦 One package per order"))
     else:
-        lines.append(_("🔢 Quantity: from {min} to {max}").format(min=card.min, max=card.max))
-    lines.append(_("♻️ Refill: {value}").format(value=yes if card.refill else no))
-    lines.append(_("✖️ Cancel: {value}").format(value=yes if card.cancel else no))
+        lines.append(fmt(_("🔢 Quantity: from {min} to {max}"), min=card.min, max=card.max))
+    lines.append(fmt(_("♻️ Refill: {value}"), value=yes if card.refill else no))
+    lines.append(fmt(_("✖️ Cancel: {value}"), value=yes if card.cancel else no))
     if card.dripfeed:
         lines.append(_("💧 Drip-feed available (deliver in several runs)"))
     if card.description:
@@ -126,8 +130,12 @@ def service_card(card: ServiceCard) -> str:
 
 
 def search_results(query: str, cards: list[ServiceCard]) -> str:
-    return ngettext(
-        "🔎 Found {count} service for «{query}»:",
-        "🔎 Found {count} services for «{query}»:",
-        len(cards),
-    ).format(count=len(cards), query=escape(query[:50]))
+    return fmt(
+        ngettext(
+            "🔎 Found {count} service for «{query}»:",
+            "🔎 Found {count} services for «{query}»:",
+            len(cards),
+        ),
+        count=len(cards),
+        query=query[:50],
+    )

@@ -7,7 +7,6 @@ person is escaped). Invoice titles, descriptions and pre-checkout refusals are p
 from __future__ import annotations
 
 from decimal import Decimal
-from html import escape
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
@@ -49,14 +48,17 @@ from bot.shop.promos import (
 )
 from bot.shop.referrals import ReferralStats
 from bot.shop.users import UserDTO
-from bot.texts.format import money, when
+from bot.texts.format import ErrorTable, Markup, code, error_text, fmt, money, when
 from db.models import PaymentPurpose, PaymentState
+from handlers.admin import texts as admin_texts
 from handlers.common import error_texts
 from handlers.common.texts import ledger_kind
 
 
 def balance_text(user: UserDTO, currency: str, entries: list[Any]) -> str:
-    lines = [_("💰 Balance: <b>{balance}</b>").format(balance=money(user.balance, currency))]
+    lines: list[str] = [
+        fmt(_("💰 Balance: <b>{balance}</b>"), balance=money(user.balance, currency))
+    ]
     if entries:
         lines += ["", _("<b>Latest movements</b>")]
         for entry in entries:
@@ -82,16 +84,17 @@ def stars(count: int) -> str:
 
 
 def _rate(rate: Decimal, currency: str) -> str:
-    return f"{rate.normalize():f} {escape(currency)}"
+    return f"{rate.normalize():f} {currency}"
 
 
-def _who(user: UserDTO | Party | None, telegram_id: int | None = None) -> str:
+def _who(user: UserDTO | Party | None, telegram_id: int | None = None) -> Markup:
     if isinstance(user, UserDTO):
         name = f"@{user.username}" if user.username else user.first_name or ""
-        return f"{escape(name)} (<code>{user.telegram_id}</code>)".strip()
+        shown = fmt("({id})", id=code(user.telegram_id))
+        return fmt("{name} {id}", name=name, id=shown) if name else shown
     if isinstance(user, Party):
-        return f"<code>{user.telegram_id}</code>"
-    return f"<code>{telegram_id}</code>"
+        return code(user.telegram_id)
+    return code(telegram_id)
 
 
 def topup_unavailable() -> str:
@@ -102,13 +105,17 @@ def topup_unavailable() -> str:
 
 
 def topup_menu(menu: TopUpMenu, balance: Micro) -> str:
-    return _(
-        "➕ <b>Top up your balance</b>\n"
-        "You pay with Telegram Stars ⭐: 1 Star = {rate}. The exact amount credited is "
-        "shown on each button and on the invoice.\n\n"
-        "💰 Balance: <b>{balance}</b>\n"
-        "Choose an amount, or enter your own:"
-    ).format(rate=_rate(menu.rate, menu.currency), balance=money(balance, menu.currency))
+    return fmt(
+        _(
+            "➕ <b>Top up your balance</b>\n"
+            "You pay with Telegram Stars ⭐: 1 Star = {rate}. The exact amount credited is "
+            "shown on each button and on the invoice.\n\n"
+            "💰 Balance: <b>{balance}</b>\n"
+            "Choose an amount, or enter your own:"
+        ),
+        rate=_rate(menu.rate, menu.currency),
+        balance=money(balance, menu.currency),
+    )
 
 
 def preset_label(quote: StarsQuote, currency: str) -> str:
@@ -120,12 +127,13 @@ def custom_label() -> str:
 
 
 def custom_prompt(menu: TopUpMenu) -> str:
-    return _(
-        "Send the amount in {currency} you want on your balance, for example <code>{example}"
-        "</code>.\nFrom {min} to {max}. It is converted to whole Stars, rounded up; the "
-        "invoice shows the exact credit."
-    ).format(
-        currency=escape(menu.currency),
+    return fmt(
+        _(
+            "Send the amount in {currency} you want on your balance, for example <code>{example}"
+            "</code>.\nFrom {min} to {max}. It is converted to whole Stars, rounded up; the "
+            "invoice shows the exact credit."
+        ),
+        currency=menu.currency,
         example=format_amount(
             menu.presets[0].credit if menu.presets else menu.min.credit, menu.currency
         ),
@@ -156,19 +164,20 @@ def no_shortfall() -> str:
     return _("Your balance covers this order now. Tap ✅ Confirm to place it.")
 
 
+TOPUP_ERRORS: ErrorTable = {
+    **error_texts.CUSTOMER_ERRORS,
+    TopUpsUnavailable: lambda e, c: topup_unavailable(),
+    TopUpOutOfRange: lambda e, c: fmt(
+        _("A top-up can be from {min} to {max}."), min=money(e.min, c), max=money(e.max, c)
+    ),
+    InvalidAmount: lambda e, c: _("Please send an amount as a number, for example 12.50."),
+    NoShortfall: lambda e, c: no_shortfall(),
+}
+"""The customer's words for errors, as a top-up puts them."""
+
+
 def payment_error(error: ShopError, currency: str) -> str:
-    match error:
-        case TopUpsUnavailable():
-            return topup_unavailable()
-        case TopUpOutOfRange(min=low, max=high):
-            return _("A top-up can be from {min} to {max}.").format(
-                min=money(low, currency), max=money(high, currency)
-            )
-        case InvalidAmount():
-            return _("Please send an amount as a number, for example 12.50.")
-        case NoShortfall():
-            return no_shortfall()
-    return error_texts.shop_error(error, currency)
+    return error_text(TOPUP_ERRORS, error, currency)
 
 
 def refusal(reason: Refusal) -> str:
@@ -190,10 +199,11 @@ def precheckout_failed() -> str:
 
 
 def paid_thanks(payment: PaymentDTO, balance: Micro, currency: str) -> str:
-    return _(
-        "✅ Thank you! {stars} received, <b>{credit}</b> added to your balance.\n"
-        "💰 Balance: <b>{balance}</b>"
-    ).format(
+    return fmt(
+        _(
+            "✅ Thank you! {stars} received, <b>{credit}</b> added to your balance.\n"
+            "💰 Balance: <b>{balance}</b>"
+        ),
         stars=stars(payment.stars),
         credit=money(payment.credit, currency),
         balance=money(balance, currency),
@@ -209,36 +219,46 @@ def paid_resume(payment: PaymentDTO, balance: Micro, currency: str) -> str:
 
 
 def paid_unmatched(charge_id: str) -> str:
-    return _(
-        "We received a payment we could not match to an invoice, so nothing was added to "
-        "your balance yet. Please send /paysupport and quote this reference:\n"
-        "<code>{charge}</code>"
-    ).format(charge=escape(charge_id))
+    return fmt(
+        _(
+            "We received a payment we could not match to an invoice, so nothing was added to "
+            "your balance yet. Please send /paysupport and quote this reference:\n"
+            "<code>{charge}</code>"
+        ),
+        charge=charge_id,
+    )
 
 
 def referral_reward(amount: Micro, balance: Micro, currency: str) -> str:
-    return _(
-        "🎉 Someone you invited topped up their balance: <b>{amount}</b> is your reward.\n"
-        "💰 Balance: <b>{balance}</b>"
-    ).format(amount=money(amount, currency), balance=money(balance, currency))
+    return fmt(
+        _(
+            "🎉 Someone you invited topped up their balance: <b>{amount}</b> is your reward.\n"
+            "💰 Balance: <b>{balance}</b>"
+        ),
+        amount=money(amount, currency),
+        balance=money(balance, currency),
+    )
 
 
 def op_topup(payer: UserDTO, done: Completion, currency: str) -> str:
     payment = done.payment
     assert payment is not None
-    lines = [
-        _("⭐ Top-up: {who} paid {stars} → {credit} (payment #{id}).").format(
+    lines: list[str] = [
+        fmt(
+            _("⭐ Top-up: {who} paid {stars} → {credit} (payment #{id})."),
             who=_who(payer),
             stars=stars(payment.stars),
             credit=money(payment.credit, currency),
             id=payment.id,
         ),
-        _("Charge id: <code>{charge}</code>").format(charge=escape(payment.charge_id or "")),
+        fmt(_("Charge id: <code>{charge}</code>"), charge=payment.charge_id or ""),
     ]
     if done.referral is not None:
         lines.append(
-            _("Referral reward {amount} to {who}.").format(
-                amount=money(done.referral.amount, currency), who=_who(done.referral.referrer)
+            fmt(
+                _("Referral reward {amount} to {who}."),
+                amount=money(done.referral.amount, currency),
+                who=_who(done.referral.referrer),
             )
         )
     if done.second_charge:
@@ -263,16 +283,17 @@ def op_unmatched(
         Refusal.UNKNOWN: _("the payload is not an invoice of this customer"),
         Refusal.AMOUNT: _("the amount or currency differs from the invoice"),
     }.get(reason or Refusal.UNKNOWN, _("it does not match"))
-    return _(
-        "⚠️ Payment not credited: {who} paid {stars} in {currency}, but {why}.\n"
-        "Payload: <code>{payload}</code>\nCharge id: <code>{charge}</code>"
-    ).format(
+    return fmt(
+        _(
+            "⚠️ Payment not credited: {who} paid {stars} in {currency}, but {why}.\n"
+            "Payload: <code>{payload}</code>\nCharge id: <code>{charge}</code>"
+        ),
         who=_who(payer),
         stars=stars_paid,
-        currency=escape(currency),
+        currency=currency,
         why=why,
-        payload=escape(payload[:64]),
-        charge=escape(charge_id[:255]),
+        payload=payload[:64],
+        charge=charge_id[:255],
     )
 
 
@@ -288,7 +309,7 @@ def paysupport(contact: str | None, recent: list[PaymentDTO], currency: str) -> 
         "",
     ]
     if contact:
-        lines.append(_("Write to {contact}.").format(contact=escape(contact)))
+        lines.append(fmt(_("Write to {contact}."), contact=contact))
     lines.append(
         _(
             "Or send <code>/paysupport</code> followed by what happened, in one message: it "
@@ -299,9 +320,14 @@ def paysupport(contact: str | None, recent: list[PaymentDTO], currency: str) -> 
         lines += ["", _("<b>Your latest payments</b>")]
         for payment in recent:
             lines.append(
-                f"{when(payment.paid_at)} · {stars(payment.stars)} → "
-                f"{money(payment.credit, currency)} · {payment_state(payment.state)}\n"
-                f"<code>{escape(payment.charge_id or '')}</code>"
+                fmt(
+                    "{at} · {stars} → {credit} · {state}\n{charge}",
+                    at=when(payment.paid_at),
+                    stars=stars(payment.stars),
+                    credit=money(payment.credit, currency),
+                    state=payment_state(payment.state),
+                    charge=code(payment.charge_id or ""),
+                )
             )
     return "\n".join(lines)
 
@@ -322,14 +348,20 @@ def paysupport_sent() -> str:
 
 def op_paysupport(user: UserDTO, text: str, recent: list[PaymentDTO], currency: str) -> str:
     lines = [
-        _("💬 /paysupport from {who}:").format(who=_who(user)),
-        f"<blockquote>{escape(text)}</blockquote>",
+        fmt(_("💬 /paysupport from {who}:"), who=_who(user)),
+        fmt("<blockquote>{text}</blockquote>", text=text),
     ]
     for payment in recent:
         lines.append(
-            f"#{payment.id} {when(payment.paid_at)} · {stars(payment.stars)} → "
-            f"{money(payment.credit, currency)} · {payment.state.value} · "
-            f"<code>{escape(payment.charge_id or '')}</code>"
+            fmt(
+                "#{id} {at} · {stars} → {credit} · {state} · {charge}",
+                id=payment.id,
+                at=when(payment.paid_at),
+                stars=stars(payment.stars),
+                credit=money(payment.credit, currency),
+                state=payment.state.value,
+                charge=code(payment.charge_id or ""),
+            )
         )
     return "\n".join(lines)
 
@@ -342,54 +374,77 @@ def starsrefund_usage() -> str:
     )
 
 
+def _not_refundable(error: NotRefundable, currency: str) -> str:
+    if error.state == PaymentState.REFUNDED:
+        return _("This payment has already been refunded.")
+    return fmt(_("This payment cannot be refunded (it is {state})."), state=error.state)
+
+
+STARSREFUND_ERRORS: ErrorTable = {
+    **admin_texts.ADMIN_ERRORS,
+    NotFound: lambda e, c: _("No payment with this charge id."),
+    NotRefundable: _not_refundable,
+    CreditSpent: lambda e, c: fmt(
+        _(
+            "Not refunded: the credit is spent. The payment credited {needed}, the "
+            "customer's balance is {available}. Nothing was changed."
+        ),
+        needed=money(e.needed, c),
+        available=money(e.available, c),
+    ),
+}
+"""The admin's words for errors, as /starsrefund puts them."""
+
+
 def starsrefund_error(error: ShopError, currency: str) -> str:
-    match error:
-        case NotFound():
-            return _("No payment with this charge id.")
-        case NotRefundable(state=state):
-            if state == PaymentState.REFUNDED:
-                return _("This payment has already been refunded.")
-            return _("This payment cannot be refunded (it is {state}).").format(state=escape(state))
-        case CreditSpent(needed=needed, available=available):
-            return _(
-                "Not refunded: the credit is spent. The payment credited {needed}, the "
-                "customer's balance is {available}. Nothing was changed."
-            ).format(needed=money(needed, currency), available=money(available, currency))
-    return error_texts.shop_error(error, currency)
+    return error_text(STARSREFUND_ERRORS, error, currency)
 
 
 def starsrefund_result(result: StarsRefund, currency: str) -> str:
     payment = result.payment
-    head = _("Payment #{id} ({stars}, customer {who}):").format(
-        id=payment.id, stars=stars(payment.stars), who=_who(result.payer)
+    head = fmt(
+        _("Payment #{id} ({stars}, customer {who}):"),
+        id=payment.id,
+        stars=stars(payment.stars),
+        who=_who(result.payer),
     )
     match result.outcome:
         case RefundOutcome.REFUNDED:
-            body = _("✅ Stars refunded. {debited} taken from the balance (now {balance}).").format(
-                debited=money(result.debited, currency), balance=money(result.balance, currency)
+            body: str = fmt(
+                _("✅ Stars refunded. {debited} taken from the balance (now {balance})."),
+                debited=money(result.debited, currency),
+                balance=money(result.balance, currency),
             )
             if result.clawback:
-                body += "\n" + _("{amount} of the referral reward was taken back.").format(
-                    amount=money(result.clawback, currency)
+                body += "\n" + fmt(
+                    _("{amount} of the referral reward was taken back."),
+                    amount=money(result.clawback, currency),
                 )
         case RefundOutcome.REVERSED:
-            body = _(
-                "❌ Telegram refused the refund: {reason}\nThe wallet debit was reversed; "
-                "nothing changed for the customer."
-            ).format(reason=escape(result.telegram_text or "—"))
+            body = fmt(
+                _(
+                    "❌ Telegram refused the refund: {reason}\nThe wallet debit was reversed; "
+                    "nothing changed for the customer."
+                ),
+                reason=result.telegram_text or "—",
+            )
         case _:
-            body = _(
-                "⏳ Telegram did not answer ({reason}). The balance is debited and the payment "
-                "is marked as being refunded; send the same command again to retry."
-            ).format(reason=escape(result.telegram_text or "—"))
+            body = fmt(
+                _(
+                    "⏳ Telegram did not answer ({reason}). The balance is debited and the payment "
+                    "is marked as being refunded; send the same command again to retry."
+                ),
+                reason=result.telegram_text or "—",
+            )
     return f"{head}\n{body}"
 
 
 def refunded_notice(payment: PaymentDTO, debited: Micro, balance: Micro, currency: str) -> str:
-    return _(
-        "↩️ Your payment of {stars} was refunded. {debited} was taken from your balance.\n"
-        "💰 Balance: <b>{balance}</b>"
-    ).format(
+    return fmt(
+        _(
+            "↩️ Your payment of {stars} was refunded. {debited} was taken from your balance.\n"
+            "💰 Balance: <b>{balance}</b>"
+        ),
         stars=stars(payment.stars),
         debited=money(debited, currency),
         balance=money(balance, currency),
@@ -399,41 +454,54 @@ def refunded_notice(payment: PaymentDTO, debited: Micro, balance: Micro, currenc
 def op_refund_outside(seen: RefundSeen, currency: str) -> str:
     payment = seen.payment
     assert payment is not None
-    head = _(
-        "↩️ Telegram reports a refund made outside the bot: payment #{id}, {stars}, customer {who}."
-    ).format(id=payment.id, stars=stars(payment.stars), who=_who(seen.payer))
+    head = fmt(
+        _(
+            "↩️ Telegram reports a refund made outside the bot: payment #{id}, {stars}, "
+            "customer {who}."
+        ),
+        id=payment.id,
+        stars=stars(payment.stars),
+        who=_who(seen.payer),
+    )
     if seen.debited:
         return (
             head
             + "\n"
-            + _("{amount} was taken from the customer's balance.").format(
-                amount=money(seen.debited, currency)
+            + fmt(
+                _("{amount} was taken from the customer's balance."),
+                amount=money(seen.debited, currency),
             )
         )
     return (
         head
         + "\n"
-        + _(
-            "⚠️ The credit ({credit}) is already spent (balance {balance}): the balance was not "
-            "changed. Decide with /debit."
-        ).format(credit=money(payment.credit, currency), balance=money(seen.balance, currency))
+        + fmt(
+            _(
+                "⚠️ The credit ({credit}) is already spent (balance {balance}): the balance was not "
+                "changed. Decide with /debit."
+            ),
+            credit=money(payment.credit, currency),
+            balance=money(seen.balance, currency),
+        )
     )
 
 
 def referral(stats: ReferralStats, link: str, currency: str) -> str:
-    invited = ngettext(
-        "You invited {count} person.", "You invited {count} people.", stats.invited
-    ).format(count=stats.invited)
-    return _(
-        "🤝 <b>Invite friends</b>\n"
-        "Share your link. When someone starts the bot with it, you get {percent} of every "
-        "top-up they make, on your balance.\n\n"
-        "🔗 {link}\n\n"
-        "{invited}\n"
-        "🎁 Rewards earned: <b>{earned}</b>"
-    ).format(
+    invited = fmt(
+        ngettext("You invited {count} person.", "You invited {count} people.", stats.invited),
+        count=stats.invited,
+    )
+    return fmt(
+        _(
+            "🤝 <b>Invite friends</b>\n"
+            "Share your link. When someone starts the bot with it, you get {percent} of every "
+            "top-up they make, on your balance.\n\n"
+            "🔗 {link}\n\n"
+            "{invited}\n"
+            "🎁 Rewards earned: <b>{earned}</b>"
+        ),
         percent=f"{stats.percent.normalize():f}%",
-        link=escape(link),
+        link=link,
         invited=invited,
         earned=money(stats.earned, currency),
     )
@@ -460,52 +528,72 @@ def promo_usage(is_admin: bool) -> str:
 
 
 def promo_redeemed(result: Redemption, currency: str) -> str:
-    return _(
-        "🎁 Promo code <b>{code}</b> applied: <b>{amount}</b> added.\n💰 Balance: <b>{balance}</b>"
-    ).format(
-        code=escape(result.code),
+    return fmt(
+        _(
+            "🎁 Promo code <b>{code}</b> applied: <b>{amount}</b> added.\n"
+            "💰 Balance: <b>{balance}</b>"
+        ),
+        code=result.code,
         amount=money(result.amount, currency),
         balance=money(result.balance, currency),
     )
 
 
-def promo_error(error: ShopError, currency: str) -> str:
-    match error:
-        case InvalidPromoCode() | NotFound():
-            return _("There is no such promo code. Check the spelling and try again.")
-        case PromoAlreadyRedeemed():
-            return _("You have already used this promo code.")
-        case PromoUnavailable(status=PromoStatus.EXPIRED):
+def _promo_unavailable(error: PromoUnavailable, currency: str) -> str:
+    match error.status:
+        case PromoStatus.EXPIRED:
             return _("This promo code has expired.")
-        case PromoUnavailable(status=PromoStatus.USED_UP):
+        case PromoStatus.USED_UP:
             return _("This promo code has been used up.")
-        case PromoUnavailable():
-            return _("This promo code is no longer active.")
-    return error_texts.shop_error(error, currency)
+    return _("This promo code is no longer active.")
+
+
+PROMO_ERRORS: ErrorTable = {
+    **error_texts.CUSTOMER_ERRORS,
+    InvalidPromoCode: lambda e, c: _(
+        "There is no such promo code. Check the spelling and try again."
+    ),
+    NotFound: lambda e, c: _("There is no such promo code. Check the spelling and try again."),
+    PromoAlreadyRedeemed: lambda e, c: _("You have already used this promo code."),
+    PromoUnavailable: _promo_unavailable,
+}
+"""The customer's words for errors, as /promo puts them."""
+
+
+def _promo_number(error: InvalidPromoNumber, currency: str) -> str:
+    match error.field:
+        case "uses":
+            return fmt(_("Uses must be a whole number from 1 to {max}."), max=MAX_USES)
+        case "days":
+            return fmt(_("Days must be a whole number from 1 to {max}."), max=MAX_DAYS)
+    return _("Usage: <code>/promo create CODE amount uses [days]</code>")
+
+
+PROMO_ADMIN_ERRORS: ErrorTable = {
+    **admin_texts.ADMIN_ERRORS,
+    InvalidPromoCode: lambda e, c: fmt(
+        _(
+            "“{code}” cannot be a code: use 3 to 32 letters, digits, “-” or “_” (not "
+            "create, list, off)."
+        ),
+        code=e.code,
+    ),
+    PromoExists: lambda e, c: fmt(
+        _("The code {code} exists already. Codes are never reused."), code=e.code
+    ),
+    NotFound: lambda e, c: _("There is no such promo code."),
+    InvalidPromoNumber: _promo_number,
+    InvalidAmount: lambda e, c: _("The amount must be a positive number, for example 2.50."),
+}
+"""The admin's words for errors, as /promo create and /promo off put them."""
+
+
+def promo_error(error: ShopError, currency: str) -> str:
+    return error_text(PROMO_ERRORS, error, currency)
 
 
 def promo_admin_error(error: ShopError, currency: str) -> str:
-    match error:
-        case InvalidPromoCode(code=code):
-            return _(
-                "“{code}” cannot be a code: use 3 to 32 letters, digits, “-” or “_” (not "
-                "create, list, off)."
-            ).format(code=escape(code))
-        case PromoExists(code=code):
-            return _("The code {code} exists already. Codes are never reused.").format(
-                code=escape(code)
-            )
-        case NotFound():
-            return _("There is no such promo code.")
-        case InvalidPromoNumber(field="uses"):
-            return _("Uses must be a whole number from 1 to {max}.").format(max=MAX_USES)
-        case InvalidPromoNumber(field="days"):
-            return _("Days must be a whole number from 1 to {max}.").format(max=MAX_DAYS)
-        case InvalidPromoNumber():
-            return _("Usage: <code>/promo create CODE amount uses [days]</code>")
-        case InvalidAmount():
-            return _("The amount must be a positive number, for example 2.50.")
-    return error_texts.shop_error(error, currency)
+    return error_text(PROMO_ADMIN_ERRORS, error, currency)
 
 
 def promo_status(status: PromoStatus) -> str:
@@ -519,9 +607,10 @@ def promo_status(status: PromoStatus) -> str:
 
 
 def promo_line(promo: PromoDTO, status: PromoStatus, currency: str) -> str:
-    until = _(", until {date}").format(date=when(promo.expires_at)) if promo.expires_at else ""
-    return _("<code>{code}</code> · {amount} · used {used} of {total} · {status}{until}").format(
-        code=escape(promo.code),
+    until = fmt(_(", until {date}"), date=when(promo.expires_at)) if promo.expires_at else ""
+    return fmt(
+        _("<code>{code}</code> · {amount} · used {used} of {total} · {status}{until}"),
+        code=promo.code,
         amount=money(promo.amount, currency),
         used=promo.used,
         total=promo.uses_total,
