@@ -12,12 +12,12 @@ from aiogram.types import CallbackQuery, Message
 from bot.deps import Deps
 from bot.provider.models import ServiceType
 from bot.shop.errors import InsufficientFunds, PriceChanged, ShopError
-from bot.shop.money import format_amount
 from bot.shop.order_form import FormService, Step, next_step, read_answer, steps_for
 from bot.shop.orders import Draft
 from bot.shop.placement import Outcome, Placement
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
+from bot.texts.format import money
 from handlers.common import error_texts
 from handlers.common import texts as common_texts
 from handlers.common.show import show
@@ -221,11 +221,10 @@ async def cb_confirm(
     try:
         placement = await shop.placement.place(draft)
     except InsufficientFunds as error:
-        missing = format_amount(error.missing, currency)
         await show(
             query,
             texts.summary(draft, error.available) + "\n\n" + error_texts.shortfall(error, currency),
-            kb.shortfall(f"{missing} {currency}"),
+            kb.shortfall(money(error.missing, currency)),
         )
         return
     except PriceChanged as error:

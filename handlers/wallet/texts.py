@@ -151,7 +151,7 @@ def invoice_label() -> str:
 
 
 def invoice_description(payment: PaymentDTO, currency: str, service: str | None = None) -> str:
-    credit = f"{format_amount(payment.credit, currency)} {currency}"
+    credit = money(payment.credit, currency)
     if payment.purpose is PaymentPurpose.SHORTFALL and service:
         text = _("{credit} will be added to your balance — what your order lacks: {service}")
         text = text.format(credit=credit, service=service[:100])
