@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level, _secrets(settings))
     try:
         if args.command == "migrate":
-            from bot.storage import migrate
+            from bot.migrations import migrate
 
             asyncio.run(migrate(settings.database_url))
         elif args.command == "demo":

@@ -15,15 +15,16 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher, create_provider
+from bot.fsm_storage import create_fsm_storage
 from bot.health import Monitor
 from bot.jobs import Jobs, create_jobs
 from bot.jobs.catalog import scheduled_sync
 from bot.metrics import Metrics
 from bot.middlewares.redis_throttling import RedisThrottlingMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.migrations import migrate as migrate_database
 from bot.provider.client import ProviderClient
-from bot.storage import close_redis, create_fsm_storage, create_redis
-from bot.storage import migrate as migrate_database
+from bot.redis_client import close_redis, create_redis
 from db.session import create_engine
 
 if TYPE_CHECKING:

@@ -102,7 +102,7 @@ class Monitor:
             await connection.execute(text("SELECT 1"))
 
     async def _redis(self) -> None:
-        from bot.storage import ping_redis
+        from bot.redis_client import ping_redis
 
         assert self.redis is not None
         await ping_redis(self.redis, CHECK_TIMEOUT)

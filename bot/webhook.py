@@ -44,7 +44,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.storage import add_timeout
+from bot.timeouts import add_timeout
 from bot.web import MAX_BODY_BYTES, WebServer, create_web_app
 
 if TYPE_CHECKING:
