@@ -88,6 +88,11 @@ class Monitor:
             registry=registry,
         )
 
+    def watch_webhook(self, in_flight: Callable[[], int]) -> None:
+        """Webhook mode: report it, and the updates being handled (`in_flight()`)."""
+        self.mode = "webhook"
+        self.in_flight = in_flight
+
     @property
     def rejected(self) -> Any:
         """Counter of refused webhook requests (`.labels(reason=...).inc()`)."""
