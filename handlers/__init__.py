@@ -7,7 +7,7 @@ from aiogram import Router
 
 def create_routers() -> list[Router]:
     """In the order they must be tried: commands and flows before search and fallback."""
-    from handlers.admin import commands as admin
+    from handlers.admin import router as admin
     from handlers.common import errors
     from handlers.ordering import form as order_form
     from handlers.orders import my_orders

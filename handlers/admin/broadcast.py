@@ -21,7 +21,7 @@ from bot.texts import operator_alerts
 from handlers.admin import keyboards as kb
 from handlers.admin import texts
 from handlers.admin.callbacks import BroadcastAction, BroadcastCD
-from handlers.admin.common import IsAdmin, refuse, reply
+from handlers.admin.common import admin_router, refuse, reply
 from handlers.admin.states import AdminFlow
 
 MAX_TEXT = 4096
@@ -29,9 +29,7 @@ MAX_CAPTION = 1024
 
 
 def create_router() -> Router:
-    router = Router(name="admin_broadcast")
-    router.message.filter(IsAdmin())
-    router.callback_query.filter(IsAdmin())
+    router = admin_router("admin_broadcast")
     router.message.register(cmd_broadcast, Command("broadcast"))
     router.message.register(msg_content, AdminFlow.broadcast_message, ~F.text.startswith("/"))
     router.message.register(msg_waiting, AdminFlow.broadcast_confirm, ~F.text.startswith("/"))

@@ -1,16 +1,18 @@
-"""What the admin routers share: the admin gate, domain errors as admin replies, and
-messages to customers and operators through the outbox."""
+"""What the admin routers share: the admin gate, command arguments, domain errors as
+admin replies, and messages to customers and operators through the outbox."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from aiogram.filters import Filter
+from aiogram import F, Router
+from aiogram.filters import CommandObject, Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.deps import Deps
 from bot.notify import Outbox, Priority
+from bot.numbers import parse_whole
 from bot.shop.errors import ShopError
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
@@ -29,6 +31,29 @@ class IsAdmin(Filter):
         if isinstance(event, Message) and event.chat.type != "private":
             return False  # admin output (customers' data) never goes to a group
         return is_admin
+
+
+NOT_COMMAND = ~F.text.startswith("/")
+
+
+def admin_router(name: str) -> Router:
+    """A router of one admin area: its messages and buttons pass the admin gate only."""
+    router = Router(name=name)
+    router.message.filter(IsAdmin())
+    router.callback_query.filter(IsAdmin())
+    return router
+
+
+def command_args(command: CommandObject) -> list[str]:
+    return (command.args or "").split()
+
+
+def int_arg(command: CommandObject) -> int | None:
+    """The one argument as a positive id ("17" or "#17"), else None."""
+    words = command_args(command)
+    if len(words) != 1:
+        return None
+    return parse_whole(words[0].removeprefix("#"), low=1)
 
 
 async def refuse(event: Message | CallbackQuery, error: ShopError, deps: Deps) -> None:

@@ -1,0 +1,109 @@
+"""The catalogue and the panel: /markup, /hide, /show, /sync, /provider."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.deps import Deps
+from bot.jobs.catalog import sync_catalog
+from bot.numbers import parse_whole
+from bot.shop.admin import parse_percent
+from bot.shop.errors import InvalidMarkup, ShopError
+from bot.shop.services import Shop
+from bot.shop.users import UserDTO
+from handlers.admin import texts
+from handlers.admin.common import admin_router, int_arg, refuse
+
+
+def create_router() -> Router:
+    router = admin_router("admin_catalogue")
+    router.message.register(cmd_markup, Command("markup"))
+    router.message.register(cmd_hide, Command("hide"))
+    router.message.register(cmd_show, Command("show"))
+    router.message.register(cmd_sync, Command("sync"))
+    router.message.register(cmd_provider, Command("provider"))
+    return router
+
+
+async def cmd_markup(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    parts = (command.args or "").split(maxsplit=2)
+    category = service_id = None
+    ok = len(parts) == 1 or (len(parts) == 3 and parts[1].lower() in {"category", "service"})
+    if ok and len(parts) == 3:
+        if parts[1].lower() == "category":
+            category = parts[2].strip()
+        else:
+            service_id = parse_whole(parts[2].strip().removeprefix("#"), low=1)
+            ok = service_id is not None
+    if not ok:
+        await message.answer(texts.usage("markup"))
+        return
+    try:
+        percent = parse_percent(parts[0])
+    except InvalidMarkup:
+        await message.answer(texts.bad_percent() + "\n" + texts.usage("markup"))
+        return
+    try:
+        change = await shop.admin.set_markup(
+            user.telegram_id, percent, category=category, service_id=service_id
+        )
+    except ShopError as error:
+        await refuse(message, error, deps)
+        return
+    await message.answer(texts.markup_change(change, deps.settings.shop_currency))
+
+
+async def cmd_hide(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    await _toggle(message, command, shop, user, deps, hidden=True)
+
+
+async def cmd_show(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    await _toggle(message, command, shop, user, deps, hidden=False)
+
+
+async def _toggle(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps, *, hidden: bool
+) -> None:
+    service_id = int_arg(command)
+    if service_id is None:
+        await message.answer(texts.usage("hide" if hidden else "show"))
+        return
+    try:
+        toggle = await shop.admin.set_hidden(user.telegram_id, service_id, hidden)
+    except ShopError as error:
+        await refuse(message, error, deps)
+        return
+    await message.answer(texts.service_toggle(toggle))
+
+
+async def cmd_sync(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    if command.args:
+        await message.answer(texts.usage("sync"))
+        return
+    await message.answer(texts.sync_started())
+    try:
+        report = await shop.admin.sync(user.telegram_id, lambda: sync_catalog(deps))
+    except ShopError as error:
+        await refuse(message, error, deps)
+        return
+    await message.answer(texts.sync_report(report))
+
+
+async def cmd_provider(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    if command.args:
+        await message.answer(texts.usage("provider"))
+        return
+    overview = await shop.admin.provider_overview(user.telegram_id)
+    await message.answer(texts.provider(overview, deps.settings.shop_currency))

@@ -1,0 +1,149 @@
+"""A customer's profile and the admin's actions on it: /user, /credit, /debit, /ban, /unban."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from bot.deps import Deps
+from bot.shop.admin import CannotBanAdmin, UserRef, parse_adjustment, parse_user_ref
+from bot.shop.errors import InvalidAmount, ShopError
+from bot.shop.services import Shop
+from bot.shop.users import UserDTO
+from handlers.admin import keyboards as kb
+from handlers.admin import texts
+from handlers.admin.callbacks import AdminUserAction, AdminUserCD
+from handlers.admin.common import admin_router, command_args, notify_customer, refuse, reply
+
+
+def create_router() -> Router:
+    router = admin_router("admin_customers")
+    router.message.register(cmd_user, Command("user"))
+    router.message.register(cmd_credit, Command("credit"))
+    router.message.register(cmd_debit, Command("debit"))
+    router.message.register(cmd_ban, Command("ban"))
+    router.message.register(cmd_unban, Command("unban"))
+    router.callback_query.register(cb_user, AdminUserCD.filter())
+    return router
+
+
+async def cmd_user(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    args = command_args(command)
+    ref = parse_user_ref(args[0]) if len(args) == 1 else None
+    if ref is None:
+        await message.answer(texts.usage("user"))
+        return
+    await _profile(message, ref, shop, user, deps)
+
+
+async def _profile(
+    event: Message | CallbackQuery, who: UserRef | int, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    try:
+        profile = await shop.admin.profile(user.telegram_id, who)
+    except ShopError as error:
+        await refuse(event, error, deps)
+        return
+    await reply(event, texts.profile(profile, deps.settings.shop_currency), kb.profile(profile))
+
+
+async def cb_user(
+    query: CallbackQuery, callback_data: AdminUserCD, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    if callback_data.action is not AdminUserAction.CARD:
+        banned = callback_data.action is AdminUserAction.BAN
+        try:
+            await shop.admin.set_banned(
+                user.telegram_id, callback_data.user_id, banned, protected=deps.settings.admin_ids
+            )
+        except ShopError as error:
+            await refuse(query, error, deps)
+            return
+    await _profile(query, callback_data.user_id, shop, user, deps)
+
+
+async def cmd_credit(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    await _adjust(message, command, shop, user, deps, credit=True)
+
+
+async def cmd_debit(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    await _adjust(message, command, shop, user, deps, credit=False)
+
+
+async def _adjust(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps, *, credit: bool
+) -> None:
+    name = "credit" if credit else "debit"
+    parts = (command.args or "").split(maxsplit=2)
+    ref = parse_user_ref(parts[0]) if len(parts) >= 2 else None
+    if ref is None:
+        await message.answer(texts.usage(name))
+        return
+    currency = deps.settings.shop_currency
+    try:
+        amount = parse_adjustment(parts[1], currency)
+    except InvalidAmount:
+        await message.answer(texts.bad_amount(currency) + "\n" + texts.usage(name))
+        return
+    reason = parts[2].strip()[:500] if len(parts) == 3 else None
+    try:
+        result = await shop.admin.adjust(
+            user.telegram_id,
+            ref,
+            amount,
+            credit=credit,
+            reason=reason,
+            # The same message delivered twice (a webhook retry) adjusts once.
+            reference=f"admin:{message.chat.id}:{message.message_id}",
+        )
+    except ShopError as error:
+        await refuse(message, error, deps)
+        return
+    if credit and not result.repeated:
+        await notify_customer(
+            shop,
+            result.user,
+            lambda: texts.credit_notice(result.amount, result.user.balance, reason, currency),
+            dedupe_key=f"ledger:{result.entry.id}:notice",
+        )
+    await message.answer(texts.adjustment(result, currency))
+
+
+async def cmd_ban(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    await _ban(message, command, shop, user, deps, banned=True)
+
+
+async def cmd_unban(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
+) -> None:
+    await _ban(message, command, shop, user, deps, banned=False)
+
+
+async def _ban(
+    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps, *, banned: bool
+) -> None:
+    args = command_args(command)
+    ref = parse_user_ref(args[0]) if len(args) == 1 else None
+    if ref is None:
+        await message.answer(texts.usage("ban" if banned else "unban"))
+        return
+    try:
+        change = await shop.admin.set_banned(
+            user.telegram_id, ref, banned, protected=deps.settings.admin_ids
+        )
+    except CannotBanAdmin:
+        await message.answer(texts.cannot_ban_admin())
+        return
+    except ShopError as error:
+        await refuse(message, error, deps)
+        return
+    await message.answer(texts.ban_change(change))

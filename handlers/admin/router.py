@@ -1,0 +1,16 @@
+"""The admin router: every admin area behind the admin gate, the commands before the flows
+that wait for free text."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers.admin import broadcast, catalogue, customers, menu, orders, stats
+from handlers.admin.common import admin_router
+
+
+def create_router() -> Router:
+    router = admin_router("admin")
+    for area in (menu, stats, customers, catalogue, orders, broadcast):
+        router.include_router(area.create_router())
+    return router
