@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
@@ -20,8 +22,8 @@ from handlers.admin.common import admin_router, int_arg, refuse
 def create_router() -> Router:
     router = admin_router("admin_catalogue")
     router.message.register(cmd_markup, Command("markup"))
-    router.message.register(cmd_hide, Command("hide"))
-    router.message.register(cmd_show, Command("show"))
+    router.message.register(partial(cmd_set_hidden, hidden=True), Command("hide"))
+    router.message.register(partial(cmd_set_hidden, hidden=False), Command("show"))
     router.message.register(cmd_sync, Command("sync"))
     router.message.register(cmd_provider, Command("provider"))
     return router
@@ -57,19 +59,7 @@ async def cmd_markup(
     await message.answer(texts.markup_change(change, deps.settings.shop_currency))
 
 
-async def cmd_hide(
-    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
-) -> None:
-    await _toggle(message, command, shop, user, deps, hidden=True)
-
-
-async def cmd_show(
-    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
-) -> None:
-    await _toggle(message, command, shop, user, deps, hidden=False)
-
-
-async def _toggle(
+async def cmd_set_hidden(
     message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps, *, hidden: bool
 ) -> None:
     service_id = int_arg(command)

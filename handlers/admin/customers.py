@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -20,10 +22,11 @@ from handlers.admin.common import admin_router, command_args, notify_customer, r
 def create_router() -> Router:
     router = admin_router("admin_customers")
     router.message.register(cmd_user, Command("user"))
-    router.message.register(cmd_credit, Command("credit"))
-    router.message.register(cmd_debit, Command("debit"))
-    router.message.register(cmd_ban, Command("ban"))
-    router.message.register(cmd_unban, Command("unban"))
+    # One handler each for the two directions; the flag says which.
+    router.message.register(partial(cmd_adjust, credit=True), Command("credit"))
+    router.message.register(partial(cmd_adjust, credit=False), Command("debit"))
+    router.message.register(partial(cmd_set_banned, banned=True), Command("ban"))
+    router.message.register(partial(cmd_set_banned, banned=False), Command("unban"))
     router.callback_query.register(cb_user, AdminUserCD.filter())
     return router
 
@@ -65,19 +68,7 @@ async def cb_user(
     await _profile(query, callback_data.user_id, shop, user, deps)
 
 
-async def cmd_credit(
-    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
-) -> None:
-    await _adjust(message, command, shop, user, deps, credit=True)
-
-
-async def cmd_debit(
-    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
-) -> None:
-    await _adjust(message, command, shop, user, deps, credit=False)
-
-
-async def _adjust(
+async def cmd_adjust(
     message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps, *, credit: bool
 ) -> None:
     name = "credit" if credit else "debit"
@@ -116,19 +107,7 @@ async def _adjust(
     await message.answer(texts.adjustment(result, currency))
 
 
-async def cmd_ban(
-    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
-) -> None:
-    await _ban(message, command, shop, user, deps, banned=True)
-
-
-async def cmd_unban(
-    message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
-) -> None:
-    await _ban(message, command, shop, user, deps, banned=False)
-
-
-async def _ban(
+async def cmd_set_banned(
     message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps, *, banned: bool
 ) -> None:
     args = command_args(command)
