@@ -1,14 +1,8 @@
 """Operator alerts about unexpected errors, rate limited (the rule: bot/shop/admin_alerts.py).
 
-For the errors router's catch-all handler::
-
-    async def on_unexpected(event: ErrorEvent, deps: Deps, **data: Any) -> None:
-        log.error(...)
-        await report_unexpected(event, deps, data["dispatcher"], data.get("session"))
-        ...
-
-and, for a periodic job, `flush_error_alerts(deps, dispatcher)` sends the summary of a
-storm that has ended.
+The errors router's catch-all handler calls `report_unexpected` for each error; the
+periodic job `flush_error_alerts(deps, dispatcher)` sends the summary of a storm that has
+ended. Both share the running bot's one ErrorAlerts, kept in the dispatcher.
 """
 
 from __future__ import annotations
