@@ -64,8 +64,13 @@ def balance_text(user: UserDTO, currency: str, entries: list[Any]) -> str:
         for entry in entries:
             sign = "+" if entry.amount > 0 else "−"
             lines.append(
-                f"{entry.created_at:%m-%d %H:%M} {sign}{money(abs(entry.amount), currency)} · "
-                f"{ledger_kind(entry.kind)}"
+                fmt(
+                    "{at} {sign}{amount} · {kind}",
+                    at=f"{entry.created_at:%m-%d %H:%M}",
+                    sign=sign,
+                    amount=money(abs(entry.amount), currency),
+                    kind=ledger_kind(entry.kind),
+                )
             )
     return "\n".join(lines)
 
