@@ -19,7 +19,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.provider.errors import AccountIssue
 from bot.shop.money import Micro, format_amount
-from bot.shop.orders import OrderDTO
+from bot.shop.orders.models import OrderDTO
 from bot.shop.settlement import posts_served
 
 

@@ -9,11 +9,11 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import Catalogues
 from bot.notices import in_language
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.panel_pause import announce_pause
 from bot.shop.admin_alerts import AlertSwitches
 from bot.shop.money import format_amount
-from bot.shop.orders import OrderDTO
+from bot.shop.orders.models import OrderDTO
 from bot.shop.shop_settings import ShopSettings
 from db.repositories.settings import SettingsRepo
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
-from bot.config import Settings
+from bot.config import Config
 
 if TYPE_CHECKING:
     from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -33,7 +33,7 @@ ISOLATION_MARGIN_SECONDS = 60.0
 MIGRATION_LOCK = "smm-bot:migrate"
 
 
-def add_timeout(settings: Settings) -> float:
+def add_timeout(settings: Config) -> float:
     """How long placing an order may wait for the panel (bot/factory.py's add_timeout)."""
     return max(settings.provider_timeout_seconds, 60.0)
 
@@ -45,7 +45,7 @@ def create_redis(url: str) -> Redis:
 
 
 def create_fsm_storage(
-    settings: Settings, client: Redis | None
+    settings: Config, client: Redis | None
 ) -> tuple[BaseStorage, BaseEventIsolation | None]:
     """RedisStorage with per-update isolation when `client` is given, else memory."""
     from aiogram.fsm.storage.memory import MemoryStorage

@@ -43,7 +43,7 @@ from aiogram.types.update import UpdateTypeLookupError
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.config import Settings
+from bot.config import Config
 from bot.storage import add_timeout
 from bot.web import MAX_BODY_BYTES, WebServer, create_web_app
 
@@ -57,7 +57,7 @@ MAX_IN_FLIGHT = 256
 DRAIN_MARGIN_SECONDS = 15.0
 
 
-def webhook_path(settings: Settings) -> str:
+def webhook_path(settings: Config) -> str:
     """WEBHOOK_PATH, else the path of WEBHOOK_URL, else /webhook."""
     if settings.webhook_path:
         return settings.webhook_path
@@ -65,7 +65,7 @@ def webhook_path(settings: Settings) -> str:
     return path if path and path != "/" else "/webhook"
 
 
-def drain_timeout(settings: Settings) -> float:
+def drain_timeout(settings: Config) -> float:
     """How long shutdown waits for updates in flight: the slowest is a placement."""
     return add_timeout(settings) + DRAIN_MARGIN_SECONDS
 

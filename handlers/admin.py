@@ -15,14 +15,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.deps import Deps
 from bot.jobs.catalog import sync_catalog
 from bot.numbers import parse_whole
-from bot.shop.admin import (
-    CannotBanAdmin,
-    OrderRefund,
-    UserRef,
-    parse_adjustment,
-    parse_percent,
-    parse_user_ref,
-)
+from bot.shop.admin.parsing import UserRef, parse_adjustment, parse_percent, parse_user_ref
+from bot.shop.admin.values import CannotBanAdmin, OrderRefund
 from bot.shop.errors import (
     InvalidAmount,
     InvalidMarkup,

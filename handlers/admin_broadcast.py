@@ -13,7 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.deps import Deps
-from bot.notify import Outbox, Priority
+from bot.outbox.writer import Outbox, Priority
 from bot.shop.admin_broadcast import BroadcastContent, BroadcastProgress, supports_photos
 from bot.shop.errors import ShopError
 from bot.shop.services import Shop

@@ -10,7 +10,7 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.deps import Deps
-from bot.notify import Outbox, Priority
+from bot.outbox.writer import Outbox, Priority
 from bot.shop.errors import ShopError
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO

@@ -12,9 +12,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.provider.errors import AccountIssue
-from bot.shop.admin import (
-    MAX_ADJUSTMENT_UNITS,
-    MAX_MARKUP,
+from bot.shop.admin.parsing import MAX_ADJUSTMENT_UNITS, MAX_MARKUP
+from bot.shop.admin.values import (
     Adjustment,
     AdminOrder,
     BanChange,
@@ -26,6 +25,7 @@ from bot.shop.admin import (
 )
 from bot.shop.admin_alerts import ErrorAlert
 from bot.shop.catalog import SyncReport
+from bot.shop.enums import MarkupScope, OrderState
 from bot.shop.errors import (
     AlreadyRefunded,
     InsufficientFunds,
@@ -39,11 +39,10 @@ from bot.shop.errors import (
     TransitionNotAllowed,
 )
 from bot.shop.money import Micro, format_amount, from_micro, minor_digits
-from bot.shop.orders import OrderDTO
+from bot.shop.orders.models import OrderDTO
 from bot.shop.stats import Period, Stats
 from bot.shop.tracking import PanelDeclined, PanelUnavailable
 from bot.shop.users import UserDTO
-from db.models import MarkupScope, OrderState
 from handlers.texts import STATE_ICONS, ledger_kind, money, when
 
 # The fixed syntax of each admin command (the runtime contract in the README).

@@ -10,7 +10,7 @@ from bot.i18n import LANGUAGE_NAMES
 from bot.provider.models import SUBSCRIPTION_DELAYS
 from bot.shop.catalog import CategoryEntry, PlatformEntry, ServiceCard, ServicePage
 from bot.shop.order_form import OPTIONAL_STEPS, Step
-from bot.shop.orders import OrderPage
+from bot.shop.orders.models import OrderPage
 from bot.shop.tracking import OrderView
 from handlers import texts
 from handlers.callbacks import (

@@ -13,13 +13,18 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from bot.shop.enums import PaymentPurpose, PaymentState
 from bot.shop.errors import InvalidAmount, NotFound, ShopError
 from bot.shop.money import Micro, format_amount
-from bot.shop.payments import (
-    Completion,
+from bot.shop.payments.errors import (
     CreditSpent,
     NoShortfall,
     NotRefundable,
+    TopUpOutOfRange,
+    TopUpsUnavailable,
+)
+from bot.shop.payments.values import (
+    Completion,
     Party,
     PaymentDTO,
     RefundOutcome,
@@ -28,8 +33,6 @@ from bot.shop.payments import (
     StarsQuote,
     StarsRefund,
     TopUpMenu,
-    TopUpOutOfRange,
-    TopUpsUnavailable,
 )
 from bot.shop.promos import (
     MAX_DAYS,
@@ -45,7 +48,6 @@ from bot.shop.promos import (
 )
 from bot.shop.referrals import ReferralStats
 from bot.shop.users import UserDTO
-from db.models import PaymentPurpose, PaymentState
 from handlers import texts
 from handlers.texts import money, when
 

@@ -16,6 +16,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.provider.errors import account_issue
 from bot.shop.catalog import CategoryEntry, PlatformEntry, ServiceCard, ServicePage, SyncReport
+from bot.shop.enums import OrderState
 from bot.shop.errors import (
     AlreadyRefunded,
     InsufficientFunds,
@@ -32,11 +33,10 @@ from bot.shop.errors import (
 )
 from bot.shop.money import Micro, format_amount
 from bot.shop.order_form import Step
-from bot.shop.orders import Draft, OrderDTO, OrderPage
+from bot.shop.orders.models import Draft, OrderDTO, OrderPage
 from bot.shop.settlement import posts_served
 from bot.shop.tracking import RefillView
 from bot.shop.users import UserDTO
-from db.models import OrderState
 
 STATE_ICONS = {
     OrderState.SUBMITTING: "⏳",

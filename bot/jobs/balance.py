@@ -23,7 +23,7 @@ from bot.notices import (
     alert_panel_resumed,
     in_language,
 )
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.panel_pause import announce_pause, pause_for_refusal
 from bot.provider.errors import AccountIssue, ProviderError, ProviderFailure
 from bot.shop.money import from_micro, to_micro_floor

@@ -18,7 +18,7 @@ import logging
 
 from bot.deps import Deps
 from bot.notices import alert_catalogue_refused, in_language
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.panel_pause import pause_for_refusal
 from bot.provider.errors import BadReply, ProviderError, ProviderFailure
 from bot.shop.catalog import SyncReport

@@ -50,7 +50,7 @@ from bot.notices import (
     order_started,
     order_subscription_ended,
 )
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.panel_pause import pause_for_refusal
 from bot.provider import parsing
 from bot.provider.errors import ProviderError, ProviderFailure, ProviderUnavailable
@@ -58,12 +58,13 @@ from bot.provider.models import ItemError
 from bot.provider.models import OrderState as PanelState
 from bot.provider.models import OrderStatus as PanelStatus
 from bot.shop import settlement
+from bot.shop.enums import OrderState
 from bot.shop.errors import ShopError
 from bot.shop.money import Micro
-from bot.shop.orders import OrderChange, OrderDTO
+from bot.shop.orders.models import OrderChange, OrderDTO
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
-from db.models import Order, OrderState, User
+from db.models import Order, User
 from db.repositories.orders import OrderRepo
 from db.uow import unit_of_work
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.deps import Deps
 from bot.notices import alert_refills_untracked, in_language, refill_completed, refill_rejected
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.panel_pause import pause_for_refusal
 from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.provider.models import ItemError, RefillState, RefillStatus

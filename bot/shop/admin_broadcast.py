@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.notify import Outbox, Priority
+from bot.outbox.writer import Outbox, Priority
+from bot.shop.enums import OutboxStatus
 from bot.shop.errors import NotFound
-from db.models import OutboxStatus
 from db.repositories.admin import AdminRepo
 from db.repositories.audit import AuditRepo
 from db.repositories.settings import SettingsRepo

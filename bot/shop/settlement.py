@@ -30,9 +30,9 @@ from bot.numbers import parse_whole
 from bot.provider.models import OrderState as PanelState
 from bot.provider.models import OrderStatus as PanelStatus
 from bot.provider.models import ServiceType
+from bot.shop.enums import OrderState
 from bot.shop.money import Micro, round_down, to_micro_ceil
 from bot.shop.pricing import refund_share
-from db.models import OrderState
 
 STATUS_TEXT_MAX = 64
 

@@ -16,9 +16,10 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.shop.enums import LedgerKind
 from bot.shop.errors import InsufficientFunds, NotFound, ReferenceConflict
 from bot.shop.money import Micro, check_positive
-from db.models import LedgerEntry, LedgerKind
+from db.models import LedgerEntry
 from db.repositories.ledger import LedgerRepo
 from db.repositories.users import UserRepo
 from db.uow import reads, writes

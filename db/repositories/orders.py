@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import BigInteger, String, bindparam, func, or_, select, update
 
-from db.models import Order, OrderEvent, OrderState, table_of
+from bot.shop.enums import OrderState
+from db.models import Order, OrderEvent, table_of
 from db.repositories.base import Repo
 
 

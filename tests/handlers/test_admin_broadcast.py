@@ -16,7 +16,8 @@ from aiogram.types import Message, MessageEntity, PhotoSize, Update
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.notify import OutboxSender, Priority
+from bot.outbox.sender import OutboxSender
+from bot.outbox.writer import Priority
 from db.models import OutboxMessage, User
 from handlers.admin_broadcast import report_finished_broadcasts
 from tests.handlers.test_admin_support import ADMIN, admin_shop, audit, customer

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import to_micro
-from db.models import LedgerKind, OrderState
 from tests.handlers.test_admin_support import (
     ADMIN,
     OPERATORS,

@@ -30,8 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.factory import create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.models import ServiceType
+from bot.shop.enums import LedgerKind, PaymentState
 from bot.shop.money import to_micro
-from db.models import LedgerEntry, LedgerKind, OutboxMessage, Payment, PaymentState
+from db.models import LedgerEntry, OutboxMessage, Payment
 from db.repositories.users import UserRepo
 from tests.harness import Customer, ShopApp, catalog_id, open_service, running_shop
 

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
-from db.models import AuditEntry, LedgerEntry, LedgerKind, PromoCode, PromoRedemption
+from db.models import AuditEntry, LedgerEntry, PromoCode, PromoRedemption
 from tests.handlers.test_payments import ADMIN, internal_id, ledger, stars_env
 from tests.harness import Customer, ShopApp, running_shop
 

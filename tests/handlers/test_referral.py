@@ -9,9 +9,9 @@ import pytest
 from aiogram.methods import RefundStarPayment
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
 from bot.shop.users import referral_code
-from db.models import LedgerKind
 from db.repositories.users import UserRepo
 from tests.handlers.test_payments import (
     ADMIN,

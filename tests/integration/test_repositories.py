@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
-from db.models import Base, LedgerKind, MarkupScope, OrderState, User
+from bot.shop.enums import LedgerKind, MarkupScope, OrderState
+from db.models import Base, User
 from db.repositories import (
     AuditRepo,
     CatalogRepo,
