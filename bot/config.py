@@ -65,7 +65,7 @@ class Config(BaseSettings):
     provider_balance_alert: Decimal | None = Field(None, ge=0)
     submitting_stale_minutes: int = Field(5, ge=2, le=1440)
     stars_rate: Decimal | None = Field(None, gt=0)
-    # Payments in Stars, referrals, promo codes (see bot/shop/payments.py).
+    # Payments in Stars, referrals, promo codes (see bot/shop/payments/).
     referral_percent: Decimal = Field(Decimal(5), ge=0, le=100)
     topup_presets: Annotated[tuple[Decimal, ...], NoDecode] = (
         Decimal(5),

@@ -1,7 +1,7 @@
 """Top-ups in Telegram Stars: /topup, the invoice, pre-checkout, the payment; the
 checkout shortfall; /paysupport; the admins' /starsrefund.
 
-The rules live in bot/shop/payments.py. Operator alerts and the referrer's notice are
+The rules live in bot/shop/payments/. Operator alerts and the referrer's notice are
 outbox rows written by the payment's own transaction; the payer then gets a direct
 answer, queued in the outbox when Telegram refuses it.
 """

@@ -8,7 +8,6 @@ is counted (sent, skipped because the customer blocked the bot, dead letters).
 
 from __future__ import annotations
 
-import inspect
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,11 +27,6 @@ from db.uow import reads, writes
 
 RECORD_PREFIX = "broadcast:"
 CHUNK = 500
-
-
-def supports_photos() -> bool:
-    """Whether the outbox can carry a photo (`Outbox.to_chat(..., photo=file_id)`)."""
-    return "photo" in inspect.signature(Outbox.to_chat).parameters
 
 
 def dedupe_prefix(broadcast_id: str) -> str:
@@ -212,5 +206,4 @@ __all__ = [
     "BroadcastRecord",
     "BroadcastService",
     "BroadcastStart",
-    "supports_photos",
 ]

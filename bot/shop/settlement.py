@@ -1,7 +1,7 @@
 """How one panel status reply settles an order: whether it can be trusted for that order,
 the state it ends the order in, and how much of the charge goes back. Pure, no I/O.
 
-Only OrderService.apply_provider_state (bot/shop/orders.py) acts on these answers, so
+Only OrderService.apply_provider_state (bot/shop/orders/transitions.py) acts on these answers, so
 the customer's Refresh, the admin's refresh and link, and the poller all decide an
 order's fate the same way.
 

@@ -122,9 +122,6 @@ class CatalogRepo(Repo):
     async def set_hidden(self, service_id: int, hidden: bool) -> bool:
         return await self._set(service_id, hidden=hidden)
 
-    async def set_price_override(self, service_id: int, price: int | None) -> bool:
-        return await self._set(service_id, price_override=price)
-
     async def _set(self, service_id: int, **values: object) -> bool:
         result = await self.session.execute(
             update(ServiceRow).where(ServiceRow.id == service_id).values(**values)

@@ -1,4 +1,4 @@
-"""Settings follow the runtime contract; bad values stop start-up with plain lines."""
+"""The Config follows the runtime contract; bad values stop start-up with plain lines."""
 
 import subprocess
 import sys

@@ -62,15 +62,7 @@ class AdminOrders(AdminServiceBase):
         for `submitting` and `unknown` orders (RefundNotAllowed): resolve those instead."""
         async with self.session.begin_nested():
             order = await self.orders.refund(order_id, actor_id=actor_id, note="admin refund")
-            amount = await self._last_refund(order_id)
-            await self.record(
-                actor_id,
-                "refund",
-                target_type="order",
-                target_id=order_id,
-                amount=format_amount(amount, order.currency),
-                currency=order.currency,
-            )
+            amount = await self._record_refund(actor_id, "refund", order)
         return OrderRefund(order, amount, await self._customer(order))
 
     @writes
@@ -85,15 +77,7 @@ class AdminOrders(AdminServiceBase):
             order = await self.orders.mark_failed(
                 order_id, error="not placed (checked by an admin)", actor_id=actor_id
             )
-            amount = await self._last_refund(order_id)
-            await self.record(
-                actor_id,
-                "order.fail",
-                target_type="order",
-                target_id=order_id,
-                amount=format_amount(amount, order.currency),
-                currency=order.currency,
-            )
+            amount = await self._record_refund(actor_id, "order.fail", order)
         return OrderRefund(order, amount, await self._customer(order))
 
     async def link(self, actor_id: int, order_id: int, provider_order_id: str) -> AdminOrder:
@@ -139,6 +123,19 @@ class AdminOrders(AdminServiceBase):
                 target_id=order_id,
                 provider_order_id=provider_order_id,
             )
+
+    async def _record_refund(self, actor_id: int, action: str, order: OrderDTO) -> Micro:
+        """The audit row of a refund just made (its amount from the order's history)."""
+        amount = await self._last_refund(order.id)
+        await self.record(
+            actor_id,
+            action,
+            target_type="order",
+            target_id=order.id,
+            amount=format_amount(amount, order.currency),
+            currency=order.currency,
+        )
+        return amount
 
     async def _last_refund(self, order_id: int) -> Micro:
         events = await self.orders.events(order_id)

@@ -104,10 +104,9 @@ class OrderExtras:
             markup=from_micro(row.markup),
             provider_charge=row.provider_charge,
             provider_currency=row.provider_currency,
-            # Polling bookkeeping (added with the status poller); absent on older schemas.
-            poll_errors=getattr(row, "poll_errors", 0) or 0,
-            poll_error=getattr(row, "poll_error", None),
-            flagged_at=getattr(row, "flagged_at", None),
+            poll_errors=row.poll_errors,
+            poll_error=row.poll_error,
+            flagged_at=row.flagged_at,
         )
 
 

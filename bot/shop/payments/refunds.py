@@ -92,12 +92,7 @@ class PaymentRefunds(PaymentServiceBase):
             if outcome is RefundOutcome.REVERSED:
                 debited = clawback = 0
         elif reply.status is TelegramRefund.DONE:
-            done = await self.payments.transition(
-                row.id,
-                PaymentState.REFUNDING,
-                PaymentState.REFUNDED,
-                refunded_at=self.clock.now(),
-            )
+            done = await self._confirm_refund(row)
             final = done or row
             outcome = RefundOutcome.REFUNDED
         elif reply.status is TelegramRefund.REFUSED:
@@ -119,6 +114,12 @@ class PaymentRefunds(PaymentServiceBase):
         if outcome is RefundOutcome.REFUNDED and pending:
             await notices.refunded(result)
         return result
+
+    async def _confirm_refund(self, row: Payment) -> Payment | None:
+        """Telegram refunded it: refunding -> refunded (None if it moved meanwhile)."""
+        return await self.payments.transition(
+            row.id, PaymentState.REFUNDING, PaymentState.REFUNDED, refunded_at=self.clock.now()
+        )
 
     async def _take_back(
         self, row: Payment, charge_id: str, *, actor_id: int | None, final: bool = False
@@ -233,12 +234,7 @@ class PaymentRefunds(PaymentServiceBase):
             return RefundSeen(SeenOutcome.UNKNOWN)
         payer = await self._party(row.user_id)
         if row.state is PaymentState.REFUNDING:
-            done = await self.payments.transition(
-                row.id,
-                PaymentState.REFUNDING,
-                PaymentState.REFUNDED,
-                refunded_at=self.clock.now(),
-            )
+            done = await self._confirm_refund(row)
             return RefundSeen(SeenOutcome.CONFIRMED, PaymentDTO.of(done or row), payer)
         if row.state is not PaymentState.PAID:
             return RefundSeen(SeenOutcome.ALREADY, PaymentDTO.of(row), payer)
