@@ -3,12 +3,9 @@ whom they do not exist), each malformed form (usage, nothing changes), and their
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiogram.methods import SetMyCommands
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.commands import register_commands
 from bot.provider.models import ServiceType
@@ -26,9 +23,8 @@ from db.models import (
     User,
 )
 from handlers import texts
-from tests.handlers.test_admin_support import (
+from tests.handlers.arrange import (
     ADMIN,
-    admin_shop,
     audit,
     count,
     customer,
@@ -38,6 +34,8 @@ from tests.handlers.test_admin_support import (
     user_id,
 )
 from tests.harness import Customer, ShopApp, catalog_id
+
+pytestmark = pytest.mark.shop("admin")
 
 EVERY_COMMAND = [
     "/admin",
@@ -62,24 +60,6 @@ EVERY_COMMAND = [
     "/maintenance on",
     "/maintenance off",
 ]
-
-
-@pytest.fixture
-async def app(engine: AsyncEngine) -> AsyncIterator[ShopApp]:
-    async with admin_shop(engine) as shop:
-        yield shop
-
-
-@pytest.fixture
-async def admin(app: ShopApp) -> Customer:
-    return await customer(app, ADMIN, first_name="Ada")
-
-
-@pytest.fixture
-async def alice(app: ShopApp) -> Customer:
-    someone = await customer(app, 1001, username="alice")
-    await app.credit(someone, "50")
-    return someone
 
 
 async def _state(app: ShopApp) -> tuple[object, ...]:

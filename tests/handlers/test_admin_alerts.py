@@ -3,13 +3,11 @@ in /provider; unexpected errors are rate limited (a storm: one alert, one summar
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from aiogram.types import ErrorEvent, Update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
 from bot.jobs.balance import BalanceWatch
@@ -17,11 +15,9 @@ from bot.jobs.orders import StatusPoller
 from bot.shop.admin_alerts import ErrorAlerts
 from bot.shop.placement import Outcome
 from handlers.admin_alerts import error_alerts, flush_error_alerts, report_unexpected
-from tests.handlers.test_admin_support import (
-    ADMIN,
+from tests.handlers.arrange import (
     LINK,
     OPERATORS,
-    admin_shop,
     customer,
     default_service,
     outbox,
@@ -30,16 +26,7 @@ from tests.handlers.test_admin_support import (
 )
 from tests.harness import Customer, ShopApp
 
-
-@pytest.fixture
-async def app(engine: AsyncEngine) -> AsyncIterator[ShopApp]:
-    async with admin_shop(engine) as shop:
-        yield shop
-
-
-@pytest.fixture
-async def admin(app: ShopApp) -> Customer:
-    return await customer(app, ADMIN, first_name="Ada")
+pytestmark = pytest.mark.shop("admin")
 
 
 async def _alerts(app: ShopApp) -> list[str]:

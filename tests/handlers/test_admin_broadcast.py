@@ -4,7 +4,6 @@ banned, some who blocked the bot before or during the broadcast, some whose mess
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,31 +13,21 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import Message, MessageEntity, PhotoSize, Update
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.outbox.sender import OutboxSender
 from bot.outbox.writer import Priority
 from db.models import OutboxMessage, User
 from handlers.admin_broadcast import report_finished_broadcasts
-from tests.handlers.test_admin_support import ADMIN, admin_shop, audit, customer
+from tests.handlers.arrange import ADMIN, audit, customer
 from tests.harness import Customer, ShopApp
+
+pytestmark = pytest.mark.shop("admin")
 
 FIRST = 20_000
 BANNED = range(FIRST, FIRST + 5)
 GONE = range(FIRST + 5, FIRST + 10)  # blocked the bot earlier: known unreachable
 BLOCKING = range(FIRST + 10, FIRST + 30)  # block it now: Telegram answers 403
 FAILING = range(FIRST + 30, FIRST + 33)  # every attempt fails (a 400)
-
-
-@pytest.fixture
-async def app(engine: AsyncEngine) -> AsyncIterator[ShopApp]:
-    async with admin_shop(engine) as shop:
-        yield shop
-
-
-@pytest.fixture
-async def admin(app: ShopApp) -> Customer:
-    return await customer(app, ADMIN, first_name="Ada")
 
 
 async def _customers(app: ShopApp, how_many: int) -> None:

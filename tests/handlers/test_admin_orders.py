@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import to_micro
-from tests.handlers.test_admin_support import (
+from tests.handlers.arrange import (
     ADMIN,
     OPERATORS,
-    admin_shop,
     audit,
-    customer,
     ledger,
     outbox,
     place,
@@ -23,23 +19,7 @@ from tests.handlers.test_admin_support import (
 )
 from tests.harness import Customer, ShopApp
 
-
-@pytest.fixture
-async def app(engine: AsyncEngine) -> AsyncIterator[ShopApp]:
-    async with admin_shop(engine) as shop:
-        yield shop
-
-
-@pytest.fixture
-async def admin(app: ShopApp) -> Customer:
-    return await customer(app, ADMIN, first_name="Ada")
-
-
-@pytest.fixture
-async def alice(app: ShopApp) -> Customer:
-    someone = await customer(app, 1001, username="alice")
-    await app.credit(someone, "50")
-    return someone
+pytestmark = pytest.mark.shop("admin")
 
 
 async def _order(app: ShopApp, order_id: int):  # type: ignore[no-untyped-def]

@@ -5,14 +5,11 @@ due the customer is told later through the outbox. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import RefundStarPayment
 from aiogram.types import Update
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.outbox.sender import OutboxSender
 from bot.provider.models import ServiceType
@@ -21,41 +18,20 @@ from bot.sandbox.recording import Fault
 from bot.shop.enums import LedgerKind, OrderState, PaymentState
 from bot.shop.money import to_micro
 from db.models import LedgerEntry, Order, OutboxMessage, User
-from tests.handlers.test_payments import (
-    ADMIN,
+from tests.handlers.arrange import payment
+from tests.handlers.stars import (
     TelegramSays,
     deliver,
     last_invoice,
-    payment,
     pre_checkout,
     refunded_message,
-    stars_env,
 )
-from tests.harness import Customer, ShopApp, catalog_id, open_service, running_shop
+from tests.harness import Customer, ShopApp, catalog_id, open_service
+
+pytestmark = pytest.mark.shop("stars")
 
 FAULTS = [Fault.BLOCKED, Fault.SERVER, Fault.NETWORK, Fault.FLOOD]
 LINK = "https://instagram.com/p/faults"
-
-
-@pytest.fixture
-async def app(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ShopApp]:
-    stars_env(monkeypatch)
-    async with running_shop(engine, admin_ids=frozenset({ADMIN})) as shop:
-        yield shop
-
-
-@pytest.fixture
-async def alice(app: ShopApp) -> Customer:
-    customer = app.customer(1001, username="alice")
-    await customer.send("/start")
-    return customer
-
-
-@pytest.fixture
-async def admin(app: ShopApp) -> Customer:
-    customer = app.customer(ADMIN, first_name="Admin")
-    await customer.send("/start")
-    return customer
 
 
 async def books_balance(app: ShopApp) -> None:

@@ -4,8 +4,6 @@ jobs' side is in tests/integration/test_panel_quirks_jobs.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,7 +13,7 @@ from bot.provider.models import ServiceType
 from bot.shop.enums import OrderState
 from bot.shop.money import to_micro
 from db.models import Order
-from tests.handlers.test_admin_support import (
+from tests.handlers.arrange import (
     ADMIN,
     OPERATORS,
     admin_shop,
@@ -25,21 +23,11 @@ from tests.handlers.test_admin_support import (
 )
 from tests.harness import Customer, ShopApp, catalog_id, open_service
 
-pytestmark = pytest.mark.parametrize("db_kind", ["sqlite"])
+pytestmark = [
+    pytest.mark.parametrize("db_kind", ["sqlite"]),
+    pytest.mark.shop("admin", alice="100"),
+]
 LINK = "https://instagram.com/p/quirk"
-
-
-@pytest.fixture
-async def app(engine: AsyncEngine) -> AsyncIterator[ShopApp]:
-    async with admin_shop(engine) as shop:
-        yield shop
-
-
-@pytest.fixture
-async def alice(app: ShopApp) -> Customer:
-    someone = await customer(app, 1001, username="alice")
-    await app.credit(someone, "100")
-    return someone
 
 
 async def _row(app: ShopApp, order_id: int) -> Order:

@@ -3,28 +3,14 @@ checkout shortfall, /paysupport and /starsrefund; forged and replayed payment up
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
-
 import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
 from aiogram.methods import (
-    AnswerPreCheckoutQuery,
     RefundStarPayment,
-    SendInvoice,
-    TelegramMethod,
 )
 from aiogram.types import (
-    Message,
-    PreCheckoutQuery,
-    RefundedPayment,
-    SuccessfulPayment,
     Update,
 )
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.factory import create_dispatcher
@@ -32,199 +18,22 @@ from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.models import ServiceType
 from bot.shop.enums import LedgerKind, PaymentState
 from bot.shop.money import to_micro
-from db.models import LedgerEntry, OutboxMessage, Payment
 from db.repositories.users import UserRepo
+from tests.handlers.arrange import ADMIN, OPERATORS, ledger_entry, outbox, payment, user_id
+from tests.handlers.stars import (
+    RATE,
+    TelegramSays,
+    deliver,
+    invoices,
+    last_invoice,
+    pay,
+    pre_checkout,
+    refunded_message,
+    stars_env,
+)
 from tests.harness import Customer, ShopApp, catalog_id, open_service, running_shop
 
-pytestmark = pytest.mark.parametrize("db_kind", ["sqlite"])
-
-ADMIN = 9001
-OPERATORS = -100500
-RATE = "0.013"  # USD per Star: 5 USD = 385 Stars -> 5.00 (385 x 0.013 = 5.005)
-_charges = itertools.count(1)
-
-
-# --- helpers (also used by the referral and promo tests) -----------------------------
-
-
-def stars_env(monkeypatch: pytest.MonkeyPatch, rate: str | None = RATE) -> None:
-    """The harness builds its Config from the environment: set the payment settings."""
-    if rate is None:
-        monkeypatch.delenv("STARS_RATE", raising=False)
-    else:
-        monkeypatch.setenv("STARS_RATE", rate)
-    monkeypatch.setenv("OPERATOR_CHAT_ID", str(OPERATORS))
-    monkeypatch.setenv("REFERRAL_PERCENT", "5")
-    monkeypatch.delenv("TOPUP_PRESETS", raising=False)
-
-
-def invoices(app: ShopApp, customer: Customer) -> list[SendInvoice]:
-    return [m for m in app.session.methods(SendInvoice) if int(m.chat_id) == customer.user.id]
-
-
-def last_invoice(app: ShopApp, customer: Customer) -> SendInvoice:
-    sent = invoices(app, customer)
-    assert sent, "no invoice was sent"
-    return sent[-1]
-
-
-@dataclass
-class Checkout:
-    ok: bool
-    error: str | None
-    charge_id: str | None = None
-
-
-async def pre_checkout(
-    app: ShopApp,
-    customer: Customer,
-    payload: str,
-    total: int,
-    currency: str = "XTR",
-) -> AnswerPreCheckoutQuery:
-    query_id = f"pcq{app.next_update_id()}"
-    query = PreCheckoutQuery(
-        id=query_id,
-        from_user=customer.user,
-        currency=currency,
-        total_amount=total,
-        invoice_payload=payload,
-    )
-    await app.feed(Update(update_id=app.next_update_id(), pre_checkout_query=query))
-    answers = [
-        a
-        for a in app.session.methods(AnswerPreCheckoutQuery)
-        if a.pre_checkout_query_id == query_id
-    ]
-    assert len(answers) == 1, "the pre-checkout query must be answered exactly once"
-    return answers[0]
-
-
-async def deliver(
-    app: ShopApp,
-    customer: Customer,
-    payload: str,
-    total: int,
-    charge_id: str,
-    currency: str = "XTR",
-) -> Any:
-    """The successful_payment message, as Telegram sends it after the payment."""
-    message = Message(
-        message_id=next(customer.app._message_ids),
-        date=datetime.now(UTC),
-        chat=customer.chat,
-        from_user=customer.user,
-        successful_payment=SuccessfulPayment(
-            currency=currency,
-            total_amount=total,
-            invoice_payload=payload,
-            telegram_payment_charge_id=charge_id,
-            provider_payment_charge_id="",
-        ),
-    )
-    return await app.feed(Update(update_id=app.next_update_id(), message=message))
-
-
-def refunded_message(customer: Customer, charge_id: str) -> Message:
-    """Telegram's refunded_payment message in the payer's chat."""
-    return Message(
-        message_id=next(customer.app._message_ids),
-        date=datetime.now(UTC),
-        chat=customer.chat,
-        from_user=customer.user,
-        refunded_payment=RefundedPayment(
-            currency="XTR",
-            total_amount=385,
-            invoice_payload="p",
-            telegram_payment_charge_id=charge_id,
-        ),
-    )
-
-
-async def pay(app: ShopApp, customer: Customer, invoice: SendInvoice | None = None) -> Checkout:
-    """Pay an invoice as Telegram does: pre-checkout, then (if ok) successful_payment."""
-    invoice = invoice or last_invoice(app, customer)
-    total = sum(price.amount for price in invoice.prices)
-    answer = await pre_checkout(app, customer, invoice.payload, total, invoice.currency)
-    if not answer.ok:
-        return Checkout(False, answer.error_message)
-    charge_id = f"stxTEST{next(_charges):06d}"
-    await deliver(app, customer, invoice.payload, total, charge_id, invoice.currency)
-    return Checkout(True, None, charge_id)
-
-
-async def ledger(app: ShopApp, reference: str) -> LedgerEntry | None:
-    async with app.deps.session_factory() as session, session.begin():
-        return await session.scalar(select(LedgerEntry).where(LedgerEntry.reference == reference))
-
-
-async def outbox(app: ShopApp, chat_id: int | None = None) -> list[OutboxMessage]:
-    async with app.deps.session_factory() as session, session.begin():
-        stmt = select(OutboxMessage).order_by(OutboxMessage.id)
-        if chat_id is not None:
-            stmt = stmt.where(OutboxMessage.chat_id == chat_id)
-        return list(await session.scalars(stmt))
-
-
-async def payment(app: ShopApp, charge_id: str) -> Payment:
-    async with app.deps.session_factory() as session, session.begin():
-        row = await session.scalar(select(Payment).where(Payment.charge_id == charge_id))
-        assert row is not None
-        return row
-
-
-async def internal_id(app: ShopApp, customer: Customer) -> int:
-    async with app.deps.session_factory() as session, session.begin():
-        user = await UserRepo(session).by_telegram_id(customer.user.id)
-        assert user is not None
-        return user.id
-
-
-class TelegramSays:
-    """Make the recording Bot session answer refundStarPayment with an error."""
-
-    def __init__(self, app: ShopApp, error: Exception | None) -> None:
-        self.app = app
-        self.error = error
-        self._original = app.session.make_request
-
-    async def __call__(self, bot: Any, method: TelegramMethod[Any], timeout: Any = None) -> Any:
-        if isinstance(method, RefundStarPayment) and self.error is not None:
-            self.app.session.calls.append(method)
-            raise self.error
-        return await self._original(bot, method, timeout)
-
-    def __enter__(self) -> TelegramSays:
-        self.app.session.make_request = self  # type: ignore[method-assign]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.app.session.make_request = self._original  # type: ignore[method-assign]
-
-
-# --- fixtures -----------------------------------------------------------------------
-
-
-@pytest.fixture
-async def app(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ShopApp]:
-    stars_env(monkeypatch)
-    async with running_shop(engine, admin_ids=frozenset({ADMIN})) as shop:
-        yield shop
-
-
-@pytest.fixture
-async def alice(app: ShopApp) -> Customer:
-    customer = app.customer(1001)
-    await customer.send("/start")
-    return customer
-
-
-@pytest.fixture
-async def admin(app: ShopApp) -> Customer:
-    customer = app.customer(ADMIN, first_name="Admin")
-    await customer.send("/start")
-    return customer
-
+pytestmark = [pytest.mark.parametrize("db_kind", ["sqlite"]), pytest.mark.shop("stars")]
 
 # --- /topup -------------------------------------------------------------------------
 
@@ -251,7 +60,7 @@ async def test_topup_preset_end_to_end(app: ShopApp, alice: Customer) -> None:
     assert paid.ok
     assert "Thank you" in alice.last_text and "5.00 USD" in alice.last_text
     assert await app.balance(alice) == to_micro("5.00")
-    entry = await ledger(app, f"stars:{paid.charge_id}")
+    entry = await ledger_entry(app, f"stars:{paid.charge_id}")
     assert entry is not None and entry.kind is LedgerKind.TOPUP and entry.amount == to_micro("5")
     row = await payment(app, paid.charge_id or "")
     assert row.state is PaymentState.PAID and row.stars == 385
@@ -374,9 +183,9 @@ async def test_expired_invoice_is_refused(app: ShopApp, alice: Customer) -> None
 async def test_banned_customer_cannot_pay(app: ShopApp, alice: Customer) -> None:
     await alice.send("/topup")
     await alice.click("⭐385")
-    user_id = await internal_id(app, alice)
+    uid = await user_id(app, alice)
     async with app.deps.session_factory() as session, session.begin():
-        await UserRepo(session).set_banned(user_id, True)
+        await UserRepo(session).set_banned(uid, True)
     paid = await pay(app, alice)
     assert not paid.ok and "access to this shop is closed" in (paid.error or "")
 
@@ -506,7 +315,7 @@ async def test_stars_refund_of_unspent_credit(
     assert await app.balance(alice) == 0
     row = await payment(app, charge_id)
     assert row.state is PaymentState.REFUNDED and row.refund_actor_id == ADMIN
-    debit = await ledger(app, f"stars-refund:{charge_id}")
+    debit = await ledger_entry(app, f"stars-refund:{charge_id}")
     assert debit is not None and debit.amount == -to_micro("5")
     notices = await outbox(app, alice.user.id)
     assert any("was refunded" in n.text for n in notices)
@@ -549,13 +358,13 @@ async def test_stars_refund_reversed_when_telegram_refuses(
         admin.last_text
     )
     assert await app.balance(alice) == to_micro("5")
-    assert (await ledger(app, f"stars-refund-reversal:{charge_id}")) is not None
+    assert (await ledger_entry(app, f"stars-refund-reversal:{charge_id}")) is not None
     assert (await payment(app, charge_id)).state is PaymentState.PAID
     # A later attempt works and uses fresh references.
     await admin.send(f"/starsrefund {charge_id}")
     assert "Stars refunded" in admin.last_text
     assert await app.balance(alice) == 0
-    assert (await ledger(app, f"stars-refund:{charge_id}:2")) is not None
+    assert (await ledger_entry(app, f"stars-refund:{charge_id}:2")) is not None
 
 
 async def test_stars_refund_without_an_answer_is_retried(
@@ -654,9 +463,9 @@ async def test_payment_of_a_customer_banned_after_pre_checkout_is_credited(
     await alice.click("⭐385")
     invoice = last_invoice(app, alice)
     assert (await pre_checkout(app, alice, invoice.payload, 385)).ok
-    user_id = await internal_id(app, alice)
+    uid = await user_id(app, alice)
     async with app.deps.session_factory() as session, session.begin():
-        await UserRepo(session).set_banned(user_id, True)
+        await UserRepo(session).set_banned(uid, True)
     await deliver(app, alice, invoice.payload, 385, "stxBANNED")
     assert await app.balance(alice) == to_micro("5")
 

@@ -4,38 +4,17 @@ customer, never more uses than the total, even with concurrent redemptions."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
 from db.models import AuditEntry, LedgerEntry, PromoCode, PromoRedemption
-from tests.handlers.test_payments import ADMIN, internal_id, ledger, stars_env
-from tests.harness import Customer, ShopApp, running_shop
+from tests.handlers.arrange import ledger_entry, user_id
+from tests.harness import Customer, ShopApp
 
-
-@pytest.fixture
-async def app(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ShopApp]:
-    stars_env(monkeypatch)
-    async with running_shop(engine, admin_ids=frozenset({ADMIN})) as shop:
-        yield shop
-
-
-@pytest.fixture
-async def admin(app: ShopApp) -> Customer:
-    customer = app.customer(ADMIN, first_name="Admin")
-    await customer.send("/start")
-    return customer
-
-
-@pytest.fixture
-async def alice(app: ShopApp) -> Customer:
-    customer = app.customer(1001)
-    await customer.send("/start")
-    return customer
+pytestmark = pytest.mark.shop("stars")
 
 
 async def promo_row(app: ShopApp, code: str) -> PromoCode:
@@ -129,7 +108,7 @@ async def test_redeem_once_per_customer(app: ShopApp, admin: Customer, alice: Cu
     assert "already used" in alice.last_text
     await asyncio.gather(*(alice.send("/promo GIFT") for _ in range(5)))
     assert await app.balance(alice) == to_micro("3")
-    entry = await ledger(app, f"promo:GIFT:{await internal_id(app, alice)}")
+    entry = await ledger_entry(app, f"promo:GIFT:{await user_id(app, alice)}")
     assert entry is not None and entry.kind is LedgerKind.PROMO
     assert (await promo_row(app, "GIFT")).uses_left == 99
 

@@ -3,8 +3,6 @@ no loops, garbage start parameters."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiogram.methods import RefundStarPayment
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,32 +11,11 @@ from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
 from bot.shop.users import referral_code
 from db.repositories.users import UserRepo
-from tests.handlers.test_payments import (
-    ADMIN,
-    OPERATORS,
-    internal_id,
-    ledger,
-    outbox,
-    pay,
-    stars_env,
-)
+from tests.handlers.arrange import ADMIN, OPERATORS, ledger_entry, outbox, user_id
+from tests.handlers.stars import pay, stars_env
 from tests.harness import Customer, ShopApp, running_shop
 
-pytestmark = pytest.mark.parametrize("db_kind", ["sqlite"])
-
-
-@pytest.fixture
-async def app(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ShopApp]:
-    stars_env(monkeypatch)
-    async with running_shop(engine, admin_ids=frozenset({ADMIN})) as shop:
-        yield shop
-
-
-@pytest.fixture
-async def alice(app: ShopApp) -> Customer:
-    customer = app.customer(1001)
-    await customer.send("/start")
-    return customer
+pytestmark = [pytest.mark.parametrize("db_kind", ["sqlite"]), pytest.mark.shop("stars")]
 
 
 async def referrer_of(app: ShopApp, customer: Customer) -> int | None:
@@ -65,7 +42,7 @@ async def top_up(app: ShopApp, customer: Customer, preset: str = "⭐770") -> st
 
 async def test_referral_link_and_reward(app: ShopApp, alice: Customer) -> None:
     link = await link_of(alice)
-    alice_id = await internal_id(app, alice)
+    alice_id = await user_id(app, alice)
     assert link == f"https://t.me/storefront_bot?start=ref_{referral_code(alice_id)}"
     assert "You invited 0 people" in alice.last_text
     [share] = [b for row in alice.last.reply_markup.inline_keyboard for b in row if b.url]
@@ -76,7 +53,7 @@ async def test_referral_link_and_reward(app: ShopApp, alice: Customer) -> None:
     assert await referrer_of(app, bob) == alice_id
     charge_id = await top_up(app, bob)  # 770 Stars -> 10.01 USD
 
-    reward = await ledger(app, f"referral:{charge_id}")
+    reward = await ledger_entry(app, f"referral:{charge_id}")
     assert reward is not None and reward.kind is LedgerKind.REFERRAL
     assert reward.user_id == alice_id
     assert reward.amount == to_micro("0.50")  # 5% of 10.01, rounded down to the cent
@@ -99,7 +76,7 @@ async def test_referral_link_and_reward(app: ShopApp, alice: Customer) -> None:
 async def test_no_self_referral_and_referrer_fixed_at_first_start(
     app: ShopApp, alice: Customer
 ) -> None:
-    alice_id = await internal_id(app, alice)
+    alice_id = await user_id(app, alice)
     own = f"/start ref_{referral_code(alice_id)}"
     await alice.send(own)  # an existing customer: nothing changes
     assert await referrer_of(app, alice) is None
@@ -113,8 +90,8 @@ async def test_no_self_referral_and_referrer_fixed_at_first_start(
     await bob.send(own)
     assert await referrer_of(app, bob) == alice_id
     # No loop: Alice starting Bob's link later changes nothing, nor Bob a second link.
-    await alice.send(f"/start ref_{referral_code(await internal_id(app, bob))}")
-    await bob.send(f"/start ref_{referral_code(await internal_id(app, carol))}")
+    await alice.send(f"/start ref_{referral_code(await user_id(app, bob))}")
+    await bob.send(f"/start ref_{referral_code(await user_id(app, carol))}")
     assert await referrer_of(app, alice) is None
     assert await referrer_of(app, bob) == alice_id
 
@@ -168,7 +145,7 @@ async def test_no_reward_when_percent_is_zero(
         alice = app.customer(1001)
         await alice.send("/start")
         bob = app.customer(1002, first_name="Bob")
-        await bob.send(f"/start ref_{referral_code(await internal_id(app, alice))}")
+        await bob.send(f"/start ref_{referral_code(await user_id(app, alice))}")
         await top_up(app, bob)
         assert await app.balance(alice) == 0
         await alice.send("/referral")

@@ -1,17 +1,8 @@
-from collections.abc import AsyncIterator
-
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.harness import ShopApp, running_shop
+from tests.harness import ShopApp
 
 pytestmark = pytest.mark.parametrize("db_kind", ["sqlite"])
-
-
-@pytest.fixture
-async def app(engine: AsyncEngine) -> AsyncIterator[ShopApp]:
-    async with running_shop(engine) as shop:
-        yield shop
 
 
 async def test_start_and_browse(app: ShopApp) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from aiogram.methods import SendMessage
@@ -15,21 +14,9 @@ from bot.shop.money import to_micro
 from db.repositories.users import UserRepo
 from tests.harness import Customer, ShopApp, catalog_id, open_service, running_shop
 
+pytestmark = pytest.mark.shop("plain", alice="100")
+
 LINK = "https://instagram.com/p/abc123"
-
-
-@pytest.fixture
-async def app(engine: AsyncEngine) -> AsyncIterator[ShopApp]:
-    async with running_shop(engine) as shop:
-        yield shop
-
-
-@pytest.fixture
-async def alice(app: ShopApp) -> Customer:
-    customer = app.customer(1001)
-    await customer.send("/start")
-    await app.credit(customer, "100")
-    return customer
 
 
 async def _orders(app: ShopApp, customer: Customer) -> list:

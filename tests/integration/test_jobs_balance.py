@@ -16,7 +16,7 @@ from bot.shop.placement import Outcome, Placement
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
 from db.repositories import ProviderRepo
-from tests.integration.test_jobs_support import OPERATORS, World, make_world
+from tests.integration.jobs_world import OPERATORS, World, make_world
 
 
 @pytest.fixture

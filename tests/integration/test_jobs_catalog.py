@@ -17,9 +17,7 @@ from bot.shop.errors import PriceChanged, ServiceUnavailable
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
 from db.repositories import CatalogRepo, ProviderRepo
-from tests.integration.test_jobs_support import World, world
-
-__all__ = ["world"]
+from tests.integration.jobs_world import World
 
 
 async def shop_row(world: World, provider_service_id: int) -> object:

@@ -9,9 +9,7 @@ from bot.provider.models import RefillStatus
 from bot.shop.services import Shop
 from db.models import OutboxMessage
 from db.repositories.refills import RefillRepo
-from tests.integration.test_jobs_support import ALICE_TG, World, world
-
-__all__ = ["world"]
+from tests.integration.jobs_world import ALICE_TG, World
 
 
 async def complete(world: World, order_ids: list[int]) -> None:

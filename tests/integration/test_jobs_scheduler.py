@@ -21,9 +21,8 @@ from bot.outbox.writer import Outbox
 from bot.provider.client import ProviderClient
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.recording import RecordingSession
-from tests.integration.test_jobs_support import KEY, World, no_sleep, settings_for, world
+from tests.integration.jobs_world import KEY, World, no_sleep, settings_for
 
-__all__ = ["world"]
 pytestmark = pytest.mark.parametrize("db_kind", ["sqlite"])
 
 

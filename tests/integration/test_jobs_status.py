@@ -11,9 +11,7 @@ from bot.jobs.orders import StatusPoller
 from bot.provider.models import ItemError
 from bot.shop.enums import OrderState, OutboxStatus
 from bot.shop.pricing import refund_share
-from tests.integration.test_jobs_support import ALICE_TG, OPERATORS, World, world
-
-__all__ = ["world"]  # the fixture, re-exported for pytest
+from tests.integration.jobs_world import ALICE_TG, OPERATORS, World
 
 
 def poller(world: World, **kwargs: Any) -> StatusPoller:

@@ -26,9 +26,7 @@ from bot.provider.client import ProviderClient
 from bot.sandbox.recording import RecordingSession
 from bot.web import create_web_app
 from tests.e2e.test_webhook import metric
-from tests.integration.test_jobs_support import ALICE_TG, KEY, World, no_sleep, world
-
-__all__ = ["world"]  # the fixture, re-exported for pytest
+from tests.integration.jobs_world import ALICE_TG, KEY, World, no_sleep
 
 
 @dataclasses.dataclass

@@ -24,9 +24,7 @@ from bot.shop.pricing import refund_share
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
 from db.repositories import CatalogRepo, ProviderRepo
-from tests.integration.test_jobs_support import OPERATORS, World, make_world, world
-
-__all__ = ["world"]
+from tests.integration.jobs_world import OPERATORS, World, make_world
 
 
 async def alerts(world: World) -> list[str]:

@@ -1,5 +1,6 @@
-"""Shared arrangements of the admin handler tests: an app with an admin and an operators'
-chat, orders in chosen states, and readers of what the bot wrote to the database."""
+"""Shared arrangements of the handler tests: an app with an admin and an operators' chat,
+customers, orders in chosen states, and readers of what the bot wrote to the database.
+The fixtures built from them (`app`, `admin`, `alice`) are in conftest.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.provider.models import ServiceType
 from bot.provider.requests import PreparedAdd
 from bot.shop.orders.models import OrderDTO
 from bot.shop.placement import Outcome
-from db.models import AuditEntry, LedgerEntry, OutboxMessage, User
+from db.models import AuditEntry, LedgerEntry, OutboxMessage, Payment, User
 from tests.harness import Customer, ShopApp, catalog_id, running_shop
 
 ADMIN = 9001
@@ -93,3 +94,15 @@ async def ledger(app: ShopApp) -> list[LedgerEntry]:
 async def count(app: ShopApp, model: Any) -> int:
     async with app.deps.session_factory() as session, session.begin():
         return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+async def ledger_entry(app: ShopApp, reference: str) -> LedgerEntry | None:
+    async with app.deps.session_factory() as session, session.begin():
+        return await session.scalar(select(LedgerEntry).where(LedgerEntry.reference == reference))
+
+
+async def payment(app: ShopApp, charge_id: str) -> Payment:
+    async with app.deps.session_factory() as session, session.begin():
+        row = await session.scalar(select(Payment).where(Payment.charge_id == charge_id))
+        assert row is not None
+        return row

@@ -1,4 +1,5 @@
-"""Shared set-up of the jobs' integration tests (no tests here).
+"""Shared set-up of the jobs' integration tests (no tests here; the `world` fixture that
+opens one is in conftest.py).
 
 `world` is a shop on the test database (SQLite and PostgreSQL) with the provider
 simulator over real HTTP on a FakeClock: the catalogue synced, two customers with money.
@@ -8,12 +9,10 @@ simulator in process, then made active with the panel's id, as placement does.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -165,12 +164,6 @@ def settings_for(url: str, **overrides: Any) -> Config:
     }
     values.update(overrides)
     return Config(**values)
-
-
-@pytest.fixture
-async def world(engine: AsyncEngine) -> AsyncIterator[World]:
-    async with make_world(engine) as made:
-        yield made
 
 
 class make_world:  # lower case: used as `async with make_world(engine) as world`
