@@ -32,6 +32,8 @@ from db.uow import writes
 
 
 class AdminServiceBase:
+    """The state `AdminService`'s parts share, and the audit row every action writes."""
+
     def __init__(
         self,
         session: AsyncSession,

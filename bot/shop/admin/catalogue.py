@@ -21,6 +21,8 @@ from db.uow import writes
 
 
 class AdminCatalogue(AdminServiceBase):
+    """`AdminService`'s use cases about the catalogue and its prices."""
+
     @writes
     async def set_markup(
         self,

@@ -14,6 +14,8 @@ from db.uow import writes
 
 
 class AdminCustomers(AdminServiceBase):
+    """`AdminService`'s use cases about customers."""
+
     @writes
     async def profile(self, actor_id: int, who: UserRef | int) -> UserProfile:
         row = await self._find(who)

@@ -20,6 +20,8 @@ from db.uow import writes
 
 
 class AdminOrders(AdminServiceBase):
+    """`AdminService`'s use cases about orders."""
+
     @writes
     async def order(
         self, actor_id: int, order_id: int, *, action: str = "order", note: str | None = None

@@ -16,6 +16,8 @@ from db.repositories.orders import OrderRepo
 
 
 class OrderServiceBase:
+    """The state `OrderService`'s parts share; not a use case of its own."""
+
     def __init__(
         self,
         *,

@@ -23,6 +23,8 @@ class _TokenTaken(Exception):
 
 
 class OrderCheckout(OrderServiceBase):
+    """`OrderService.quote` and `OrderService.checkout`."""
+
     @reads
     async def quote(
         self,

@@ -50,6 +50,8 @@ _PROVIDER_TEXT_MAX = 64
 
 
 class OrderTransitions(OrderServiceBase):
+    """`OrderService`'s transitions (`mark_*`, `apply_provider_state`) and refunds."""
+
     @writes
     async def mark_active(
         self,

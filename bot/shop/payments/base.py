@@ -16,6 +16,8 @@ from db.repositories.users import UserRepo
 
 
 class PaymentServiceBase(StarsPrices):
+    """The state `PaymentService`'s parts share; not a use case of its own."""
+
     def __init__(
         self,
         session: AsyncSession,

@@ -39,6 +39,8 @@ class _RefundStarted:
 
 
 class PaymentRefunds(PaymentServiceBase):
+    """`PaymentService.refund` and `PaymentService.refund_seen`."""
+
     async def refund(
         self,
         charge_id: str,
