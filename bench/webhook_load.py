@@ -41,9 +41,10 @@ from bot.app import Application
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.runners.webhook import create_webhook_app
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.recording import BOT_USER, RecordingSession
-from bot.web import WebServer, create_web_app
+from bot.web import WebServer
 from bot.webhook import SECRET_HEADER, WebhookHandler
 
 KEY = "bench-key"
@@ -245,7 +246,7 @@ async def bench_database(name: str, database_url: str, rates: list[int], seconds
         throttling=ThrottlingMiddleware(create_i18n_quiet(), rate=1e6, burst=10**6),
     )
     handler = TimedHandler(app.dp, app.bot, SECRET, rejected=app.monitor.rejected)
-    server = WebServer(create_web_app(app.monitor, webhook=handler), "127.0.0.1", 0)
+    server = WebServer(create_webhook_app(app.monitor, handler), "127.0.0.1", 0)
     try:
         await app.startup()
         port = await server.start()

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level, _secrets(settings))
     try:
         if args.command == "migrate":
-            from bot.storage import migrate
+            from bot.migrations import migrate
 
             asyncio.run(migrate(settings.database_url))
         elif args.command == "demo":
@@ -54,11 +54,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _run(settings: Config) -> None:
-    """Webhook mode when WEBHOOK_URL is set, else polling (Application.run)."""
+    """Webhook mode when WEBHOOK_URL is set, else polling."""
     from bot.app import Application
 
     app = await Application.create(settings)
-    await app.run()
+    if settings.webhook_url:
+        from bot.runners.webhook import run_webhook
+
+        await run_webhook(app)
+    else:
+        from bot.runners.polling import run_polling
+
+        await run_polling(app)
 
 
 def _healthcheck() -> int:

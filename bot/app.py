@@ -1,4 +1,6 @@
-"""The running application: start-up (migrations, commands, catalogue), polling, shutdown."""
+"""The application: what one bot process builds and holds (deps, dispatcher, jobs, bot),
+its start-up (commands, catalogue, jobs) and its closing. How updates reach it is a
+runner's business (bot/runners/)."""
 
 from __future__ import annotations
 
@@ -15,21 +17,20 @@ from bot.commands import register_commands
 from bot.config import Config
 from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher, create_provider
+from bot.fsm_storage import create_fsm_storage
 from bot.health import Monitor
 from bot.jobs import Jobs, create_jobs
 from bot.jobs.catalog import scheduled_sync
 from bot.metrics import Metrics
 from bot.middlewares.redis_throttling import RedisThrottlingMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.migrations import migrate as migrate_database
 from bot.provider.client import ProviderClient
-from bot.storage import close_redis, create_fsm_storage, create_redis
-from bot.storage import migrate as migrate_database
+from bot.redis_client import close_redis, create_redis
 from db.session import create_engine
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
-
-    from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 ADMIN_JOBS_EVERY = 30  # seconds
@@ -51,9 +52,6 @@ def add_admin_jobs(jobs: Jobs, deps: Deps, dp: Dispatcher) -> None:
     )
 
 
-PROVIDER_NAME = "main"
-
-
 @dataclass
 class Application:
     settings: Config
@@ -64,7 +62,6 @@ class Application:
     jobs: Jobs | None = None  # background jobs: started by startup(), stopped by close()
     metrics: Metrics = field(default_factory=Metrics)  # GET /metrics (bot/web.py)
     redis: Redis | None = None  # REDIS_URL: FSM, event isolation, shared throttle
-    web: WebServer | None = None  # the HTTP server (webhook, /healthz, /metrics) once started
     monitor: Monitor = field(init=False)  # what /healthz and /metrics read
 
     def __post_init__(self) -> None:
@@ -134,43 +131,8 @@ class Application:
         if self.jobs is not None:
             await self.jobs.start()
 
-    async def run_polling(self) -> None:
-        await self.startup()
-        try:
-            # aiogram stops polling gracefully on SIGINT and SIGTERM.
-            await self.dp.start_polling(self.bot, close_bot_session=False)
-        finally:
-            await self.close()
-
-    async def run(self) -> None:
-        """`python -m bot run`: webhook mode when WEBHOOK_URL is set (bot/webhook.py), else
-        polling, with /healthz and /metrics on METRICS_PORT (0: no server)."""
-        if self.settings.webhook_url:
-            from bot.webhook import serve_webhook
-
-            await serve_webhook(self)
-            return
-        try:
-            if self.settings.metrics_port:
-                from bot.web import WebServer, create_web_app
-
-                self.web = WebServer(
-                    create_web_app(self.monitor),
-                    self.settings.webhook_host,
-                    self.settings.metrics_port,
-                )
-                await self.web.start()
-            # A webhook left from webhook mode would make getUpdates fail with 409.
-            await self.bot.delete_webhook(drop_pending_updates=False)
-        except BaseException:
-            await self.close()
-            raise
-        await self.run_polling()
-
     async def close(self) -> None:
-        if self.web is not None:
-            web, self.web = self.web, None
-            await web.stop()
+        """Stop the jobs and close every connection (the runner has stopped its server)."""
         if self.jobs is not None:
             await self.jobs.stop()
         await self.deps.provider.close()

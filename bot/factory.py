@@ -27,6 +27,7 @@ from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.middlewares.tx_guard import TransactionGuard
 from bot.middlewares.user import UserMiddleware
 from bot.provider.client import CallObserver, ProviderClient
+from bot.timeouts import add_timeout
 from db.session import create_engine, create_reader, create_session_factory
 from handlers import create_routers
 
@@ -51,7 +52,7 @@ def create_provider(settings: Config, *, observer: CallObserver | None = None) -
         settings.provider_url or "",
         key,
         timeout=settings.provider_timeout_seconds,
-        add_timeout=max(settings.provider_timeout_seconds, 60.0),
+        add_timeout=add_timeout(settings),
         observer=observer,
     )
 
@@ -86,7 +87,7 @@ def create_dispatcher(
     events_isolation: BaseEventIsolation | None = None,
     metrics: Metrics | None = None,
 ) -> Dispatcher:
-    """`events_isolation`: with RedisStorage, its isolation (bot/storage.py) keeps two
+    """`events_isolation`: with RedisStorage, its isolation (bot/fsm_storage.py) keeps two
     updates of one customer from running at once across replicas. `metrics`: every update
     is counted and timed (the first of the bot's middlewares, right after aiogram's FSM)."""
     dp = Dispatcher(storage=storage or MemoryStorage(), events_isolation=events_isolation)

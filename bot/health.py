@@ -88,6 +88,11 @@ class Monitor:
             registry=registry,
         )
 
+    def watch_webhook(self, in_flight: Callable[[], int]) -> None:
+        """Webhook mode: report it, and the updates being handled (`in_flight()`)."""
+        self.mode = "webhook"
+        self.in_flight = in_flight
+
     @property
     def rejected(self) -> Any:
         """Counter of refused webhook requests (`.labels(reason=...).inc()`)."""
@@ -102,7 +107,7 @@ class Monitor:
             await connection.execute(text("SELECT 1"))
 
     async def _redis(self) -> None:
-        from bot.storage import ping_redis
+        from bot.redis_client import ping_redis
 
         assert self.redis is not None
         await ping_redis(self.redis, CHECK_TIMEOUT)

@@ -1,5 +1,6 @@
-"""The bot's HTTP server: GET /healthz and GET /metrics, plus the webhook route in webhook
-mode (on WEBHOOK_PORT); in polling mode the same two endpoints on METRICS_PORT.
+"""The bot's HTTP server: GET /healthz and GET /metrics. In polling mode it listens on
+METRICS_PORT; in webhook mode on WEBHOOK_PORT, where the webhook runner
+(bot/runners/webhook.py) adds its route to the same app.
 
 Put only the webhook path behind the public reverse proxy: /metrics shows the shop's
 figures and is meant for Prometheus on the private network.
@@ -9,32 +10,19 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.health import Monitor
 from bot.metrics import CONTENT_TYPE
 
-if TYPE_CHECKING:
-    from bot.webhook import WebhookHandler
-
 log = logging.getLogger(__name__)
 
-# Larger bodies are refused with 413 before they are read in full. A Telegram update is a
-# few kilobytes; the largest (a message with a long caption, entities and a keyboard)
-# stay far below this.
-MAX_BODY_BYTES = 1 << 20
 
-
-def create_web_app(
-    monitor: Monitor,
-    *,
-    webhook: WebhookHandler | None = None,
-    webhook_path: str = "/webhook",
-    max_body: int = MAX_BODY_BYTES,
-) -> web.Application:
-    app = web.Application(client_max_size=max_body)
+def create_web_app(monitor: Monitor, *, max_body: int | None = None) -> web.Application:
+    """/healthz and /metrics of `monitor`. `max_body` bounds the request bodies of routes
+    added later (larger ones are refused with 413); None: aiohttp's default."""
+    app = web.Application() if max_body is None else web.Application(client_max_size=max_body)
 
     async def healthz(request: web.Request) -> web.Response:
         ok, report = await monitor.health()
@@ -51,8 +39,6 @@ def create_web_app(
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    if webhook is not None:
-        app.router.add_post(webhook_path, webhook.handle)
     return app
 
 
@@ -91,4 +77,4 @@ class WebServer:
             await runner.cleanup()
 
 
-__all__ = ["MAX_BODY_BYTES", "WebServer", "create_web_app"]
+__all__ = ["WebServer", "create_web_app"]

@@ -1,4 +1,5 @@
-"""Webhook mode (WEBHOOK_URL set): Telegram POSTs each update to this process.
+"""The webhook's request handler (webhook mode, bot/runners/webhook.py): Telegram POSTs each
+update to this process.
 
 Every request is checked before anything runs, and refused with one log line:
 
@@ -17,11 +18,8 @@ offset before handling); what a handler had committed stays, and an interrupted 
 is recovered by the status poller (`submitting` -> `unknown`).
 
 In-flight handlers are bounded (`max_in_flight`): beyond it the answer waits for a free
-slot, which slows Telegram down instead of piling up tasks.
-
-Graceful shutdown (SIGTERM/SIGINT): refuse new updates with 503 and close the listening
-socket, let the updates in flight finish (up to the `add` timeout and a margin), stop the
-jobs, close the sessions. The webhook itself stays set: other replicas keep serving it.
+slot, which slows Telegram down instead of piling up tasks. `drain()` refuses new updates
+and waits for those in flight (graceful shutdown).
 """
 
 from __future__ import annotations
@@ -31,9 +29,7 @@ import contextlib
 import hmac
 import json
 import logging
-import signal
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.dispatcher.event.bases import UNHANDLED
@@ -43,31 +39,14 @@ from aiogram.types.update import UpdateTypeLookupError
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.config import Config
-from bot.storage import add_timeout
-from bot.web import MAX_BODY_BYTES, WebServer, create_web_app
-
-if TYPE_CHECKING:
-    from bot.app import Application
-
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_IN_FLIGHT = 256
-DRAIN_MARGIN_SECONDS = 15.0
-
-
-def webhook_path(settings: Config) -> str:
-    """WEBHOOK_PATH, else the path of WEBHOOK_URL, else /webhook."""
-    if settings.webhook_path:
-        return settings.webhook_path
-    path = urlsplit(settings.webhook_url or "").path
-    return path if path and path != "/" else "/webhook"
-
-
-def drain_timeout(settings: Config) -> float:
-    """How long shutdown waits for updates in flight: the slowest is a placement."""
-    return add_timeout(settings) + DRAIN_MARGIN_SECONDS
+# Larger bodies are refused with 413 before they are read in full. A Telegram update is a
+# few kilobytes; the largest (a message with a long caption, entities and a keyboard)
+# stay far below this.
+MAX_BODY_BYTES = 1 << 20
 
 
 class WebhookHandler:
@@ -203,79 +182,4 @@ class WebhookHandler:
         return len(left)
 
 
-def _stop_event() -> tuple[asyncio.Event, list[signal.Signals]]:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
-            continue
-        installed.append(sig)
-    return stop, installed
-
-
-async def serve_webhook(app: Application, *, stop: asyncio.Event | None = None) -> None:
-    """Run `app` in webhook mode until `stop` is set (default: SIGTERM or SIGINT)."""
-    settings = app.settings
-    assert settings.webhook_url and settings.webhook_secret is not None
-    secret = settings.webhook_secret.get_secret_value()
-    installed: list[signal.Signals] = []
-    if stop is None:
-        stop, installed = _stop_event()
-    handler = WebhookHandler(app.dp, app.bot, secret, rejected=app.monitor.rejected)
-    app.monitor.mode = "webhook"
-    app.monitor.in_flight = lambda: handler.in_flight
-    path = webhook_path(settings)
-    server = WebServer(
-        create_web_app(app.monitor, webhook=handler, webhook_path=path),
-        settings.webhook_host,
-        settings.webhook_port,
-    )
-    app.web = server
-    dp, bot = app.dp, app.bot
-    workflow = {"dispatcher": dp, "bots": [bot], **dp.workflow_data}
-    started = False
-    try:
-        await app.startup()
-        await server.start()
-        await dp.emit_startup(bot=bot, **workflow)
-        started = True
-        handler.accepting = True
-        # Every replica sets the same webhook; Telegram keeps one, so this is idempotent.
-        await bot.set_webhook(
-            settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=dp.resolve_used_update_types(),
-            drop_pending_updates=False,
-        )
-        log.info(
-            "webhook mode: Telegram posts to %s; serving %s on %s:%s",
-            settings.webhook_url,
-            path,
-            settings.webhook_host,
-            server.port,
-        )
-        await stop.wait()
-        log.info("stopping: no new updates, finishing those in flight")
-    finally:
-        handler.accepting = False
-        await server.stop_listening()
-        await handler.drain(drain_timeout(settings))
-        if started:
-            with contextlib.suppress(Exception):
-                await dp.emit_shutdown(bot=bot, **workflow)
-        loop = asyncio.get_running_loop()
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-        await app.close()
-
-
-__all__ = [
-    "SECRET_HEADER",
-    "WebhookHandler",
-    "drain_timeout",
-    "serve_webhook",
-    "webhook_path",
-]
+__all__ = ["MAX_BODY_BYTES", "SECRET_HEADER", "WebhookHandler"]

@@ -41,10 +41,10 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.factory import create_deps
+from bot.redis_client import create_redis, ping_redis
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.telegram import TelegramEmulator
 from bot.shop.enums import LedgerKind, OrderState, OutboxStatus
-from bot.storage import create_redis, ping_redis
 from db.models import LedgerEntry, Order, OutboxMessage
 from db.session import create_engine
 from tests.e2e.test_webhook import (

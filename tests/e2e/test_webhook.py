@@ -31,13 +31,15 @@ from bot.config import Config
 from bot.i18n import create_i18n
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.models import ServiceType
+from bot.runners.polling import run_polling
+from bot.runners.webhook import run_webhook
 from bot.sandbox.provider import ProviderSimulator, SimService
 from bot.sandbox.telegram import TelegramEmulator
 from bot.sandbox.telegram.models import StoredMessage
 from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
-from bot.webhook import SECRET_HEADER, WebhookHandler, serve_webhook
+from bot.webhook import SECRET_HEADER, WebhookHandler
 from db.models import Order, User
 from db.session import create_engine, create_session_factory
 from tests.conftest import _admin, _postgres_error, postgres_url
@@ -241,10 +243,10 @@ async def webhook_shop(app_database: str) -> AsyncIterator[WebhookShop]:
         throttling=ThrottlingMiddleware(create_i18n(), rate=1000, burst=1000),
     )
     stop = asyncio.Event()
-    serving = asyncio.create_task(serve_webhook(app, stop=stop))
+    serving = asyncio.create_task(run_webhook(app, stop=stop))
     try:
         await wait_until(
-            lambda: serving.done() or (emu.webhook is not None and app.web is not None),
+            lambda: serving.done() or emu.webhook is not None,
             30,
             "setWebhook",
         )
@@ -431,8 +433,8 @@ async def test_shutdown_finishes_the_placement_in_flight(webhook_shop: WebhookSh
 async def test_drain_waits_for_updates_in_flight_and_refuses_new_ones() -> None:
     from aiogram import Bot
 
+    from bot.runners.webhook import create_webhook_app
     from bot.sandbox.recording import RecordingSession
-    from bot.web import create_web_app
 
     release = asyncio.Event()
     finished: list[int] = []
@@ -456,7 +458,7 @@ async def test_drain_waits_for_updates_in_flight_and_refuses_new_ones() -> None:
         async def render_metrics(self) -> bytes:
             return b""
 
-    server = TestServer(create_web_app(_Monitor(), webhook=handler))  # type: ignore[arg-type]
+    server = TestServer(create_webhook_app(_Monitor(), handler))  # type: ignore[arg-type]
     await server.start_server()
     update = {
         "update_id": 5,
@@ -521,7 +523,7 @@ async def test_polling_mode_serves_health_on_metrics_port(app_database: str) -> 
     app = await Application.create(
         settings, bot_session=QuickCloseSession(api=TelegramAPIServer.from_base(telegram))
     )
-    running = asyncio.create_task(app.run())
+    running = asyncio.create_task(run_polling(app))
     health = f"http://127.0.0.1:{port}/healthz"
 
     async def up() -> bool:

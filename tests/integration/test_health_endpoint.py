@@ -23,7 +23,7 @@ from bot.config import Config
 from bot.health import Monitor, health_url, healthcheck
 from bot.metrics import Metrics
 from bot.outbox.sender import SenderStats
-from bot.storage import create_redis, ping_redis
+from bot.redis_client import create_redis, ping_redis
 from bot.web import WebServer, create_web_app
 from db.session import create_engine
 from tests.integration.test_redis_shared_state import redis_url

@@ -20,10 +20,11 @@ from aiogram.types import Chat, Message, Update, User
 from pydantic import SecretStr
 
 from bot.config import Config
+from bot.fsm_storage import create_fsm_storage
 from bot.i18n import create_i18n
 from bot.middlewares.redis_throttling import RedisThrottlingMiddleware
+from bot.redis_client import create_redis, ping_redis
 from bot.sandbox.recording import RecordingSession
-from bot.storage import create_fsm_storage, create_redis, ping_redis
 
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
 
