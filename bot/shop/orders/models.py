@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.shop.enums import OrderState
 from bot.shop.money import Micro
+from bot.shop.paging import Paging
 from db.models import Order, OrderEvent
 
 MAX_PER_PAGE = 50
@@ -145,19 +146,11 @@ class OrderChange:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderPage:
+class OrderPage(Paging):
     orders: tuple[OrderDTO, ...]  # newest first
     page: int
     per_page: int
     total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 0
-
-    @property
-    def has_next(self) -> bool:
-        return (self.page + 1) * self.per_page < self.total
 
 
 __all__ = [
