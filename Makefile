@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install test lint demo run migrate bench messages clean
+.PHONY: install browser test lint demo run migrate bench messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,11 +22,22 @@ lint: $(STAMP)
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/mypy
 
+# The web chat's browser tests drive Debian's Chromium. Installed here where we may (root
+# with apt-get, as in CI); elsewhere those tests skip and say why.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
+	      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }; \
+	  else echo "no Chromium at $(CHROMIUM) and no way to install it: the browser tests skip"; fi; }
+
 # In parallel processes (most tests wait on sockets, so more workers than cores pay off)
 # and in a random order; the seed is printed first. PYTEST_ARGS adds options, e.g.
 # `make test PYTEST_ARGS="--randomly-seed=1234"` repeats that run's order.
 TEST_WORKERS ?= 4
-test: install lint
+test: install lint browser
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 demo: install

@@ -11,6 +11,7 @@ await sim.stop()
 from .catalog import SimService
 from .dialects import Dialect, parse_dialects
 from .faults import SimulatorFaults
+from .panel import Panel
 from .seeded_catalogue import UNKNOWN_TYPES, build_catalogue
 from .simulator import ProviderSimulator
 from .state import OrderView, SimOrder, SimRefill
@@ -19,6 +20,7 @@ __all__ = [
     "UNKNOWN_TYPES",
     "Dialect",
     "OrderView",
+    "Panel",
     "ProviderSimulator",
     "SimOrder",
     "SimRefill",

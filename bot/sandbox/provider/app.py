@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import json
 import logging
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from . import errors
 from .dialects import Dialect, php_notices
 from .errors import ApiError
-
-if TYPE_CHECKING:
-    from .simulator import ProviderSimulator
+from .panel import Panel
 
 log = logging.getLogger(__name__)
 
@@ -34,36 +34,54 @@ CHALLENGE_PAGE = """<!DOCTYPE html>
 """
 
 
-def create_app(sim: ProviderSimulator) -> web.Application:
+class Hangs:
+    """The pauses that faults put into replies; the server's shutdown cuts them short."""
+
+    def __init__(self) -> None:
+        self._release = asyncio.Event()
+
+    def hold(self) -> None:
+        self._release = asyncio.Event()
+
+    def release(self) -> None:
+        self._release.set()
+
+    async def pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._release.wait(), seconds)
+
+
+def create_app(panel: Panel) -> web.Application:
     app = web.Application()
-    app.router.add_post("/api/v2", partial(_api, sim))
-    app.router.add_post("/api/v2/", partial(_api, sim))
-    app.router.add_get("/sandbox/state", partial(_state, sim))
-    app.router.add_post("/sandbox/faults", partial(_faults, sim))
-    app.router.add_post("/sandbox/script", partial(_script, sim))
-    app.router.add_post("/sandbox/balance", partial(_balance, sim))
+    hangs = Hangs()
+    app.router.add_post("/api/v2", partial(_api, panel, hangs))
+    app.router.add_post("/api/v2/", partial(_api, panel, hangs))
+    app.router.add_get("/sandbox/state", partial(_state, panel))
+    app.router.add_post("/sandbox/faults", partial(_faults, panel))
+    app.router.add_post("/sandbox/script", partial(_script, panel))
+    app.router.add_post("/sandbox/balance", partial(_balance, panel))
 
     async def on_startup(app: web.Application) -> None:
-        sim.hold_replies()
+        hangs.hold()
 
     async def on_shutdown(app: web.Application) -> None:
         # Wake hanging handlers, or the server would wait for them before closing.
-        sim.release_replies()
+        hangs.release()
 
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)
     return app
 
 
-async def _api(sim: ProviderSimulator, request: web.Request) -> web.StreamResponse:
+async def _api(panel: Panel, hangs: Hangs, request: web.Request) -> web.StreamResponse:
     form = await _read_form(request)
     action = form.get("action", "").strip()
-    sim.calls[action or "(none)"] += 1
-    faults = sim.faults
+    panel.calls[action or "(none)"] += 1
+    faults = panel.faults
     if faults.latency:
-        await sim.pause(faults.latency)
+        await hangs.pause(faults.latency)
     if faults.hang:
-        await sim.pause(HANG_SECONDS)
+        await hangs.pause(HANG_SECONDS)
         return web.Response(status=503, text="stopped")
     if faults.http_5xx:
         return web.Response(status=502, text="502 Bad Gateway")
@@ -71,26 +89,26 @@ async def _api(sim: ProviderSimulator, request: web.Request) -> web.StreamRespon
         return web.Response(text=CHALLENGE_PAGE, content_type="text/html")
     if action in faults.fail_actions:
         return web.Response(status=500, text="500 Internal Server Error")
-    if not hmac.compare_digest(form.get("key", "").encode(), sim.key.encode()):
-        return _reply(sim, {"error": errors.INVALID_KEY})
+    if not hmac.compare_digest(form.get("key", "").encode(), panel.key.encode()):
+        return _reply(panel, {"error": errors.INVALID_KEY})
     if faults.account_refusal:
-        return _reply(sim, {"error": faults.account_refusal})
+        return _reply(panel, {"error": faults.account_refusal})
     try:
-        reply = sim.api.handle(action, form, faults)
+        reply = panel.api.handle(action, form, faults)
     except ApiError as error:
         log.debug("api v2 %s refused: %s", action, error.text)
-        return _reply(sim, {"error": error.text})
+        return _reply(panel, {"error": error.text})
     if action == "add" and faults.add_hang_after_create:
-        await sim.pause(HANG_SECONDS)
+        await hangs.pause(HANG_SECONDS)
         return web.Response(status=503, text="stopped")
-    if Dialect.NULL_ERRORS in sim.dialects:
-        reply = sim.null_errors.add(reply)
-    return _reply(sim, reply)
+    if Dialect.NULL_ERRORS in panel.dialects:
+        reply = panel.null_errors.add(reply)
+    return _reply(panel, reply)
 
 
-def _reply(sim: ProviderSimulator, reply: Any) -> web.Response:
+def _reply(panel: Panel, reply: Any) -> web.Response:
     """The JSON reply, as the simulator's dialect prints it."""
-    if Dialect.PHP_NOTICES in sim.dialects:
+    if Dialect.PHP_NOTICES in panel.dialects:
         return web.Response(body=php_notices(reply), content_type="text/html")
     return web.json_response(reply)
 
@@ -124,22 +142,22 @@ def _flat(value: Any) -> str:
 # -- sandbox controls: not part of API v2, never subject to faults ----------------
 
 
-async def _state(sim: ProviderSimulator, request: web.Request) -> web.Response:
-    return web.json_response(sim.state())
+async def _state(panel: Panel, request: web.Request) -> web.Response:
+    return web.json_response(panel.state())
 
 
-async def _faults(sim: ProviderSimulator, request: web.Request) -> web.Response:
+async def _faults(panel: Panel, request: web.Request) -> web.Response:
     body = await _json_object(request)
     if body.pop("reset", False):
-        sim.faults.reset()
+        panel.faults.reset()
     try:
-        sim.faults.update(**body)
+        panel.faults.update(**body)
     except (TypeError, ValueError) as error:
         raise _bad_request(str(error)) from None
-    return web.json_response({"faults": sim.faults.to_json()})
+    return web.json_response({"faults": panel.faults.to_json()})
 
 
-async def _script(sim: ProviderSimulator, request: web.Request) -> web.Response:
+async def _script(panel: Panel, request: web.Request) -> web.Response:
     body = await _json_object(request)
     status = body.get("status", "Partial")
     remains = body.get("remains")
@@ -152,19 +170,19 @@ async def _script(sim: ProviderSimulator, request: web.Request) -> web.Response:
         ):
             raise _bad_request(f"{name}: a whole number >= 0")
     try:
-        sim.script(str(body.get("order_id", "")), status=status, remains=remains, posts=posts)
+        panel.script(str(body.get("order_id", "")), status=status, remains=remains, posts=posts)
     except KeyError:
         return web.json_response({"error": errors.INCORRECT_ORDER}, status=404)
     return web.json_response({"ok": True})
 
 
-async def _balance(sim: ProviderSimulator, request: web.Request) -> web.Response:
+async def _balance(panel: Panel, request: web.Request) -> web.Response:
     body = await _json_object(request)
     try:
-        sim.balance = Decimal(str(body["balance"]))
+        panel.balance = Decimal(str(body["balance"]))
     except (KeyError, InvalidOperation):
         raise _bad_request("balance: a decimal amount") from None
-    return web.json_response({"balance": str(sim.balance)})
+    return web.json_response({"balance": str(panel.balance)})
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:

@@ -9,7 +9,7 @@ The bot talks to it over HTTP with aiogram's own client::
     reply = await emu.wait_for_bot_message(1001)
 """
 
-from .emulator import DEFAULT_TOKEN, TelegramEmulator, WebhookConfig
+from .emulator import TelegramEmulator
 from .entities import parse_html, render_html
 from .errors import ApiError
 from .limits import LimitSettings, RateLimiter, TokenBucket
@@ -27,6 +27,9 @@ from .models import (
     default_personas,
 )
 from .server import build_app
+from .state import DEFAULT_TOKEN, TelegramState
+from .updates import WebhookConfig
+from .users import Users
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -43,7 +46,9 @@ __all__ = [
     "StoredFile",
     "StoredMessage",
     "TelegramEmulator",
+    "TelegramState",
     "TokenBucket",
+    "Users",
     "WebhookConfig",
     "build_app",
     "default_groups",

@@ -8,7 +8,8 @@ import contextlib
 import signal
 import sys
 
-from .emulator import DEFAULT_TOKEN, TelegramEmulator
+from .emulator import TelegramEmulator
+from .state import DEFAULT_TOKEN
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

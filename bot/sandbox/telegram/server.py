@@ -4,20 +4,19 @@ web chat. Every reply of the Bot API part is JSON in Telegram's shape, never a t
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from . import webchat
+from .api import BotApi
 from .errors import ApiError, unauthorized
 from .params import read_request
-
-if TYPE_CHECKING:
-    from .emulator import TelegramEmulator
+from .users import Users
 
 log = logging.getLogger(__name__)
 
-EMULATOR_KEY: web.AppKey[TelegramEmulator] = web.AppKey("telegram_emulator")
+EMULATOR_KEY: web.AppKey[Users] = web.AppKey("telegram_emulator")
 MAX_UPLOAD = 60 * 1024 * 1024
 
 
@@ -25,8 +24,11 @@ def _reply(error: ApiError) -> web.Response:
     return web.json_response(error.payload(), status=error.code)
 
 
-def build_app(emulator: TelegramEmulator) -> web.Application:
-    """An aiohttp app serving the emulator; add it to any runner (or as a sub-app)."""
+def build_app(
+    emulator: Users, api: BotApi, *, on_shutdown: Callable[[], Awaitable[None]]
+) -> web.Application:
+    """An aiohttp app serving `api` and the web chat over `emulator`'s state; add it to any
+    runner (or as a sub-app). `on_shutdown` releases long polls and stops webhook delivery."""
     app = web.Application(client_max_size=MAX_UPLOAD)
     app[EMULATOR_KEY] = emulator
 
@@ -41,7 +43,7 @@ def build_app(emulator: TelegramEmulator) -> web.Application:
             emulator.counters.violations[exc.kind] += 1
             return _reply(exc)
         try:
-            result = await emulator.api.call(method, params)
+            result = await api.call(method, params)
         except ApiError as exc:
             return _reply(exc)
         except Exception:
@@ -67,11 +69,11 @@ def build_app(emulator: TelegramEmulator) -> web.Application:
             headers={"X-Content-Type-Options": "nosniff"},
         )
 
-    async def on_shutdown(_: web.Application) -> None:
-        await emulator.shutdown()
+    async def shutdown(_: web.Application) -> None:
+        await on_shutdown()
 
     app.router.add_route("*", r"/bot{token}/{method:[^/]*}", handle_api)
     app.router.add_get(r"/file/bot{token}/{path:.+}", handle_file)
     webchat.setup(app, emulator)
-    app.on_shutdown.append(on_shutdown)
+    app.on_shutdown.append(shutdown)
     return app

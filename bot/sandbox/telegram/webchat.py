@@ -13,7 +13,7 @@ import json
 import logging
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -21,9 +21,8 @@ from .entities import safe_href
 from .files import image_info
 from .limits import LimitSettings
 from .models import StoredMessage
-
-if TYPE_CHECKING:
-    from .emulator import TelegramEmulator
+from .state import TelegramState
+from .users import Users
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +75,7 @@ def snippet(message: StoredMessage) -> str:
     return (message.text or message.caption or "")[:120]
 
 
-def serialize_keyboard(emu: TelegramEmulator, markup: dict[str, Any] | None) -> list[Any]:
+def serialize_keyboard(emu: TelegramState, markup: dict[str, Any] | None) -> list[Any]:
     rows: list[list[dict[str, Any]]] = []
     for row in (markup or {}).get("inline_keyboard", []):
         out: list[dict[str, Any]] = []
@@ -116,7 +115,7 @@ def serialize_reply_keyboard(keyboard: dict[str, Any] | None) -> dict[str, Any] 
     }
 
 
-def serialize_message(emu: TelegramEmulator, message: StoredMessage) -> dict[str, Any]:
+def serialize_message(emu: TelegramState, message: StoredMessage) -> dict[str, Any]:
     data: dict[str, Any] = {
         "chat_id": message.chat_id,
         "id": message.message_id,
@@ -183,7 +182,7 @@ def _is_image(data: bytes | None) -> bool:
     return data is not None and image_info(data) is not None
 
 
-def serialize_event(emu: TelegramEmulator, event: dict[str, Any]) -> dict[str, Any] | None:
+def serialize_event(emu: TelegramState, event: dict[str, Any]) -> dict[str, Any] | None:
     kind = event.get("type")
     if kind == "message":
         return {"type": "message", "message": serialize_message(emu, event["message"])}
@@ -209,7 +208,7 @@ def serialize_event(emu: TelegramEmulator, event: dict[str, Any]) -> dict[str, A
     return None
 
 
-def persona_summary(emu: TelegramEmulator, user_id: int) -> dict[str, Any]:
+def persona_summary(emu: TelegramState, user_id: int) -> dict[str, Any]:
     persona = emu.persona(user_id)
     messages = emu.chat(user_id)
     last = messages[-1] if messages else None
@@ -224,7 +223,7 @@ def persona_summary(emu: TelegramEmulator, user_id: int) -> dict[str, Any]:
     }
 
 
-def group_summary(emu: TelegramEmulator, chat_id: int) -> dict[str, Any]:
+def group_summary(emu: TelegramState, chat_id: int) -> dict[str, Any]:
     group = next(g for g in emu.groups if g.chat_id == chat_id)
     messages = emu.chat(chat_id)
     last = messages[-1] if messages else None
@@ -241,7 +240,7 @@ def group_summary(emu: TelegramEmulator, chat_id: int) -> dict[str, Any]:
     }
 
 
-def _group_clicker(emu: TelegramEmulator, chat_id: int) -> int | None:
+def _group_clicker(emu: TelegramState, chat_id: int) -> int | None:
     group = next(g for g in emu.groups if g.chat_id == chat_id)
     members = [p for p in emu.personas if p.user_id in group.member_ids]
     admins = [p for p in members if p.is_admin_hint]
@@ -253,7 +252,7 @@ def _group_clicker(emu: TelegramEmulator, chat_id: int) -> int | None:
 
 
 class WebChat:
-    def __init__(self, emulator: TelegramEmulator) -> None:
+    def __init__(self, emulator: Users) -> None:
         self.emu = emulator
         self.queues: set[asyncio.Queue[dict[str, Any]]] = set()
         self.sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
@@ -455,7 +454,7 @@ def _error(message: str, status: int = 400) -> web.Response:
     return web.json_response({"ok": False, "error": message}, status=status)
 
 
-def setup(app: web.Application, emulator: TelegramEmulator) -> WebChat:
+def setup(app: web.Application, emulator: Users) -> WebChat:
     chat = WebChat(emulator)
     app.router.add_get("/", chat.index)
     app.router.add_get("/static/{name}", chat.static)
