@@ -64,6 +64,7 @@ from bot.shop.money import Micro
 from bot.shop.orders.models import OrderChange, OrderDTO
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
+from bot.timeouts import add_timeout
 from db.models import Order, User
 from db.repositories.orders import OrderRepo
 from db.uow import unit_of_work
@@ -131,10 +132,9 @@ class StatusPoller:
         settings = deps.settings
         # Never shorter than `add` may take: a placement still waiting for its answer is
         # not a crashed one.
-        add_timeout = max(settings.provider_timeout_seconds, 60.0)
         self.stale_after = stale_after or max(
             timedelta(minutes=settings.submitting_stale_minutes),
-            timedelta(seconds=add_timeout + 60),
+            timedelta(seconds=add_timeout(settings) + 60),
         )
         self.alert_after = max(1, alert_after)
         self.interval = timedelta(seconds=settings.poll_interval_seconds)

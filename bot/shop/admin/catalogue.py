@@ -9,11 +9,12 @@ from decimal import Decimal
 from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.provider.models import ServiceType
 from bot.shop.admin.base import AdminServiceBase
-from bot.shop.admin.values import PROVIDER_NAME, MarkupChange, PriceSample, ServiceToggle
+from bot.shop.admin.values import MarkupChange, PriceSample, ServiceToggle
 from bot.shop.catalog import ORDERABLE_TYPES, SyncReport
 from bot.shop.enums import MarkupScope
 from bot.shop.errors import NotFound
 from bot.shop.money import Micro, from_micro, to_micro
+from bot.shop.panels import MAIN_PANEL
 from bot.shop.pricing import price_order, resolve_markup
 from bot.shop.tracking import PanelDeclined, PanelUnavailable
 from db.models import ServiceRow
@@ -188,7 +189,7 @@ class AdminCatalogue(AdminServiceBase):
             actor_id,
             "sync",
             target_type="provider",
-            target_id=PROVIDER_NAME,
+            target_id=MAIN_PANEL,
             total=report.total,
             added=report.added,
             changed=report.changed,

@@ -9,7 +9,8 @@ from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.shop.admin.catalogue import AdminCatalogue
 from bot.shop.admin.customers import AdminCustomers
 from bot.shop.admin.orders import AdminOrders
-from bot.shop.admin.values import PROVIDER_NAME, ProviderOverview
+from bot.shop.admin.values import ProviderOverview
+from bot.shop.panels import MAIN_PANEL
 from db.uow import writes
 
 
@@ -41,10 +42,10 @@ class AdminService(AdminCustomers, AdminCatalogue, AdminOrders):
     async def _overview(
         self, actor_id: int, balance: Decimal | None, currency: str | None, error: str | None
     ) -> ProviderOverview:
-        row = await self.providers.by_name(PROVIDER_NAME)
-        await self.record(actor_id, "provider", target_type="provider", target_id=PROVIDER_NAME)
+        row = await self.providers.by_name(MAIN_PANEL)
+        await self.record(actor_id, "provider", target_type="provider", target_id=MAIN_PANEL)
         return ProviderOverview(
-            name=PROVIDER_NAME,
+            name=MAIN_PANEL,
             url=row.url if row else None,
             balance=balance,
             currency=currency,

@@ -16,7 +16,6 @@ from bot.shop.wallet import LedgerEntryDTO
 from db.models import Order
 
 RECENT = 5  # orders and ledger rows on a customer's profile
-PROVIDER_NAME = "main"
 
 
 class CannotBanAdmin(ShopError):
@@ -165,7 +164,6 @@ class ProviderOverview:
 
 
 __all__ = [
-    "PROVIDER_NAME",
     "RECENT",
     "Adjustment",
     "AdminOrder",
