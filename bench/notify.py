@@ -30,9 +30,10 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.clock import Clock, FakeClock, SystemClock
-from bot.config import Settings
+from bot.config import Config
 from bot.factory import create_deps
-from bot.notify import Outbox, OutboxSender, Priority
+from bot.outbox.sender import OutboxSender
+from bot.outbox.writer import Outbox, Priority
 from bot.provider.client import ProviderClient
 from bot.sandbox.telegram import LimitSettings, TelegramEmulator
 from bot.sandbox.telegram.models import Persona
@@ -54,7 +55,7 @@ async def main(count: int, rate: float, virtual: bool) -> None:
     await upgrade(database_url)
     engine = create_engine(database_url)
     provider = ProviderClient("http://127.0.0.1:9/api/v2", "unused")
-    settings = Settings(
+    settings = Config(
         bot_token=TOKEN,
         database_url=database_url,
         notify_rate_per_second=rate,

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Config
 from bot.factory import create_deps
 from bot.jobs.catalog import sync_catalog
 from bot.jobs.orders import PollReport, StatusPoller
@@ -31,10 +31,11 @@ from bot.provider.client import ProviderClient
 from bot.provider.models import ServiceType
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.seeding import active_order_row
+from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
 from db.migrate import upgrade
-from db.models import LedgerKind, Order, OrderState, OutboxMessage
+from db.models import Order, OutboxMessage
 from db.repositories import CatalogRepo, ProviderRepo
 from db.session import create_engine
 
@@ -50,7 +51,7 @@ async def main(orders: int, concurrency: int) -> None:
     await upgrade(database_url)
     engine = create_engine(database_url)
     provider = ProviderClient(url, KEY, concurrency=concurrency)
-    settings = Settings(
+    settings = Config(
         bot_token="1:BENCH",
         provider_url=url,
         provider_key=KEY,

@@ -40,17 +40,17 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
 
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Config
 from bot.factory import create_bot, create_deps, create_dispatcher
 from bot.jobs.catalog import sync_catalog
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.client import ProviderClient
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.recording import BOT_USER, RecordingSession
+from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
 from db.migrate import upgrade
-from db.models import LedgerKind
 from db.session import create_engine
 
 KEY = "bench-key"
@@ -195,7 +195,7 @@ async def bench_shop(
     db_url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
     await upgrade(db_url)
     engine = create_engine(db_url)
-    settings = Settings(bot_token="42:BENCH", provider_url=url, provider_key=KEY, _env_file=None)  # type: ignore[call-arg]
+    settings = Config(bot_token="42:BENCH", provider_url=url, provider_key=KEY, _env_file=None)  # type: ignore[call-arg]
     provider = ProviderClient(url, KEY)
     deps = create_deps(settings, engine=engine, provider=provider, clock=clock)
     session = RecordingSession(latency=latency)

@@ -30,9 +30,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import SystemClock
+from bot.shop.enums import LedgerKind
 from bot.shop.wallet import WalletService
 from db.migrate import upgrade
-from db.models import LedgerKind
 from db.repositories import UserRepo
 from db.session import create_engine, create_session_factory
 

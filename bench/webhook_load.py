@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import Application
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Config
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.runners.webhook import create_webhook_app
 from bot.sandbox.provider import ProviderSimulator
@@ -229,7 +229,7 @@ async def run_rate(
 async def bench_database(name: str, database_url: str, rates: list[int], seconds: float) -> None:
     sim = ProviderSimulator(key=KEY, clock=FakeClock(), balance=Decimal("1000000"))
     provider_url = await sim.start()
-    settings = Settings(
+    settings = Config(
         bot_token="42:BENCH",  # type: ignore[arg-type]
         provider_url=provider_url,
         provider_key=KEY,  # type: ignore[arg-type]

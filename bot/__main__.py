@@ -7,11 +7,11 @@ import argparse
 import asyncio
 import sys
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 
 
-def _secrets(settings: Settings) -> list[str]:
+def _secrets(settings: Config) -> list[str]:
     values = [settings.bot_token, settings.provider_key, settings.webhook_secret]
     return [v.get_secret_value() for v in values if v is not None]
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "healthcheck":
         return _healthcheck()
     try:
-        settings = load_settings(for_run=args.command == "run")
+        settings = load_config(for_run=args.command == "run")
     except ConfigError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def _run(settings: Settings) -> None:
+async def _run(settings: Config) -> None:
     """Webhook mode when WEBHOOK_URL is set, else polling."""
     from bot.app import Application
 
@@ -73,7 +73,7 @@ def _healthcheck() -> int:
     from bot.health import healthcheck
 
     try:
-        settings = load_settings()
+        settings = load_config()
     except ConfigError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
         return 1

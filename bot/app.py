@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.commands import register_commands
-from bot.config import Settings
+from bot.config import Config
 from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher, create_provider
 from bot.fsm_storage import create_fsm_storage
@@ -54,7 +54,7 @@ def add_admin_jobs(jobs: Jobs, deps: Deps, dp: Dispatcher) -> None:
 
 @dataclass
 class Application:
-    settings: Settings
+    settings: Config
     engine: AsyncEngine
     deps: Deps
     bot: Bot
@@ -77,7 +77,7 @@ class Application:
     @classmethod
     async def create(
         cls,
-        settings: Settings,
+        settings: Config,
         *,
         bot_session: BaseSession | None = None,
         provider: ProviderClient | None = None,

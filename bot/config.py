@@ -1,5 +1,6 @@
-"""Settings: the runtime contract (the README's configuration table), read from the
-environment and `.env`."""
+"""Config: the runtime contract (the README's configuration table), read from the
+environment and `.env` (the shop's own switches, kept in the database, are
+bot/shop/shop_settings.py's `ShopSettings`)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def _check_url(value: str | None, *, schemes: tuple[str, ...] = ("http", "https"
     return value
 
 
-class Settings(BaseSettings):
+class Config(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
@@ -64,7 +65,7 @@ class Settings(BaseSettings):
     provider_balance_alert: Decimal | None = Field(None, ge=0)
     submitting_stale_minutes: int = Field(5, ge=2, le=1440)
     stars_rate: Decimal | None = Field(None, gt=0)
-    # Payments in Stars, referrals, promo codes (see bot/shop/payments.py).
+    # Payments in Stars, referrals, promo codes (see bot/shop/payments/).
     referral_percent: Decimal = Field(Decimal(5), ge=0, le=100)
     topup_presets: Annotated[tuple[Decimal, ...], NoDecode] = (
         Decimal(5),
@@ -245,13 +246,13 @@ def _present(name: str) -> bool:
     return bool((dotenv_values(".env").get(name) or "").strip())
 
 
-def load_settings(*, for_run: bool = False, **overrides: Any) -> Settings:
-    """Settings from the environment; raises ConfigError with one line per bad field.
+def load_config(*, for_run: bool = False, **overrides: Any) -> Config:
+    """The configuration from the environment; raises ConfigError with one line per bad field.
 
     `for_run` also requires what a real deployment needs (the demo brings its own).
     """
     try:
-        settings = Settings(**overrides)
+        config = Config(**overrides)
     except ValidationError as exc:
         lines = []
         failed = set()
@@ -266,6 +267,6 @@ def load_settings(*, for_run: bool = False, **overrides: Any) -> Settings:
                 if name not in failed and name.lower() not in overrides and not _present(name)
             ]
         raise ConfigError(lines) from None
-    if for_run and (missing := settings.missing_for_run()):
+    if for_run and (missing := config.missing_for_run()):
         raise ConfigError(missing)
-    return settings
+    return config

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import Config
 from bot.i18n import Catalogues
 from bot.provider.client import ProviderClient
 from bot.shop.pricing import PricingConfig
@@ -15,7 +15,7 @@ from bot.shop.pricing import PricingConfig
 
 @dataclass(frozen=True, slots=True)
 class Deps:
-    settings: Settings
+    settings: Config
     session_factory: async_sessionmaker[AsyncSession]
     provider: ProviderClient
     clock: Clock

@@ -16,7 +16,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import Config
 from bot.deps import Deps
 from bot.i18n import Catalogues, create_i18n
 from bot.metrics import Metrics, MetricsMiddleware
@@ -32,7 +32,7 @@ from db.session import create_engine, create_reader, create_session_factory
 from handlers import create_routers
 
 
-def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+def create_bot(settings: Config, session: BaseSession | None = None) -> Bot:
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
@@ -46,7 +46,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     )
 
 
-def create_provider(settings: Settings, *, observer: CallObserver | None = None) -> ProviderClient:
+def create_provider(settings: Config, *, observer: CallObserver | None = None) -> ProviderClient:
     key = settings.provider_key.get_secret_value() if settings.provider_key else ""
     return ProviderClient(
         settings.provider_url or "",
@@ -58,7 +58,7 @@ def create_provider(settings: Settings, *, observer: CallObserver | None = None)
 
 
 def create_deps(
-    settings: Settings,
+    settings: Config,
     *,
     engine: AsyncEngine | None = None,
     provider: ProviderClient | None = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
+from bot.config import Config
 from bot.timeouts import add_timeout
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ ISOLATION_MARGIN_SECONDS = 60.0
 
 
 def create_fsm_storage(
-    settings: Settings, client: Redis | None
+    settings: Config, client: Redis | None
 ) -> tuple[BaseStorage, BaseEventIsolation | None]:
     """RedisStorage with per-update isolation when `client` is given, else memory."""
     from aiogram.fsm.storage.memory import MemoryStorage

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.config import Settings
+from bot.config import Config
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -51,7 +51,7 @@ NOTIFICATION_STATS = {
 class Monitor:
     """Reads the live application for /healthz and /metrics (one per process)."""
 
-    settings: Settings
+    settings: Config
     engine: AsyncEngine
     clock: Clock
     metrics: Metrics
@@ -173,7 +173,8 @@ class Monitor:
     async def _orders_by_state(self) -> dict[str, int]:
         from sqlalchemy import func, select
 
-        from db.models import Order, OrderState
+        from bot.shop.enums import OrderState
+        from db.models import Order
 
         counts = {state.value: 0 for state in OrderState}
         async with asyncio.timeout(CHECK_TIMEOUT), self.engine.connect() as connection:
@@ -220,7 +221,7 @@ class Monitor:
 # --- `python -m bot healthcheck` ---------------------------------------------------------
 
 
-def health_url(settings: Settings) -> str | None:
+def health_url(settings: Config) -> str | None:
     """Where this container's /healthz answers; None when no server runs (METRICS_PORT=0
     in polling mode)."""
     port = settings.webhook_port if settings.webhook_url else settings.metrics_port
@@ -233,7 +234,7 @@ def health_url(settings: Settings) -> str | None:
     return f"http://{shown}:{port}/healthz"
 
 
-def healthcheck(settings: Settings, *, timeout: float = 4.0) -> int:
+def healthcheck(settings: Config, *, timeout: float = 4.0) -> int:
     """GET /healthz of the running bot: 0 when it answers 200, else 1 (Docker HEALTHCHECK)."""
     url = health_url(settings)
     if url is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bot.deps import Deps
 from bot.i18n import Catalogues, in_language
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.provider.errors import AccountIssue, ProviderError
 from bot.shop.money import Micro
 from bot.shop.shop_settings import ShopSettings

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.i18n import Catalogues, in_language
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.panel_pause import announce_pause
 from bot.shop.admin_alerts import AlertSwitches
-from bot.shop.orders import OrderDTO
+from bot.shop.orders.models import OrderDTO
 from bot.shop.shop_settings import ShopSettings
 from bot.texts.operator_alerts import (
     alert_order_placed,

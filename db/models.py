@@ -2,7 +2,8 @@
 
 Money columns are BIGINT micro-units (1e-6) of a currency, never floats or NUMERIC
 (SQLite has no exact decimal). Timestamps are aware UTC datetimes, set by the caller's
-clock rather than by the server, so tests control time. Enums are stored as short strings.
+clock rather than by the server, so tests control time. Enums (bot/shop/enums.py) are
+stored as short strings.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.shop.enums import (
+    LedgerKind,
+    MarkupScope,
+    OrderState,
+    OutboxStatus,
+    PaymentPurpose,
+    PaymentState,
+)
 from db.types import IdType, StrEnumType, UTCDateTime
 
 # Deterministic constraint names: Alembic needs them to drop or alter constraints, and
@@ -57,42 +66,6 @@ def table_of(model: type[Base]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not mapped on a Table")
     return table
-
-
-class LedgerKind(StrEnum):
-    TOPUP = "topup"  # a payment
-    CHARGE = "charge"  # an order's checkout
-    REFUND = "refund"  # an order's money back
-    ADJUSTMENT = "adjustment"  # an admin's /credit or /debit
-    REFERRAL = "referral"  # a referral reward
-    PROMO = "promo"  # a promo code or bonus
-
-
-class OrderState(StrEnum):
-    """The shop's own state of an order (the provider's status is kept beside it)."""
-
-    SUBMITTING = "submitting"  # paid, `add` not yet answered
-    ACTIVE = "active"  # the provider accepted it
-    COMPLETED = "completed"
-    PARTIAL = "partial"  # remains refunded
-    CANCELED = "canceled"  # fully refunded
-    FAILED = "failed"  # the provider refused it; fully refunded
-    UNKNOWN = "unknown"  # `add` sent, answer lost: an admin decides
-
-    @property
-    def finished(self) -> bool:
-        return self in _FINISHED
-
-
-_FINISHED = frozenset(
-    {OrderState.COMPLETED, OrderState.PARTIAL, OrderState.CANCELED, OrderState.FAILED}
-)
-
-
-class MarkupScope(StrEnum):
-    GLOBAL = "global"
-    CATEGORY = "category"
-    SERVICE = "service"
 
 
 def _in(column: str, enum_cls: type[StrEnum]) -> str:
@@ -156,7 +129,7 @@ class Provider(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class CatalogService(Base):
+class ServiceRow(Base):
     """One service of a provider's catalogue, as last seen, plus the admin's settings."""
 
     __tablename__ = "services"
@@ -310,17 +283,9 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class OutboxStatus(StrEnum):
-    PENDING = "pending"  # waiting for its turn (next_attempt_at)
-    SENDING = "sending"  # claimed by the sender; back to pending if its lease runs out
-    SENT = "sent"  # Telegram confirmed it
-    SKIPPED = "skipped"  # the recipient blocked the bot: not sent, not retried
-    DEAD = "dead"  # failed too often: a dead letter for admins
-
-
 class OutboxMessage(Base):
     """One message to a customer or the operators' chat, written in the same transaction
-    as the change it reports and sent later by the outbox sender (bot/notify.py)."""
+    as the change it reports and sent later by the outbox sender (bot/outbox/sender.py)."""
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -334,7 +299,7 @@ class OutboxMessage(Base):
     user_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    priority: Mapped[int] = mapped_column(Integer)  # lower goes first (bot.notify.Priority)
+    priority: Mapped[int] = mapped_column(Integer)  # lower goes first (bot.outbox.writer.Priority)
     # (declared before `text`, which shadows sqlalchemy.text inside this class body)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     text: Mapped[str] = mapped_column(Text)  # rendered HTML (a photo's caption: may be "")
@@ -364,18 +329,14 @@ __all__ = [
     "NAMING_CONVENTION",
     "AuditEntry",
     "Base",
-    "CatalogService",
     "LedgerEntry",
-    "LedgerKind",
     "Markup",
-    "MarkupScope",
     "Order",
     "OrderEvent",
-    "OrderState",
     "OutboxMessage",
-    "OutboxStatus",
     "Provider",
     "Refill",
+    "ServiceRow",
     "Setting",
     "User",
     "table_of",
@@ -383,18 +344,6 @@ __all__ = [
 
 
 # --- payments in Telegram Stars, promo codes (revision 0003) ------------------------------
-
-
-class PaymentPurpose(StrEnum):
-    TOPUP = "topup"  # /topup: a preset or a custom amount
-    SHORTFALL = "shortfall"  # exactly what a kept order lacked
-
-
-class PaymentState(StrEnum):
-    ISSUED = "issued"  # the invoice was sent; nothing paid yet
-    PAID = "paid"  # Telegram took the Stars; the wallet was credited
-    REFUNDING = "refunding"  # /starsrefund debited the wallet; Telegram's answer is pending
-    REFUNDED = "refunded"  # the Stars went back and the wallet was debited
 
 
 class Payment(Base):
@@ -464,8 +413,6 @@ class PromoRedemption(Base):
 
 __all__ += [
     "Payment",
-    "PaymentPurpose",
-    "PaymentState",
     "PromoCode",
     "PromoRedemption",
 ]

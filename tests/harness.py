@@ -28,7 +28,7 @@ from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Config
 from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher
 from bot.jobs.catalog import sync_catalog
@@ -37,9 +37,10 @@ from bot.provider.client import ProviderClient
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.recording import BOT_USER, RecordingSession, Sent
 from bot.shop.catalog import SyncReport
+from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
-from db.models import Base, LedgerKind, Provider, table_of
+from db.models import Base, Provider, table_of
 
 KEY = "harness-key"
 
@@ -270,7 +271,7 @@ async def running_shop(
         key=KEY, clock=clock, seed=seed, balance=Decimal("100000"), dialects=dialects
     )
     url = await sim.start()
-    settings = Settings(
+    settings = Config(
         bot_token="42:TEST",
         provider_url=url,
         provider_key=KEY,

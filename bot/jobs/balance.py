@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from bot.deps import Deps
 from bot.i18n import in_language
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.panel_pause import announce_pause, pause_for_refusal
 from bot.provider.errors import AccountIssue, ProviderError, ProviderFailure
 from bot.shop.money import from_micro, to_micro_floor

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from bot.notify import Outbox, Priority
+from bot.outbox.writer import Outbox, Priority
 from bot.shop.services import Shop
 from bot.texts import operator_alerts
 from db.repositories.users import UserRepo

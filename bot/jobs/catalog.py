@@ -18,20 +18,19 @@ import logging
 
 from bot.deps import Deps
 from bot.i18n import in_language
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.panel_pause import pause_for_refusal
 from bot.provider.errors import BadReply, ProviderError, ProviderFailure
 from bot.shop.catalog import SyncReport
+from bot.shop.panels import MAIN_PANEL
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
 from bot.texts.operator_alerts import alert_catalogue_refused
 
 log = logging.getLogger(__name__)
 
-PROVIDER_NAME = "main"  # the one panel, as bot/app.py names it
 
-
-async def sync_catalog(deps: Deps, *, provider_name: str = PROVIDER_NAME) -> SyncReport:
+async def sync_catalog(deps: Deps, *, provider_name: str = MAIN_PANEL) -> SyncReport:
     """Load the panel's catalogue into the shop.
 
     Raises ProviderFailure (ProviderUnavailable, ProviderError) when the panel does not
@@ -85,4 +84,4 @@ async def scheduled_sync(deps: Deps) -> SyncReport | None:
         return None
 
 
-__all__ = ["PROVIDER_NAME", "scheduled_sync", "sync_catalog"]
+__all__ = ["scheduled_sync", "sync_catalog"]

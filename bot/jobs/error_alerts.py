@@ -14,7 +14,7 @@ from aiogram.types import ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import Deps
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.shop.admin_alerts import ErrorAlert, ErrorAlerts
 from bot.texts import operator_alerts
 

@@ -36,7 +36,7 @@ from sqlalchemy import select
 
 from bot.deps import Deps
 from bot.i18n import in_language
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.panel_pause import pause_for_refusal
 from bot.provider import parsing
 from bot.provider.errors import ProviderError, ProviderFailure, ProviderUnavailable
@@ -44,9 +44,10 @@ from bot.provider.models import ItemError
 from bot.provider.models import OrderState as PanelState
 from bot.provider.models import OrderStatus as PanelStatus
 from bot.shop import settlement
+from bot.shop.enums import OrderState
 from bot.shop.errors import ShopError
 from bot.shop.money import Micro
-from bot.shop.orders import OrderChange, OrderDTO
+from bot.shop.orders.models import OrderChange, OrderDTO
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
 from bot.texts.customer_notices import (
@@ -65,7 +66,8 @@ from bot.texts.operator_alerts import (
     alert_panel_down,
     alert_panel_refusing,
 )
-from db.models import Order, OrderState, User
+from bot.timeouts import add_timeout
+from db.models import Order, User
 from db.repositories.orders import OrderRepo
 from db.uow import unit_of_work
 
@@ -132,10 +134,9 @@ class StatusPoller:
         settings = deps.settings
         # Never shorter than `add` may take: a placement still waiting for its answer is
         # not a crashed one.
-        add_timeout = max(settings.provider_timeout_seconds, 60.0)
         self.stale_after = stale_after or max(
             timedelta(minutes=settings.submitting_stale_minutes),
-            timedelta(seconds=add_timeout + 60),
+            timedelta(seconds=add_timeout(settings) + 60),
         )
         self.alert_after = max(1, alert_after)
         self.interval = timedelta(seconds=settings.poll_interval_seconds)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.deps import Deps
 from bot.i18n import in_language
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.panel_pause import pause_for_refusal
 from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.provider.models import ItemError, RefillState, RefillStatus

@@ -33,7 +33,7 @@ from bot.jobs.catalog import scheduled_sync
 from bot.jobs.locks import LeaderLock, create_lock
 from bot.jobs.orders import StatusPoller
 from bot.jobs.refills import RefillPoller
-from bot.notify import OutboxSender
+from bot.outbox.sender import OutboxSender
 
 log = logging.getLogger(__name__)
 

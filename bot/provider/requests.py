@@ -7,10 +7,13 @@ adds its own rules in `check()`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import fields as dc_fields
 from datetime import date
-from typing import ClassVar
+from enum import StrEnum
+from types import MappingProxyType, NoneType, UnionType
+from typing import ClassVar, get_args, get_type_hints
 
 from bot.provider.models import SUBSCRIPTION_DELAYS, ServiceType
 
@@ -293,6 +296,43 @@ class PreparedAdd(AddRequest):
         return dict(self.form_fields)
 
 
+class InputKind(StrEnum):
+    """What a customer's value for a request field must become before the request is
+    built: a whole number, a date, or text."""
+
+    COUNT = "count"
+    DATE = "date"
+    TEXT = "text"
+
+
+_KINDS: Mapping[type, InputKind] = {int: InputKind.COUNT, date: InputKind.DATE, str: InputKind.TEXT}
+
+
+def _kind(request_cls: type[AddRequest], name: str, hint: object) -> InputKind:
+    """The kind of an `int`, `date` or `str` field, optional or not; any other type is a
+    declaration this module does not know how to fill from a form, and fails loudly."""
+    base = hint
+    if isinstance(hint, UnionType):
+        others = [arg for arg in get_args(hint) if arg is not NoneType]
+        base = others[0] if len(others) == 1 else hint
+    if not isinstance(base, type) or base not in _KINDS:
+        raise TypeError(f"{request_cls.__name__}.{name}: no input kind for {hint!r}")
+    return _KINDS[base]
+
+
+def input_kinds(request_cls: type[AddRequest]) -> Mapping[str, InputKind]:
+    """The fields a customer fills for this request type (all but `service_id`) and the
+    kind of value each takes, from the dataclass's resolved type annotations."""
+    hints = get_type_hints(request_cls)
+    return MappingProxyType(
+        {
+            f.name: _kind(request_cls, f.name, hints[f.name])
+            for f in dc_fields(request_cls)
+            if f.name != "service_id"
+        }
+    )
+
+
 REQUEST_TYPES: dict[ServiceType, type[AddRequest]] = {
     cls.TYPE: cls
     for cls in (
@@ -314,3 +354,8 @@ REQUEST_TYPES: dict[ServiceType, type[AddRequest]] = {
         SubscriptionsAdd,
     )
 }
+
+# Resolved once, at import: a field of a type with no input kind stops the start-up.
+INPUT_KINDS: Mapping[ServiceType, Mapping[str, InputKind]] = MappingProxyType(
+    {service_type: input_kinds(cls) for service_type, cls in REQUEST_TYPES.items()}
+)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.app import Application
-from bot.config import Settings
+from bot.config import Config
 from bot.health import Monitor
 from bot.timeouts import add_timeout
 from bot.web import WebServer, create_web_app
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 DRAIN_MARGIN_SECONDS = 15.0
 
 
-def webhook_path(settings: Settings) -> str:
+def webhook_path(settings: Config) -> str:
     """WEBHOOK_PATH, else the path of WEBHOOK_URL, else /webhook."""
     if settings.webhook_path:
         return settings.webhook_path
@@ -36,7 +36,7 @@ def webhook_path(settings: Settings) -> str:
     return path if path and path != "/" else "/webhook"
 
 
-def drain_timeout(settings: Settings) -> float:
+def drain_timeout(settings: Config) -> float:
     """How long shutdown waits for updates in flight: the slowest is a placement."""
     return add_timeout(settings) + DRAIN_MARGIN_SECONDS
 

@@ -13,12 +13,12 @@ from pydantic import SecretStr
 
 from bot.app import Application
 from bot.clock import ScaledClock
-from bot.config import Settings
+from bot.config import Config
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.telegram import OPERATORS_CHAT_ID, TelegramEmulator
+from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
-from db.models import LedgerKind
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ async def _credit_personas(app: Application, emulator: TelegramEmulator) -> None
             )
 
 
-async def run_demo(base: Settings) -> None:
+async def run_demo(base: Config) -> None:
     simulator = ProviderSimulator(
         key=DEMO_KEY, clock=ScaledClock(PANEL_SPEED), balance=Decimal("5000")
     )

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.shop.orders import Draft
-from db.models import OrderState
+from bot.shop.enums import OrderState
+from bot.shop.orders.models import Draft
 
 
 def active_order_row(

@@ -8,7 +8,6 @@ is counted (sent, skipped because the customer blocked the bot, dead letters).
 
 from __future__ import annotations
 
-import inspect
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,9 +16,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.notify import Outbox, Priority
+from bot.outbox.writer import Outbox, Priority
+from bot.shop.enums import OutboxStatus
 from bot.shop.errors import NotFound
-from db.models import OutboxStatus
 from db.repositories.admin import AdminRepo
 from db.repositories.audit import AuditRepo
 from db.repositories.settings import SettingsRepo
@@ -28,11 +27,6 @@ from db.uow import reads, writes
 
 RECORD_PREFIX = "broadcast:"
 CHUNK = 500
-
-
-def supports_photos() -> bool:
-    """Whether the outbox can carry a photo (`Outbox.to_chat(..., photo=file_id)`)."""
-    return "photo" in inspect.signature(Outbox.to_chat).parameters
 
 
 def dedupe_prefix(broadcast_id: str) -> str:
@@ -212,5 +206,4 @@ __all__ = [
     "BroadcastRecord",
     "BroadcastService",
     "BroadcastStart",
-    "supports_photos",
 ]

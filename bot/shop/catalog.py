@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.numbers import parse_whole
 from bot.provider.models import Service, ServiceListing, ServiceType
+from bot.shop.enums import MarkupScope
 from bot.shop.errors import NotFound, ServiceUnavailable
 from bot.shop.money import Micro, from_micro, to_micro_ceil
 from bot.shop.platforms import platform_of, platform_order
 from bot.shop.pricing import PricingConfig, price_order, resolve_markup
-from db.models import CatalogService as ServiceRow
-from db.models import Markup, MarkupScope
+from db.models import Markup, ServiceRow
 from db.repositories.catalog import CatalogRepo
 from db.repositories.markups import MarkupRepo
 from db.repositories.providers import ProviderRepo

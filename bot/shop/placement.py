@@ -25,7 +25,8 @@ from bot.provider.errors import (
 )
 from bot.provider.requests import PreparedAdd
 from bot.shop.errors import ProviderPaused
-from bot.shop.orders import Draft, OrderDTO, OrderService
+from bot.shop.orders.models import Draft, OrderDTO
+from bot.shop.orders.service import OrderService
 from bot.shop.shop_settings import ShopSettings
 from db.uow import writes
 

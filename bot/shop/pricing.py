@@ -40,10 +40,6 @@ class Quote:
     markup_percent: Decimal
     currency: str
 
-    @property
-    def margin(self) -> Micro:
-        return self.charge - self.cost
-
 
 def check_markup(percent: Decimal) -> Decimal:
     """The markup itself if the shop accepts it: finite and not negative (never below cost)."""

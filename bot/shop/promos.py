@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.numbers import parse_whole
+from bot.shop.enums import LedgerKind
 from bot.shop.errors import InvalidAmount, NotFound, ShopError
 from bot.shop.money import Micro, parse_amount
 from bot.shop.wallet import WalletService
-from db.models import LedgerKind, PromoCode
+from db.models import PromoCode
 from db.repositories.audit import AuditRepo
 from db.repositories.promos import PromoRepo
 from db.uow import reads, writes

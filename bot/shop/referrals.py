@@ -4,7 +4,7 @@ The referrer is fixed at a customer's first /start, and only to a customer who a
 exists (bot/shop/users.py), so a referral can neither point at oneself nor form a loop.
 A referrer earns REFERRAL_PERCENT of each Stars top-up of the people they invited: a
 ledger row keyed by the payment (`referral:<charge id>`), credited with the top-up itself
-(bot/shop/payments.py).
+(bot/shop/payments/).
 """
 
 from __future__ import annotations

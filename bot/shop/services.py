@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.notify import Outbox
+from bot.outbox.writer import Outbox
 from bot.placement_alerts import OutboxPlacementAlerts
-from bot.shop.admin import AdminService
+from bot.shop.admin.service import AdminService
 from bot.shop.admin_alerts import AlertSwitches
 from bot.shop.admin_broadcast import BroadcastService
 from bot.shop.catalog import CatalogService
-from bot.shop.orders import OrderService
-from bot.shop.payments import PaymentConfig, PaymentService
+from bot.shop.orders.service import OrderService
+from bot.shop.payments.service import PaymentService
+from bot.shop.payments.values import PaymentConfig
 from bot.shop.placement import PlacementService
 from bot.shop.promos import PromoService
 from bot.shop.referrals import ReferralService

@@ -1,7 +1,7 @@
 """How one panel status reply settles an order: whether it can be trusted for that order,
 the state it ends the order in, and how much of the charge goes back. Pure, no I/O.
 
-Only OrderService.apply_provider_state (bot/shop/orders.py) acts on these answers, so
+Only OrderService.apply_provider_state (bot/shop/orders/transitions.py) acts on these answers, so
 the customer's Refresh, the admin's refresh and link, and the poller all decide an
 order's fate the same way.
 
@@ -30,9 +30,9 @@ from bot.numbers import parse_whole
 from bot.provider.models import OrderState as PanelState
 from bot.provider.models import OrderStatus as PanelStatus
 from bot.provider.models import ServiceType
+from bot.shop.enums import OrderState
 from bot.shop.money import Micro, round_down, to_micro_ceil
 from bot.shop.pricing import refund_share
-from db.models import OrderState
 
 STATUS_TEXT_MAX = 64
 

@@ -17,9 +17,9 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import Micro, round_up
 from bot.shop.pricing import PricingConfig
-from db.models import LedgerKind, OrderState
 from db.repositories.stats import StatsRepo
 from db.uow import reads
 

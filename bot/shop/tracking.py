@@ -16,9 +16,11 @@ from bot.clock import Clock
 from bot.provider.client import ProviderClient
 from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.provider.models import RefillStatus
+from bot.shop.enums import OrderState
 from bot.shop.errors import ShopError
-from bot.shop.orders import OrderDTO, OrderService
-from db.models import OrderState, Refill
+from bot.shop.orders.models import OrderDTO
+from bot.shop.orders.service import OrderService
+from db.models import Refill
 from db.repositories.catalog import CatalogRepo
 from db.repositories.refills import RefillRepo
 from db.uow import reads, writes

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.outbox.writer import Priority
 from bot.shop.shop_settings import MAINTENANCE
 from db.models import User
 from db.repositories.outbox import OutboxRepo
@@ -20,7 +21,6 @@ _REF = re.compile(r"^ref_([0-9a-z]{1,12})$")
 # Order and payment messages that could not reach a customer who had blocked the bot are
 # delivered when they come back, if not older than this; broadcasts are not.
 HELD_FOR = timedelta(days=7)
-HELD_PRIORITY = 0  # bot.notify.Priority.ORDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +179,7 @@ class UserService:
                 row.unreachable_since = None
                 now = self.clock.now()
                 await OutboxRepo(self.session).release_held(
-                    telegram_id, priority=HELD_PRIORITY, since=now - HELD_FOR, now=now
+                    telegram_id, priority=Priority.ORDER, since=now - HELD_FOR, now=now
                 )
             await self.users.session.flush()
             return UserDTO.of(row), False

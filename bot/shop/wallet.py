@@ -16,9 +16,11 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.shop.enums import LedgerKind
 from bot.shop.errors import InsufficientFunds, NotFound, ReferenceConflict
 from bot.shop.money import Micro, check_positive
-from db.models import LedgerEntry, LedgerKind
+from bot.shop.paging import Paging
+from db.models import LedgerEntry
 from db.repositories.ledger import LedgerRepo
 from db.repositories.users import UserRepo
 from db.uow import reads, writes
@@ -67,19 +69,11 @@ class LedgerEntryDTO:
 
 
 @dataclass(frozen=True, slots=True)
-class LedgerPage:
+class LedgerPage(Paging):
     entries: tuple[LedgerEntryDTO, ...]  # newest first
     page: int  # from 0
     per_page: int
     total: int  # rows of the user in all
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 0
-
-    @property
-    def has_next(self) -> bool:
-        return (self.page + 1) * self.per_page < self.total
 
     @property
     def pages(self) -> int:

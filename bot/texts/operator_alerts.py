@@ -17,7 +17,7 @@ from aiogram.utils.i18n import ngettext
 from bot.provider.errors import AccountIssue
 from bot.shop.admin_alerts import ErrorAlert
 from bot.shop.admin_broadcast import BroadcastProgress
-from bot.shop.orders import OrderDTO
+from bot.shop.orders.models import OrderDTO
 from bot.texts.format import code, fmt, join, money, when
 
 

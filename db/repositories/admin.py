@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, select
 
-from db.models import CatalogService, Markup, MarkupScope, OutboxMessage, OutboxStatus, Setting
+from bot.shop.enums import MarkupScope, OutboxStatus
+from db.models import Markup, OutboxMessage, ServiceRow, Setting
 from db.repositories.base import Repo
 
 
@@ -16,19 +17,19 @@ class AdminRepo(Repo):
     async def categories_named(self, name: str) -> list[str]:
         """Catalogue categories equal to `name` ignoring case (listed ones, hidden or not)."""
         stmt = (
-            select(CatalogService.category)
+            select(ServiceRow.category)
             .where(
-                func.lower(CatalogService.category) == name.strip().lower(),
-                CatalogService.removed_at.is_(None),
+                func.lower(ServiceRow.category) == name.strip().lower(),
+                ServiceRow.removed_at.is_(None),
             )
-            .group_by(CatalogService.category)
-            .order_by(CatalogService.category)
+            .group_by(ServiceRow.category)
+            .order_by(ServiceRow.category)
         )
         return list(await self.session.scalars(stmt))
 
     async def count_in_category(self, category: str) -> int:
         stmt = select(func.count()).where(
-            CatalogService.category == category, CatalogService.removed_at.is_(None)
+            ServiceRow.category == category, ServiceRow.removed_at.is_(None)
         )
         return await self.session.scalar(stmt) or 0
 
@@ -38,26 +39,26 @@ class AdminRepo(Repo):
 
     async def sample_service(
         self, types: Collection[str], *, category: str | None = None
-    ) -> CatalogService | None:
+    ) -> ServiceRow | None:
         """A visible service whose price follows the markup just set: in `category` without
         a service markup or an own price; with no category, one that the global markup
         governs (its category has no markup either)."""
-        own_markup = exists().where(Markup.service_id == CatalogService.id)
+        own_markup = exists().where(Markup.service_id == ServiceRow.id)
         criteria = [
-            CatalogService.removed_at.is_(None),
-            CatalogService.hidden.is_(False),
-            CatalogService.type.in_(tuple(types)),
-            CatalogService.price_override.is_(None),
+            ServiceRow.removed_at.is_(None),
+            ServiceRow.hidden.is_(False),
+            ServiceRow.type.in_(tuple(types)),
+            ServiceRow.price_override.is_(None),
             ~own_markup,
         ]
         if category is not None:
-            criteria.append(CatalogService.category == category)
+            criteria.append(ServiceRow.category == category)
         else:
             category_markup = exists().where(
-                Markup.scope == MarkupScope.CATEGORY, Markup.category == CatalogService.category
+                Markup.scope == MarkupScope.CATEGORY, Markup.category == ServiceRow.category
             )
             criteria.append(~category_markup)
-        stmt = select(CatalogService).where(*criteria).order_by(CatalogService.id).limit(1)
+        stmt = select(ServiceRow).where(*criteria).order_by(ServiceRow.id).limit(1)
         return await self.session.scalar(stmt)
 
     # --- broadcasts -----------------------------------------------------------

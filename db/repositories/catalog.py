@@ -6,20 +6,20 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from db.models import CatalogService
+from db.models import ServiceRow
 from db.repositories.base import Repo
 
 
 class CatalogRepo(Repo):
-    async def get(self, service_id: int) -> CatalogService | None:
-        return await self.session.get(CatalogService, service_id)
+    async def get(self, service_id: int) -> ServiceRow | None:
+        return await self.session.get(ServiceRow, service_id)
 
     async def by_provider_service_id(
         self, provider_id: int, provider_service_id: str
-    ) -> CatalogService | None:
-        stmt = select(CatalogService).where(
-            CatalogService.provider_id == provider_id,
-            CatalogService.provider_service_id == provider_service_id,
+    ) -> ServiceRow | None:
+        stmt = select(ServiceRow).where(
+            ServiceRow.provider_id == provider_id,
+            ServiceRow.provider_service_id == provider_service_id,
         )
         return await self.session.scalar(stmt)
 
@@ -62,7 +62,7 @@ class CatalogRepo(Repo):
             "removed_at": None,
         }
         stmt = (
-            self.insert_stmt(CatalogService)
+            self.insert_stmt(ServiceRow)
             .values(
                 provider_id=provider_id,
                 provider_service_id=provider_service_id,
@@ -71,21 +71,21 @@ class CatalogRepo(Repo):
                 **synced,
             )
             .on_conflict_do_update(
-                index_elements=[CatalogService.provider_id, CatalogService.provider_service_id],
+                index_elements=[ServiceRow.provider_id, ServiceRow.provider_service_id],
                 set_=synced,
             )
-            .returning(CatalogService.id)
+            .returning(ServiceRow.id)
         )
         return (await self.session.execute(stmt)).scalar_one()
 
     async def mark_removed(self, provider_id: int, *, seen_before: datetime, now: datetime) -> int:
         """Flag the services a sync started at `seen_before` did not list; how many."""
         stmt = (
-            update(CatalogService)
+            update(ServiceRow)
             .where(
-                CatalogService.provider_id == provider_id,
-                CatalogService.last_seen_at < seen_before,
-                CatalogService.removed_at.is_(None),
+                ServiceRow.provider_id == provider_id,
+                ServiceRow.last_seen_at < seen_before,
+                ServiceRow.removed_at.is_(None),
             )
             .values(removed_at=now)
         )
@@ -93,42 +93,37 @@ class CatalogRepo(Repo):
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     def _visible(self, include_hidden: bool) -> list[object]:
-        criteria: list[object] = [CatalogService.removed_at.is_(None)]
+        criteria: list[object] = [ServiceRow.removed_at.is_(None)]
         if not include_hidden:
-            criteria.append(CatalogService.hidden.is_(False))
+            criteria.append(ServiceRow.hidden.is_(False))
         return criteria
 
     async def categories(
         self, *, platform: str | None = None, include_hidden: bool = False
     ) -> list[str]:
         stmt = (
-            select(CatalogService.category)
+            select(ServiceRow.category)
             .where(*self._visible(include_hidden))  # type: ignore[arg-type]
-            .group_by(CatalogService.category)
-            .order_by(CatalogService.category)
+            .group_by(ServiceRow.category)
+            .order_by(ServiceRow.category)
         )
         if platform is not None:
-            stmt = stmt.where(CatalogService.platform == platform)
+            stmt = stmt.where(ServiceRow.platform == platform)
         return list(await self.session.scalars(stmt))
 
-    async def in_category(
-        self, category: str, *, include_hidden: bool = False
-    ) -> list[CatalogService]:
+    async def in_category(self, category: str, *, include_hidden: bool = False) -> list[ServiceRow]:
         stmt = (
-            select(CatalogService)
-            .where(CatalogService.category == category, *self._visible(include_hidden))  # type: ignore[arg-type]
-            .order_by(CatalogService.rate, CatalogService.id)
+            select(ServiceRow)
+            .where(ServiceRow.category == category, *self._visible(include_hidden))  # type: ignore[arg-type]
+            .order_by(ServiceRow.rate, ServiceRow.id)
         )
         return list(await self.session.scalars(stmt))
 
     async def set_hidden(self, service_id: int, hidden: bool) -> bool:
         return await self._set(service_id, hidden=hidden)
 
-    async def set_price_override(self, service_id: int, price: int | None) -> bool:
-        return await self._set(service_id, price_override=price)
-
     async def _set(self, service_id: int, **values: object) -> bool:
         result = await self.session.execute(
-            update(CatalogService).where(CatalogService.id == service_id).values(**values)
+            update(ServiceRow).where(ServiceRow.id == service_id).values(**values)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

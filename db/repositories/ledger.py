@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from db.models import LedgerEntry, LedgerKind, User, table_of
+from bot.shop.enums import LedgerKind
+from db.models import LedgerEntry, User, table_of
 from db.repositories.base import Repo
 
 _ledger = table_of(LedgerEntry)

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from db.models import Markup, MarkupScope
+from bot.shop.enums import MarkupScope
+from db.models import Markup
 from db.repositories.base import Repo
 
 

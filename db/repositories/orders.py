@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import BigInteger, String, bindparam, func, or_, select, update
 
-from db.models import Order, OrderEvent, OrderState, table_of
+from bot.shop.enums import OrderState
+from db.models import Order, OrderEvent, table_of
 from db.repositories.base import Repo
 
 
@@ -64,25 +65,6 @@ class OrderRepo(Repo):
         stmt = select(func.count()).select_from(Order).where(Order.user_id == user_id)
         return await self.session.scalar(stmt) or 0
 
-    async def in_state(self, state: OrderState, *, limit: int = 100) -> list[Order]:
-        stmt = select(Order).where(Order.state == state).order_by(Order.id).limit(limit)
-        return list(await self.session.scalars(stmt))
-
-    async def due_for_check(
-        self, *, checked_before: datetime, limit: int = 100, state: OrderState = OrderState.ACTIVE
-    ) -> list[Order]:
-        """Orders in `state` not checked since `checked_before`, never-checked and oldest first."""
-        stmt = (
-            select(Order)
-            .where(
-                Order.state == state,
-                or_(Order.last_checked_at.is_(None), Order.last_checked_at < checked_before),
-            )
-            .order_by(Order.last_checked_at.is_not(None), Order.last_checked_at, Order.id)
-            .limit(limit)
-        )
-        return list(await self.session.scalars(stmt))
-
     async def transition(
         self, order_id: int, *, from_state: OrderState, to_state: OrderState, **values: Any
     ) -> bool:
@@ -107,16 +89,6 @@ class OrderRepo(Repo):
             .values(**values)
             .execution_options(synchronize_session="fetch")
         )
-
-    async def touch_checked(self, order_ids: Iterable[int], *, now: datetime) -> None:
-        ids = list(order_ids)
-        if ids:
-            await self.session.execute(
-                update(Order)
-                .where(Order.id.in_(ids))
-                .values(last_checked_at=now)
-                .execution_options(synchronize_session=False)
-            )
 
     async def add_event(
         self,

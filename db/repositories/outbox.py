@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from db.models import OutboxMessage, OutboxStatus, User, table_of
+from bot.shop.enums import OutboxStatus
+from db.models import OutboxMessage, User, table_of
 from db.repositories.base import Repo
 
 _outbox = table_of(OutboxMessage)

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from db.models import LedgerEntry, LedgerKind, Payment, PaymentPurpose, PaymentState, User
+from bot.shop.enums import LedgerKind, PaymentPurpose, PaymentState
+from db.models import LedgerEntry, Payment, User
 from db.repositories.base import Repo
 
 

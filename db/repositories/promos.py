@@ -90,9 +90,3 @@ class PromoRepo(Repo):
             .returning(PromoRedemption.id)
         )
         return await self.session.scalar(stmt) is not None
-
-    async def redeemed(self, promo_id: int, user_id: int) -> bool:
-        stmt = select(PromoRedemption.id).where(
-            PromoRedemption.promo_id == promo_id, PromoRedemption.user_id == user_id
-        )
-        return await self.session.scalar(stmt) is not None

@@ -58,30 +58,6 @@ class RefillRepo(Repo):
         )
         return list(await self.session.scalars(stmt))
 
-    async def update_status(
-        self,
-        refill_id: int,
-        *,
-        status: str,
-        now: datetime,
-        provider_status: str | None = None,
-        error: str | None = None,
-    ) -> bool:
-        stmt = (
-            update(Refill)
-            .where(Refill.id == refill_id)
-            .values(
-                status=status,
-                provider_status=provider_status,
-                error=error,
-                updated_at=now,
-                last_checked_at=now,
-            )
-            .execution_options(synchronize_session="fetch")
-        )
-        result = await self.session.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
     # --- refill polling (bot/jobs/refills.py) --------------------------------------
 
     async def many(self, refill_ids: Iterable[int]) -> list[Refill]:

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, case, distinct, func, select
 
-from db.models import LedgerEntry, LedgerKind, Order, OrderState, User
+from bot.shop.enums import LedgerKind, OrderState
+from db.models import LedgerEntry, Order, User
 from db.repositories.base import Repo
 
 # Orders the panel took (or may have taken and charged for): their provider cost counts.

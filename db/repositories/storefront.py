@@ -7,7 +7,7 @@ from collections.abc import Collection
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CatalogService
+from db.models import ServiceRow
 from db.repositories.base import Repo
 
 
@@ -20,16 +20,16 @@ class StorefrontRepo(Repo):
 
     def _visible(self) -> list[ColumnElement[bool]]:
         return [
-            CatalogService.removed_at.is_(None),
-            CatalogService.hidden.is_(False),
-            CatalogService.type.in_(self.types),
+            ServiceRow.removed_at.is_(None),
+            ServiceRow.hidden.is_(False),
+            ServiceRow.type.in_(self.types),
         ]
 
     async def platforms(self) -> list[tuple[str, int]]:
         stmt = (
-            select(CatalogService.platform, func.count())
+            select(ServiceRow.platform, func.count())
             .where(*self._visible())
-            .group_by(CatalogService.platform)
+            .group_by(ServiceRow.platform)
         )
         return [
             (platform or "Other", count) for platform, count in await self.session.execute(stmt)
@@ -37,48 +37,48 @@ class StorefrontRepo(Repo):
 
     async def categories(self, platform: str) -> list[tuple[str, int]]:
         stmt = (
-            select(CatalogService.category, func.count())
-            .where(CatalogService.platform == platform, *self._visible())
-            .group_by(CatalogService.category)
-            .order_by(CatalogService.category)
+            select(ServiceRow.category, func.count())
+            .where(ServiceRow.platform == platform, *self._visible())
+            .group_by(ServiceRow.category)
+            .order_by(ServiceRow.category)
         )
         return [(category, count) for category, count in await self.session.execute(stmt)]
 
     async def count_in_category(self, category: str) -> int:
-        stmt = select(func.count()).where(CatalogService.category == category, *self._visible())
+        stmt = select(func.count()).where(ServiceRow.category == category, *self._visible())
         return await self.session.scalar(stmt) or 0
 
-    async def in_category(self, category: str, *, limit: int, offset: int) -> list[CatalogService]:
+    async def in_category(self, category: str, *, limit: int, offset: int) -> list[ServiceRow]:
         stmt = (
-            select(CatalogService)
-            .where(CatalogService.category == category, *self._visible())
-            .order_by(CatalogService.rate, CatalogService.id)
+            select(ServiceRow)
+            .where(ServiceRow.category == category, *self._visible())
+            .order_by(ServiceRow.rate, ServiceRow.id)
             .limit(limit)
             .offset(offset)
         )
         return list(await self.session.scalars(stmt))
 
-    async def visible(self, service_id: int) -> CatalogService | None:
-        stmt = select(CatalogService).where(CatalogService.id == service_id, *self._visible())
+    async def visible(self, service_id: int) -> ServiceRow | None:
+        stmt = select(ServiceRow).where(ServiceRow.id == service_id, *self._visible())
         return await self.session.scalar(stmt)
 
-    async def search(self, words: list[str], *, limit: int) -> list[CatalogService]:
+    async def search(self, words: list[str], *, limit: int) -> list[ServiceRow]:
         """Services whose name or category holds every word (case-insensitive)."""
         criteria = [
             or_(
-                func.lower(CatalogService.name).contains(word.lower(), autoescape=True),
-                func.lower(CatalogService.category).contains(word.lower(), autoescape=True),
+                func.lower(ServiceRow.name).contains(word.lower(), autoescape=True),
+                func.lower(ServiceRow.category).contains(word.lower(), autoescape=True),
             )
             for word in words
         ]
         stmt = (
-            select(CatalogService)
+            select(ServiceRow)
             .where(*self._visible(), *criteria)
-            .order_by(CatalogService.platform, CatalogService.category, CatalogService.rate)
+            .order_by(ServiceRow.platform, ServiceRow.category, ServiceRow.rate)
             .limit(limit)
         )
         return list(await self.session.scalars(stmt))
 
-    async def for_provider(self, provider_id: int) -> list[CatalogService]:
-        stmt = select(CatalogService).where(CatalogService.provider_id == provider_id)
+    async def for_provider(self, provider_id: int) -> list[ServiceRow]:
+        stmt = select(ServiceRow).where(ServiceRow.provider_id == provider_id)
         return list(await self.session.scalars(stmt))

@@ -86,9 +86,6 @@ class UserRepo(Repo):
     async def set_banned(self, user_id: int, banned: bool) -> bool:
         return await self._set(user_id, banned=banned)
 
-    async def set_unreachable(self, user_id: int, since: datetime | None) -> bool:
-        return await self._set(user_id, unreachable_since=since)
-
     async def set_language(self, user_id: int, language: str) -> bool:
         return await self._set(user_id, language=language)
 

@@ -13,7 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.deps import Deps
-from bot.shop.admin_broadcast import BroadcastContent, supports_photos
+from bot.shop.admin_broadcast import BroadcastContent
 from bot.shop.errors import ShopError
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
@@ -48,7 +48,7 @@ async def cmd_broadcast(message: Message, command: CommandObject, state: FSMCont
 
 def _content(message: Message) -> BroadcastContent | None:
     """The message as it will be broadcast, with its formatting; None if it cannot be."""
-    if message.photo and supports_photos():
+    if message.photo:
         caption = message.html_text if message.caption else ""
         if len(caption) > MAX_CAPTION:
             return None
@@ -60,9 +60,6 @@ def _content(message: Message) -> BroadcastContent | None:
 
 
 async def msg_content(message: Message, state: FSMContext, shop: Shop) -> None:
-    if message.photo and not supports_photos():
-        await message.answer(texts.broadcast_photo_unsupported())
-        return
     content = _content(message)
     if content is None:
         await message.answer(texts.broadcast_unsupported())

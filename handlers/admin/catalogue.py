@@ -11,7 +11,7 @@ from aiogram.types import Message
 from bot.deps import Deps
 from bot.jobs.catalog import sync_catalog
 from bot.numbers import parse_whole
-from bot.shop.admin import parse_percent
+from bot.shop.admin.parsing import parse_percent
 from bot.shop.errors import InvalidMarkup, ShopError
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO

@@ -11,8 +11,8 @@ from aiogram.filters import CommandObject, Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.deps import Deps
-from bot.notify import Outbox, Priority
 from bot.numbers import parse_whole
+from bot.outbox.writer import Outbox, Priority
 from bot.shop.errors import ShopError
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO

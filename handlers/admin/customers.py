@@ -9,7 +9,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.deps import Deps
-from bot.shop.admin import CannotBanAdmin, UserRef, parse_adjustment, parse_user_ref
+from bot.shop.admin.parsing import UserRef, parse_adjustment, parse_user_ref
+from bot.shop.admin.values import CannotBanAdmin
 from bot.shop.errors import InvalidAmount, ShopError
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO

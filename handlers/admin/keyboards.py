@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.shop.admin import AdminOrder, UserProfile
+from bot.shop.admin.values import AdminOrder, UserProfile
 from bot.shop.stats import Period
 from handlers.admin import texts
 from handlers.admin.callbacks import (

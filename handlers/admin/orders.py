@@ -9,7 +9,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.deps import Deps
-from bot.shop.admin import OrderRefund
+from bot.shop.admin.values import OrderRefund
 from bot.shop.errors import NotFound, ShopError, TransitionNotAllowed
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO

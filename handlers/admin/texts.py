@@ -10,9 +10,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.provider.errors import AccountIssue
-from bot.shop.admin import (
-    MAX_ADJUSTMENT_UNITS,
-    MAX_MARKUP,
+from bot.shop.admin.parsing import MAX_ADJUSTMENT_UNITS, MAX_MARKUP
+from bot.shop.admin.values import (
     Adjustment,
     AdminOrder,
     BanChange,
@@ -23,6 +22,7 @@ from bot.shop.admin import (
     UserProfile,
 )
 from bot.shop.catalog import SyncReport
+from bot.shop.enums import MarkupScope, OrderState
 from bot.shop.errors import (
     AlreadyRefunded,
     InsufficientFunds,
@@ -36,12 +36,11 @@ from bot.shop.errors import (
     TransitionNotAllowed,
 )
 from bot.shop.money import Micro, format_amount, from_micro, minor_digits
-from bot.shop.orders import OrderDTO
+from bot.shop.orders.models import OrderDTO
 from bot.shop.stats import Period, Stats
 from bot.shop.tracking import PanelDeclined, PanelUnavailable
 from bot.shop.users import UserDTO
 from bot.texts.format import ErrorTable, Markup, code, error_text, fmt, join, money, trusted, when
-from db.models import MarkupScope, OrderState
 from handlers.common.texts import STATE_ICONS, ledger_kind
 
 # The fixed syntax of each admin command (the runtime contract in the README).
@@ -879,10 +878,6 @@ def broadcast_unsupported() -> str:
         "Only a text (up to 4096 characters) or a photo with a caption (up to 1024) can be "
         "broadcast. Send one, or /cancel."
     )
-
-
-def broadcast_photo_unsupported() -> str:
-    return _("Photos cannot be broadcast yet: send the text alone, or /cancel.")
 
 
 def broadcast_preview(recipients: int) -> str:

@@ -9,7 +9,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramNetworkError
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.notify import Outbox, Priority
+from bot.outbox.writer import Outbox, Priority
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
+from bot.shop.enums import OrderState
 from bot.texts.format import fmt
-from db.models import OrderState
 
 STATE_ICONS = {
     OrderState.SUBMITTING: "⏳",

@@ -13,7 +13,7 @@ from bot.deps import Deps
 from bot.provider.models import ServiceType
 from bot.shop.errors import InsufficientFunds, PriceChanged, ShopError
 from bot.shop.order_form import FormService, Step, next_step, read_answer, steps_for
-from bot.shop.orders import Draft
+from bot.shop.orders.models import Draft
 from bot.shop.placement import Outcome, Placement
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO

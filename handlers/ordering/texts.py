@@ -10,7 +10,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from bot.provider.errors import account_issue
 from bot.shop.money import Micro
 from bot.shop.order_form import Step
-from bot.shop.orders import Draft, OrderDTO
+from bot.shop.orders.models import Draft, OrderDTO
 from bot.texts.format import bold, code, fmt, money
 from handlers.common.texts import field_name, state_name
 

@@ -6,7 +6,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.shop.orders import OrderPage
+from bot.shop.orders.models import OrderPage
 from bot.shop.tracking import OrderView
 from handlers.orders import texts
 from handlers.orders.callbacks import OrderAction, OrderCD, OrdersCD

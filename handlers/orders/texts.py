@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.shop.orders import OrderDTO, OrderPage
+from bot.shop.enums import OrderState
+from bot.shop.orders.models import OrderDTO, OrderPage
 from bot.shop.settlement import posts_served
 from bot.shop.tracking import RefillView
 from bot.texts.format import escape, fmt, money, when
-from db.models import OrderState
 from handlers.common.texts import STATE_ICONS, page_suffix, state_name
 
 

@@ -8,7 +8,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.shop.payments import TopUpMenu
+from bot.shop.payments.values import TopUpMenu
 from handlers.storefront.callbacks import (
     Menu,
     MenuCD,

@@ -1,7 +1,7 @@
 """Top-ups in Telegram Stars: /topup, the invoice, pre-checkout, the payment; the
 checkout shortfall; /paysupport; the admins' /starsrefund.
 
-The rules live in bot/shop/payments.py. Operator alerts and the referrer's notice are
+The rules live in bot/shop/payments/. Operator alerts and the referrer's notice are
 outbox rows written by the payment's own transaction; the payer then gets a direct
 answer, queued in the outbox when Telegram refuses it.
 """
@@ -27,14 +27,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
 
 from bot.deps import Deps
-from bot.notify import Outbox, Priority
+from bot.outbox.writer import Outbox, Priority
 from bot.shop.errors import ShopError
 from bot.shop.money import parse_amount
-from bot.shop.orders import Draft
-from bot.shop.payments import (
+from bot.shop.orders.models import Draft
+from bot.shop.payments.errors import NoShortfall
+from bot.shop.payments.references import ledger_reference
+from bot.shop.payments.values import (
     STARS,
     Completion,
-    NoShortfall,
     PaidOutcome,
     PaymentDTO,
     RefundReply,
@@ -42,7 +43,6 @@ from bot.shop.payments import (
     SeenOutcome,
     StarsRefund,
     TelegramRefund,
-    ledger_reference,
 )
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO

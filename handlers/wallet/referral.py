@@ -2,7 +2,7 @@
 
 Links look like t.me/<bot>?start=ref_<code>; /start reads them (bot/shop/users.py) and
 fixes the referrer at a customer's first start only. Rewards are credited with each
-Stars top-up of an invited customer (bot/shop/payments.py).
+Stars top-up of an invited customer (bot/shop/payments/).
 """
 
 from __future__ import annotations

@@ -12,17 +12,22 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from bot.shop.enums import PaymentPurpose, PaymentState
 from bot.shop.errors import (
     InvalidAmount,
     NotFound,
     ShopError,
 )
 from bot.shop.money import Micro, format_amount
-from bot.shop.payments import (
-    Completion,
+from bot.shop.payments.errors import (
     CreditSpent,
     NoShortfall,
     NotRefundable,
+    TopUpOutOfRange,
+    TopUpsUnavailable,
+)
+from bot.shop.payments.values import (
+    Completion,
     Party,
     PaymentDTO,
     RefundOutcome,
@@ -31,8 +36,6 @@ from bot.shop.payments import (
     StarsQuote,
     StarsRefund,
     TopUpMenu,
-    TopUpOutOfRange,
-    TopUpsUnavailable,
 )
 from bot.shop.promos import (
     MAX_DAYS,
@@ -49,7 +52,6 @@ from bot.shop.promos import (
 from bot.shop.referrals import ReferralStats
 from bot.shop.users import UserDTO
 from bot.texts.format import ErrorTable, Markup, code, error_text, fmt, money, when
-from db.models import PaymentPurpose, PaymentState
 from handlers.admin import texts as admin_texts
 from handlers.common import error_texts
 from handlers.common.texts import ledger_kind

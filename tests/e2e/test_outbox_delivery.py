@@ -25,14 +25,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Config
 from bot.deps import Deps
 from bot.factory import create_deps
-from bot.notify import Outbox, OutboxSender, Priority
+from bot.outbox.sender import OutboxSender
+from bot.outbox.writer import Outbox, Priority
 from bot.provider.client import ProviderClient
 from bot.sandbox.telegram import LimitSettings, TelegramEmulator
 from bot.sandbox.telegram.models import GroupChat, Persona, StoredFile
-from db.models import OutboxMessage, OutboxStatus, User
+from bot.shop.enums import OutboxStatus
+from db.models import OutboxMessage, User
 from db.repositories import UserRepo
 
 TOKEN = "123456:OUTBOX"
@@ -166,7 +168,7 @@ async def rig(engine: AsyncEngine) -> AsyncIterator[Rig]:
     emulator.add_group(GroupChat(OPERATORS, "Operators"))
     await emulator.start()
     provider = ProviderClient("http://127.0.0.1:9/api/v2", "unused")
-    settings = Settings(
+    settings = Config(
         bot_token=TOKEN,
         operator_chat_id=OPERATORS,
         notify_rate_per_second=25,

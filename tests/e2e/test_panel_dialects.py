@@ -23,21 +23,22 @@ from pydantic import SecretStr
 
 from bot.app import Application
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Config
 from bot.i18n import create_i18n
 from bot.jobs.balance import BalanceWatch
 from bot.jobs.orders import StatusPoller
 from bot.jobs.refills import RefillPoller
 from bot.middlewares.throttling import ThrottlingMiddleware
-from bot.notify import OutboxSender
+from bot.outbox.sender import OutboxSender
 from bot.provider.models import ServiceType
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.provider.catalog import SimService
 from bot.sandbox.telegram import LimitSettings, TelegramEmulator
 from bot.sandbox.telegram.models import OPERATORS_CHAT_ID, StoredMessage
+from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import format_amount, to_micro
 from bot.shop.services import Shop
-from db.models import LedgerKind, Order, OrderState
+from db.models import Order
 from tests.e2e.conftest import QuickCloseSession
 
 TOKEN = "123456:SANDBOX"
@@ -182,7 +183,7 @@ async def life(tmp_path: Path, *dialects: str) -> AsyncIterator[Life]:
     limits = LimitSettings(global_per_second=None, chat_per_second=None, group_per_minute=None)
     emu = TelegramEmulator(token=TOKEN, limits=limits)
     base = await emu.start()
-    settings = Settings(
+    settings = Config(
         bot_token=SecretStr(TOKEN),
         telegram_api_url=base,
         provider_url=provider_url,

@@ -39,12 +39,13 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Config
 from bot.factory import create_deps
 from bot.redis_client import create_redis, ping_redis
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.telegram import TelegramEmulator
-from db.models import LedgerEntry, LedgerKind, Order, OrderState, OutboxMessage, OutboxStatus
+from bot.shop.enums import LedgerKind, OrderState, OutboxStatus
+from db.models import LedgerEntry, Order, OutboxMessage
 from db.session import create_engine
 from tests.e2e.test_webhook import (
     ALICE,
@@ -308,7 +309,7 @@ async def cluster(tmp_path: Path, app_database: str) -> AsyncIterator[Cluster]:
 
         engine = create_engine(database_url)
         made.cleanup.append(engine.dispose)
-        settings = Settings(
+        settings = Config(
             bot_token=SecretStr(token),
             provider_url=provider_url,
             provider_key=SecretStr(KEY),

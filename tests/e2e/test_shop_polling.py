@@ -15,15 +15,15 @@ from pydantic import SecretStr
 
 from bot.app import Application
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Config
 from bot.i18n import create_i18n
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.models import ServiceType
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.telegram import TelegramEmulator
+from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
-from db.models import LedgerKind, OrderState
 from tests.e2e.conftest import QuickCloseSession
 
 TOKEN = "123456:SANDBOX"
@@ -69,7 +69,7 @@ async def sandbox(
     provider_url = await sim.start()
     emu = TelegramEmulator(token=TOKEN)
     base = await emu.start()
-    settings = Settings(
+    settings = Config(
         bot_token=SecretStr(TOKEN),
         telegram_api_url=base,
         provider_url=provider_url,

@@ -18,20 +18,20 @@ from aiogram.types import LabeledPrice
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SystemClock
-from bot.config import Settings
+from bot.config import Config
 from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher
 from bot.jobs.catalog import sync_catalog
 from bot.middlewares.throttling import ThrottlingMiddleware
-from bot.notify import OutboxSender
+from bot.outbox.sender import OutboxSender
 from bot.provider.client import ProviderClient
 from bot.provider.models import ServiceType
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.telegram import OPERATORS_CHAT_ID, StoredMessage, TelegramEmulator
+from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
 from bot.shop.users import referral_code
-from db.models import LedgerKind
 from tests.harness import catalog_id
 
 from .conftest import PollingRunner, QuickCloseSession
@@ -88,7 +88,7 @@ async def stars_shop(engine: AsyncEngine, tg_polling: PollingRunner) -> AsyncIte
     await emu.start()
     sim = ProviderSimulator(key=KEY, seed=3, balance=Decimal("100000"))
     provider_url = await sim.start()
-    settings = Settings(
+    settings = Config(
         bot_token=emu.token,
         telegram_api_url=emu.base_url,
         provider_url=provider_url,

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from bot.app import Application
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Config
 from bot.i18n import create_i18n
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.models import ServiceType
@@ -36,10 +36,11 @@ from bot.runners.webhook import run_webhook
 from bot.sandbox.provider import ProviderSimulator, SimService
 from bot.sandbox.telegram import TelegramEmulator
 from bot.sandbox.telegram.models import StoredMessage
+from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
 from bot.webhook import SECRET_HEADER, WebhookHandler
-from db.models import LedgerKind, Order, OrderState, User
+from db.models import Order, User
 from db.session import create_engine, create_session_factory
 from tests.conftest import _admin, _postgres_error, postgres_url
 from tests.e2e.conftest import QuickCloseSession
@@ -223,7 +224,7 @@ async def webhook_shop(app_database: str) -> AsyncIterator[WebhookShop]:
     telegram = await emu.start()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = Settings(
+    settings = Config(
         bot_token=SecretStr(TOKEN),
         telegram_api_url=telegram,
         provider_url=provider_url,
@@ -509,7 +510,7 @@ async def test_polling_mode_serves_health_on_metrics_port(app_database: str) -> 
     telegram = await emu.start()
     emu.set_webhook(WebhookConfig("http://127.0.0.1:9/old", SECRET), drop_pending=False)
     port = free_port()
-    settings = Settings(
+    settings = Config(
         bot_token=SecretStr(TOKEN),
         telegram_api_url=telegram,
         provider_url=provider_url,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.provider.models import ServiceType
 from bot.provider.requests import PreparedAdd
-from bot.shop.orders import OrderDTO
+from bot.shop.orders.models import OrderDTO
 from bot.shop.placement import Outcome
 from db.models import AuditEntry, LedgerEntry, OutboxMessage, Payment, User
 from tests.harness import Customer, ShopApp, catalog_id, running_shop

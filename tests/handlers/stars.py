@@ -20,7 +20,7 @@ _charges = itertools.count(1)
 
 
 def stars_env(monkeypatch: pytest.MonkeyPatch, rate: str | None = RATE) -> None:
-    """The harness builds Settings from the environment: set the payment settings."""
+    """The harness builds its Config from the environment: set the payment settings."""
     if rate is None:
         monkeypatch.delenv("STARS_RATE", raising=False)
     else:

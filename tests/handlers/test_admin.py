@@ -10,16 +10,16 @@ from sqlalchemy import select, update
 from bot.commands import register_commands
 from bot.provider.models import ServiceType
 from bot.sandbox.provider.catalog import SimService
+from bot.shop.enums import LedgerKind
 from bot.shop.money import round_up, to_micro
 from bot.texts.format import money
 from db.models import (
     AuditEntry,
-    CatalogService,
     LedgerEntry,
-    LedgerKind,
     Markup,
     Order,
     OutboxMessage,
+    ServiceRow,
     Setting,
     User,
 )
@@ -69,7 +69,7 @@ async def _state(app: ShopApp) -> tuple[object, ...]:
         ledger_rows = (await session.execute(select(LedgerEntry.id))).all()
         orders = (await session.execute(select(Order.id, Order.state, Order.refunded))).all()
         markups = (await session.execute(select(Markup.key, Markup.percent))).all()
-        hidden = (await session.execute(select(CatalogService.id, CatalogService.hidden))).all()
+        hidden = (await session.execute(select(ServiceRow.id, ServiceRow.hidden))).all()
         settings = (await session.execute(select(Setting.key, Setting.value))).all()
         audit_rows = (await session.execute(select(AuditEntry.id))).all()
         queued = (await session.execute(select(OutboxMessage.id))).all()
@@ -406,7 +406,7 @@ async def test_markup_global_category_service(
     after = await _card_price(alice, sid)
     assert after != before
     async with app.deps.session_factory() as session, session.begin():
-        row = await session.get(CatalogService, sid)
+        row = await session.get(ServiceRow, sid)
         assert row is not None
     await admin.send(f"/markup 12.5 category {row.category.lower()}")
     assert f"Markup of category «{row.category}» set to <b>12.5%</b> (was 100%)" in admin.last_text

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import to_micro
-from db.models import LedgerKind, OrderState
 from tests.handlers.arrange import (
     ADMIN,
     OPERATORS,

@@ -11,20 +11,13 @@ from aiogram.methods import RefundStarPayment
 from aiogram.types import Update
 from sqlalchemy import func, select
 
-from bot.notify import OutboxSender
+from bot.outbox.sender import OutboxSender
 from bot.provider.models import ServiceType
 from bot.provider.requests import PreparedAdd
 from bot.sandbox.recording import Fault
+from bot.shop.enums import LedgerKind, OrderState, PaymentState
 from bot.shop.money import to_micro
-from db.models import (
-    LedgerEntry,
-    LedgerKind,
-    Order,
-    OrderState,
-    OutboxMessage,
-    PaymentState,
-    User,
-)
+from db.models import LedgerEntry, Order, OutboxMessage, User
 from tests.handlers.arrange import payment
 from tests.handlers.stars import (
     TelegramSays,

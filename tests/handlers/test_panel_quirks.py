@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.jobs.balance import BalanceWatch
 from bot.provider.models import ServiceType
+from bot.shop.enums import OrderState
 from bot.shop.money import to_micro
-from db.models import Order, OrderState
+from db.models import Order
 from tests.handlers.arrange import (
     ADMIN,
     OPERATORS,

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.factory import create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.models import ServiceType
+from bot.shop.enums import LedgerKind, PaymentState
 from bot.shop.money import to_micro
-from db.models import LedgerKind, PaymentState
 from db.repositories.users import UserRepo
 from tests.handlers.arrange import ADMIN, OPERATORS, ledger_entry, outbox, payment, user_id
 from tests.handlers.stars import (

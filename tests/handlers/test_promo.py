@@ -8,8 +8,9 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
+from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
-from db.models import AuditEntry, LedgerEntry, LedgerKind, PromoCode, PromoRedemption
+from db.models import AuditEntry, LedgerEntry, PromoCode, PromoRedemption
 from tests.handlers.arrange import ledger_entry, user_id
 from tests.harness import Customer, ShopApp
 

@@ -7,9 +7,9 @@ import pytest
 from aiogram.methods import RefundStarPayment
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
 from bot.shop.users import referral_code
-from db.models import LedgerKind
 from db.repositories.users import UserRepo
 from tests.handlers.arrange import ADMIN, OPERATORS, ledger_entry, outbox, user_id
 from tests.handlers.stars import pay, stars_env

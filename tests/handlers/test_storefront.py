@@ -9,8 +9,8 @@ from aiogram.methods import SendMessage
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.provider.models import ServiceType
+from bot.shop.enums import OrderState
 from bot.shop.money import to_micro
-from db.models import OrderState
 from db.repositories.users import UserRepo
 from tests.harness import Customer, ShopApp, catalog_id, open_service, running_shop
 

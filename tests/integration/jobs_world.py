@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Config
 from bot.deps import Deps
 from bot.factory import create_deps
 from bot.jobs.catalog import sync_catalog
@@ -26,10 +26,11 @@ from bot.provider.models import ServiceType
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.provider.catalog import SimService
 from bot.sandbox.seeding import active_order_row
+from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
-from bot.shop.orders import OrderDTO
+from bot.shop.orders.models import OrderDTO
 from bot.shop.services import Shop
-from db.models import LedgerEntry, LedgerKind, Order, OutboxMessage
+from db.models import LedgerEntry, Order, OutboxMessage
 from db.repositories import CatalogRepo, ProviderRepo, UserRepo
 from tests.harness import open_catalogue
 
@@ -152,7 +153,7 @@ class World:
         return order.provider_order_id
 
 
-def settings_for(url: str, **overrides: Any) -> Settings:
+def settings_for(url: str, **overrides: Any) -> Config:
     values: dict[str, Any] = {
         "bot_token": "42:TEST",
         "provider_url": url,
@@ -162,7 +163,7 @@ def settings_for(url: str, **overrides: Any) -> Settings:
         "_env_file": None,
     }
     values.update(overrides)
-    return Settings(**values)
+    return Config(**values)
 
 
 class make_world:  # lower case: used as `async with make_world(engine) as world`

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Config
 from bot.health import Monitor, health_url, healthcheck
 from bot.metrics import Metrics
-from bot.notify import SenderStats
+from bot.outbox.sender import SenderStats
 from bot.redis_client import create_redis, ping_redis
 from bot.web import WebServer, create_web_app
 from db.session import create_engine
@@ -31,8 +31,8 @@ from tests.integration.test_redis_shared_state import redis_url
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+def settings(**values: Any) -> Config:
+    return Config(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 async def serve(monitor: Monitor) -> WebServer:

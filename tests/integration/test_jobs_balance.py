@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.jobs.balance import BalanceWatch
+from bot.shop.enums import OrderState
 from bot.shop.errors import ProviderPaused
 from bot.shop.placement import Outcome, Placement
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
-from db.models import OrderState
 from db.repositories import ProviderRepo
 from tests.integration.jobs_world import OPERATORS, World, make_world
 

@@ -12,10 +12,10 @@ import pytest
 from bot.jobs.catalog import scheduled_sync, sync_catalog
 from bot.provider.errors import ProviderUnavailable
 from bot.sandbox.provider.catalog import SimService
+from bot.shop.enums import OrderState
 from bot.shop.errors import PriceChanged, ServiceUnavailable
 from bot.shop.money import to_micro
 from bot.shop.services import Shop
-from db.models import OrderState
 from db.repositories import CatalogRepo, ProviderRepo
 from tests.integration.jobs_world import World
 

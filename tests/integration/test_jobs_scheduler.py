@@ -16,7 +16,8 @@ from bot.clock import FakeClock
 from bot.factory import create_bot
 from bot.jobs import create_jobs
 from bot.jobs.locks import LocalLock
-from bot.notify import Outbox, OutboxSender
+from bot.outbox.sender import OutboxSender
+from bot.outbox.writer import Outbox
 from bot.provider.client import ProviderClient
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.recording import RecordingSession

@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.jobs.orders import StatusPoller
 from bot.provider.models import ItemError
+from bot.shop.enums import OrderState, OutboxStatus
 from bot.shop.pricing import refund_share
-from db.models import OrderState, OutboxStatus
 from tests.integration.jobs_world import ALICE_TG, OPERATORS, World
 
 

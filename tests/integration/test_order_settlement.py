@@ -21,9 +21,10 @@ from bot.provider.models import ItemError
 from bot.provider.models import OrderState as PanelState
 from bot.provider.models import OrderStatus as PanelStatus
 from bot.shop import settlement
+from bot.shop.enums import LedgerKind
 from bot.shop.money import round_down
 from bot.shop.wallet import WalletService
-from db.models import LedgerEntry, LedgerKind, Order
+from db.models import LedgerEntry, Order
 from db.repositories import LedgerRepo, UserRepo
 from tests.integration.test_orders import LINK, PRICING, USD, Shop, shop
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import FakeClock
 from bot.provider.models import OrderState as ProviderOrderState
 from bot.provider.models import OrderStatus as ProviderStatus
+from bot.shop.enums import LedgerKind, MarkupScope, OrderState
 from bot.shop.errors import (
     AlreadyRefunded,
     InsufficientFunds,
@@ -31,10 +32,11 @@ from bot.shop.errors import (
     ServiceUnavailable,
     TransitionNotAllowed,
 )
-from bot.shop.orders import Draft, OrderService, OrderState
+from bot.shop.orders.models import Draft
+from bot.shop.orders.service import OrderService
 from bot.shop.pricing import PricingConfig
 from bot.shop.wallet import WalletService
-from db.models import CatalogService, LedgerEntry, LedgerKind, MarkupScope, Order, OrderEvent
+from db.models import LedgerEntry, Order, OrderEvent, ServiceRow
 from db.repositories import CatalogRepo, LedgerRepo, MarkupRepo, ProviderRepo, UserRepo
 
 T = TypeVar("T")
@@ -289,7 +291,7 @@ async def test_checkout_without_funds_changes_nothing(shop: Shop) -> None:
 async def test_price_change_between_quote_and_checkout(shop: Shop) -> None:
     draft = await shop.quote("followers", link=LINK, quantity=1000)
     async with shop.factory() as session, session.begin():
-        service = await session.get(CatalogService, shop.services["followers"])
+        service = await session.get(ServiceRow, shop.services["followers"])
         assert service is not None
         service.rate = 1_000_000
     before = await shop.snapshot()
@@ -633,7 +635,7 @@ async def test_orders_of_a_user(shop: Shop) -> None:
 async def test_orders_keep_their_snapshot_when_the_service_goes(shop: Shop) -> None:
     oid = await shop.buy()
     async with shop.factory() as session, session.begin():
-        service = await session.get(CatalogService, shop.services["followers"])
+        service = await session.get(ServiceRow, shop.services["followers"])
         await session.delete(service)
     order = await shop.run(lambda o: o.get(oid))
     assert (order.service_id, order.service_name, order.provider_service_id, order.charge) == (

@@ -13,15 +13,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
-from bot.config import Settings
-from bot.notify import Outbox, Priority
-from db.models import OutboxMessage, OutboxStatus
+from bot.config import Config
+from bot.outbox.writer import Outbox, Priority
+from bot.shop.enums import OutboxStatus
+from db.models import OutboxMessage
 
 Factory = async_sessionmaker[AsyncSession]
 
 
-def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, currency_rate=Decimal(1), **values)  # type: ignore[call-arg]
+def settings(**values: Any) -> Config:
+    return Config(_env_file=None, currency_rate=Decimal(1), **values)  # type: ignore[call-arg]
 
 
 async def rows(factory: Factory) -> list[OutboxMessage]:

@@ -17,12 +17,12 @@ from bot.jobs.refills import RefillPoller
 from bot.provider.errors import AccountIssue
 from bot.provider.models import RefillStatus, ServiceType
 from bot.sandbox.provider.catalog import SimService
+from bot.shop.enums import OrderState
 from bot.shop.money import round_down
-from bot.shop.orders import OrderService
+from bot.shop.orders.service import OrderService
 from bot.shop.pricing import refund_share
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
-from db.models import OrderState
 from db.repositories import CatalogRepo, ProviderRepo
 from tests.integration.jobs_world import OPERATORS, World, make_world
 

@@ -19,7 +19,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Chat, Message, Update, User
 from pydantic import SecretStr
 
-from bot.config import Settings
+from bot.config import Config
 from bot.fsm_storage import create_fsm_storage
 from bot.i18n import create_i18n
 from bot.middlewares.redis_throttling import RedisThrottlingMiddleware
@@ -45,8 +45,8 @@ async def redis_client() -> AsyncIterator[Any]:
     await client.aclose()
 
 
-def settings() -> Settings:
-    return Settings(
+def settings() -> Config:
+    return Config(
         redis_url=redis_url(),
         provider_timeout_seconds=5,
         _env_file=None,  # type: ignore[call-arg]
@@ -153,7 +153,7 @@ def test_without_redis_the_fsm_stays_in_memory() -> None:
     from aiogram.fsm.storage.memory import MemoryStorage
 
     storage, isolation = create_fsm_storage(
-        Settings(_env_file=None),  # type: ignore[call-arg]
+        Config(_env_file=None),  # type: ignore[call-arg]
         None,
     )
     assert isinstance(storage, MemoryStorage) and isolation is None
@@ -262,7 +262,7 @@ async def test_throttle_middleware_answers_one_notice_across_replicas(redis_clie
 
 
 def test_settings_for_the_throttle_and_secret() -> None:
-    s = Settings(
+    s = Config(
         throttle_rate_per_second=5,
         throttle_burst=10,
         webhook_secret=SecretStr("abc_DEF-123"),
@@ -270,4 +270,4 @@ def test_settings_for_the_throttle_and_secret() -> None:
     )
     assert (s.throttle_rate_per_second, s.throttle_burst) == (5, 10)
     with pytest.raises(ValueError, match="letters, digits"):
-        Settings(webhook_secret=SecretStr("has spaces!"), _env_file=None)  # type: ignore[call-arg]
+        Config(webhook_secret=SecretStr("has spaces!"), _env_file=None)  # type: ignore[call-arg]

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
+from bot.shop.enums import LedgerKind
 from bot.shop.errors import InsufficientFunds, InvalidAmount, NotFound, ReferenceConflict
 from bot.shop.wallet import WalletService
-from db.models import LedgerEntry, LedgerKind, User
+from db.models import LedgerEntry, User
 from db.repositories.ledger import LedgerRepo
 from db.repositories.users import UserRepo
 

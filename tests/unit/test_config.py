@@ -1,4 +1,4 @@
-"""Settings follow the runtime contract; bad values stop start-up with plain lines."""
+"""The Config follows the runtime contract; bad values stop start-up with plain lines."""
 
 import subprocess
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_config
 
 CONTRACT = [
     "BOT_TOKEN",
@@ -39,7 +39,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def test_defaults() -> None:
-    s = load_settings()
+    s = load_config()
     assert s.database_url == "sqlite+aiosqlite:///data/bot.sqlite3"
     assert s.telegram_api_url == "https://api.telegram.org"
     assert s.shop_currency == "USD" and s.currency_rate == Decimal(1)
@@ -54,9 +54,9 @@ def test_defaults() -> None:
 
 
 def test_every_contract_variable_is_a_field() -> None:
-    from bot.config import Settings
+    from bot.config import Config
 
-    assert {name.lower() for name in CONTRACT} <= set(Settings.model_fields)
+    assert {name.lower() for name in CONTRACT} <= set(Config.model_fields)
 
 
 def test_values_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,7 +65,7 @@ def test_values_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROVIDER_KEY", "k-123456")
     monkeypatch.setenv("SHOP_CURRENCY", "eur")
     monkeypatch.setenv("CURRENCY_RATE", "0.92")
-    s = load_settings()
+    s = load_config()
     assert s.admin_ids == {10, 20} and s.shop_currency == "EUR"
     assert s.currency_rate == Decimal("0.92")
     assert "k-123456" not in repr(s) and "k-123456" not in str(s)
@@ -73,7 +73,7 @@ def test_values_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_env_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("MARKUP_PERCENT=45\nOPERATOR_CHAT_ID=-100123\n")
-    s = load_settings()
+    s = load_config()
     assert s.markup_percent == 45 and s.operator_chat_id == -100123
 
 
@@ -83,7 +83,7 @@ def test_bad_values_one_plain_line_each(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("MARKUP_PERCENT", "-5")
     monkeypatch.setenv("DATABASE_URL", "mysql://x")
     with pytest.raises(ConfigError) as info:
-        load_settings()
+        load_config()
     lines = info.value.lines
     assert "PROVIDER_URL: not a URL" in lines
     assert any(line.startswith("ADMIN_IDS: ") for line in lines)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -10,6 +10,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_setting_is_documented() -> None:
     readme = (ROOT / "README.md").read_text()
     example = (ROOT / ".env.example").read_text()
-    names = [name.upper() for name in Settings.model_fields]
+    names = [name.upper() for name in Config.model_fields]
     assert [n for n in names if f"`{n}`" not in readme] == []
     assert [n for n in names if f"{n}=" not in example] == []

@@ -12,7 +12,7 @@ import bot.runners.polling
 import bot.runners.webhook
 from bot.__main__ import _run
 from bot.app import Application
-from bot.config import Settings
+from bot.config import Config
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ from bot.config import Settings
 async def test_the_runner_follows_webhook_url(
     monkeypatch: pytest.MonkeyPatch, webhook_url: str | None, runner: str
 ) -> None:
-    settings = Settings(
+    settings = Config(
         bot_token=SecretStr("1:T"),
         webhook_url=webhook_url,
         webhook_secret=SecretStr("secret") if webhook_url else None,
@@ -30,7 +30,7 @@ async def test_the_runner_follows_webhook_url(
     built = object()
     ran: list[tuple[str, Any]] = []
 
-    async def create(cls: type[Application], given: Settings) -> Any:
+    async def create(cls: type[Application], given: Config) -> Any:
         assert given is settings
         return built
 

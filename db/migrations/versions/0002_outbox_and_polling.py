@@ -1,7 +1,7 @@
 """Notification outbox; status polling bookkeeping on orders.
 
 The `outbox` table holds every message to customers and operators, written in the same
-transaction as the change it reports (bot/notify.py). Orders get the per-item error count
+transaction as the change it reports (bot/outbox/). Orders get the per-item error count
 of status polling, its last error, and when they were flagged for operators.
 
 Revision ID: 0002

@@ -1,34 +1,6 @@
-"""Outbound messages: the notification outbox and the sender that drains it.
-
-Writing: every message to a customer or to the operators' chat (a status change, a
-refund, an alert, a broadcast) is a row of the `outbox` table, written through `Outbox`
-in the same transaction as the change it reports. Nothing is sent from inside a
-transaction, and a change that rolls back takes its message with it.
-
-Sending: `OutboxSender` drains the table (one sender across replicas: it runs only while
-it holds its leader lock, see bot/jobs/locks.py):
-
-- a row is claimed in a short transaction (status `sending`, with a lease), sent with no
-  transaction open, then marked `sent` (with Telegram's message id) in another short
-  transaction right after Telegram confirms it;
-- pace: NOTIFY_RATE_PER_SECOND overall, about one message a second per chat (with a
-  small burst) and 20 a minute per group chat (the operators' chat), order updates and
-  alerts before broadcasts (`Priority`);
-- 429: everything pauses for `retry_after`, the row goes back to the queue and is sent
-  again after the pause (not counted as a failure);
-- 403 "blocked by the user": the customer is marked unreachable (`users.unreachable_since`)
-  and their queued messages are skipped; when they write again, the order and payment
-  messages skipped in the last week are queued again (broadcasts are not);
-- other failures: retried with exponential backoff, then `dead` (a dead letter admins
-  can list and requeue: `Outbox.dead_letters()`, `Outbox.requeue()`).
-
-Delivery guarantee: a restart loses nothing (rows are durable before anything is sent),
-and a message confirmed sent (marked `sent`) is never sent again. The one window: a
-crash after Telegram accepted a message and before it was marked `sent` leaves the row
-`sending`; the next sender puts it back in the queue and sends it again. At most the
-messages in flight at the moment of the crash (`concurrency` of them) can be duplicated
-this way; none can be lost.
-"""
+"""Sending the outbox: `OutboxSender` claims due rows, sends them at the configured
+pace with no transaction open, and marks each one's outcome (the package's docstring
+tells the rules: pace, 429, 403, retries, the delivery guarantee)."""
 
 from __future__ import annotations
 
@@ -36,22 +8,19 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.config import Settings
-from db.models import OutboxMessage, OutboxStatus
+from bot.outbox.pacer import Pacer
 from db.repositories.outbox import Candidate, OutboxRepo
-from db.uow import reads, unit_of_work, writes
+from db.uow import unit_of_work
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -62,221 +31,6 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 EPSILON = 1e-6  # a microsecond: clocks (and FakeClock) do not resolve finer
 ONE_SECOND = timedelta(seconds=1)
-
-
-class Priority(IntEnum):
-    """Lower goes first: order updates, then operator alerts, then broadcasts."""
-
-    ORDER = 0
-    ALERT = 1
-    BROADCAST = 2
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    """One queued message, for admins (dead letters) and tests."""
-
-    id: int
-    chat_id: int
-    user_id: int | None
-    priority: Priority
-    text: str
-    photo: str | None
-    status: OutboxStatus
-    attempts: int
-    last_error: str | None
-    dedupe_key: str | None
-    created_at: datetime
-    updated_at: datetime
-    sent_at: datetime | None
-
-    @classmethod
-    def of(cls, row: OutboxMessage) -> OutboxItem:
-        return cls(
-            id=row.id,
-            chat_id=row.chat_id,
-            user_id=row.user_id,
-            priority=Priority(row.priority),
-            text=row.text,
-            photo=row.photo,
-            status=row.status,
-            attempts=row.attempts,
-            last_error=row.last_error,
-            dedupe_key=row.dedupe_key,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            sent_at=row.sent_at,
-        )
-
-
-def _markup(reply_markup: Any) -> dict[str, Any] | None:
-    if reply_markup is None:
-        return None
-    if hasattr(reply_markup, "model_dump"):
-        dumped: dict[str, Any] = reply_markup.model_dump(mode="json", exclude_none=True)
-        return dumped
-    if isinstance(reply_markup, dict):
-        return reply_markup
-    raise TypeError(f"reply_markup: a dict or an aiogram markup, not {type(reply_markup)}")
-
-
-class Outbox:
-    """Queue messages in the caller's transaction (the caller commits, never this)."""
-
-    def __init__(self, session: AsyncSession, clock: Clock, settings: Settings) -> None:
-        self.session = session
-        self.clock = clock
-        self.settings = settings
-        self.repo = OutboxRepo(session)
-
-    @classmethod
-    def from_session(cls, session: AsyncSession, deps: Deps) -> Outbox:
-        return cls(session, deps.clock, deps.settings)
-
-    @writes
-    async def to_chat(
-        self,
-        chat_id: int,
-        text: str,
-        *,
-        priority: Priority = Priority.ORDER,
-        reply_markup: dict[str, Any] | None = None,
-        dedupe_key: str | None = None,
-        user_id: int | None = None,
-        photo: str | None = None,
-    ) -> None:
-        """Queue `text` (rendered HTML, in the recipient's language) for `chat_id`.
-
-        With `dedupe_key` ("order:17:state:completed") the same event is queued once,
-        however often this is called. `user_id` is the shop's id of a customer recipient.
-        With `photo` (a Telegram file id) it goes as a photo, `text` its caption (which may
-        be empty).
-        """
-        if not chat_id:
-            raise ValueError("chat_id is required")
-        if not photo and (not text or not text.strip()):
-            raise ValueError("an empty message")
-        now = self.clock.now()
-        await self.repo.add(
-            chat_id=chat_id,
-            user_id=user_id,
-            priority=int(priority),
-            text=text or "",
-            photo=photo or None,
-            reply_markup=_markup(reply_markup),
-            dedupe_key=dedupe_key[:128] if dedupe_key else None,
-            status=OutboxStatus.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-
-    @writes
-    async def to_operators(self, text: str, *, dedupe_key: str | None = None) -> None:
-        """Queue an alert for OPERATOR_CHAT_ID; nothing happens when it is not set."""
-        chat_id = self.settings.operator_chat_id
-        if chat_id is None:
-            log.info("operator alert (no OPERATOR_CHAT_ID): %s", text)
-            return
-        await self.to_chat(chat_id, text, priority=Priority.ALERT, dedupe_key=dedupe_key)
-
-    @writes
-    async def to_chats(
-        self,
-        recipients: Iterable[int | tuple[int, int | None]],
-        text: str,
-        *,
-        priority: Priority = Priority.BROADCAST,
-        reply_markup: dict[str, Any] | None = None,
-        photo: str | None = None,
-    ) -> int:
-        """Queue the same text (or photo and caption) for many chats in one statement (a
-        broadcast chunk). `recipients`: chat ids, or (chat id, user id) pairs. Returns how
-        many were queued."""
-        if not photo and (not text or not text.strip()):
-            raise ValueError("an empty message")
-        now = self.clock.now()
-        markup = _markup(reply_markup)
-        rows = []
-        for recipient in recipients:
-            chat_id, user_id = recipient if isinstance(recipient, tuple) else (recipient, None)
-            rows.append(
-                {
-                    "chat_id": chat_id,
-                    "user_id": user_id,
-                    "priority": int(priority),
-                    "text": text or "",
-                    "photo": photo or None,
-                    "reply_markup": markup,
-                    "dedupe_key": None,
-                    "status": OutboxStatus.PENDING.value,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        await self.repo.add_many(rows)
-        return len(rows)
-
-    # --- for admins -----------------------------------------------------------
-
-    @reads
-    async def counts(self) -> dict[str, int]:
-        """Messages by status: pending, sending, sent, skipped, dead."""
-        return {status.value: n for status, n in (await self.repo.counts()).items()}
-
-    @reads
-    async def dead_letters(self, *, limit: int = 20, offset: int = 0) -> list[OutboxItem]:
-        return [OutboxItem.of(row) for row in await self.repo.dead(limit=limit, offset=offset)]
-
-    @writes
-    async def requeue(self, item_id: int) -> bool:
-        """Send a dead letter again; False when there is no such dead letter."""
-        return await self.repo.requeue(item_id, now=self.clock.now())
-
-    @reads
-    async def get(self, item_id: int) -> OutboxItem | None:
-        row = await self.repo.get(item_id)
-        return OutboxItem.of(row) if row is not None else None
-
-
-# ---------------------------------------------------------------------------- sending
-
-
-class Pacer:
-    """Generic cell rate algorithm per key: `rate` a second after a burst of `burst`.
-
-    Equivalent to a token bucket of `burst` tokens refilled at `rate`, but it answers
-    "when may the next one go" and can reserve slots ahead of time.
-    """
-
-    def __init__(self, rate: float, burst: int) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate > 0 and burst >= 1")
-        self.interval = 1.0 / rate
-        self.tolerance = (burst - 1) * self.interval
-        self._tat: dict[Any, float] = {}
-
-    def earliest(self, key: Any, now: float) -> float:
-        tat = self._tat.get(key)
-        return now if tat is None else max(now, tat - self.tolerance)
-
-    def take(self, key: Any, at: float) -> None:
-        self._tat[key] = max(self._tat.get(key, at), at) + self.interval
-
-    def hold(self, key: Any, until: float) -> None:
-        """Nothing for `key` before `until`, then one per interval (no burst)."""
-        self._tat[key] = max(self._tat.get(key, until), until + self.tolerance)
-
-    def state(self, key: Any) -> float | None:
-        return self._tat.get(key)
-
-    def prune(self, now: float) -> None:
-        """Forget keys that are back to a full burst (keeps memory bounded)."""
-        if len(self._tat) > 10_000:
-            self._tat = {k: t for k, t in self._tat.items() if t > now}
 
 
 @dataclass
@@ -655,11 +409,4 @@ class OutboxSender:
         )
 
 
-__all__ = [
-    "Outbox",
-    "OutboxItem",
-    "OutboxSender",
-    "Pacer",
-    "Priority",
-    "SenderStats",
-]
+__all__ = ["OutboxSender", "SenderStats"]
