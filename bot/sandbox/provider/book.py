@@ -49,6 +49,15 @@ class OrderBook:
         self._by_link: dict[str, list[SimOrder]] = {}
         self._last_refill: dict[int, SimRefill] = {}
 
+    @property
+    def next_order_id(self) -> int:
+        return self._next_order
+
+    def renumber(self, next_order_id: int) -> None:
+        """Hand out order ids from `next_order_id` on, as a panel that reset its numbering
+        (ids it gave before may come again)."""
+        self._next_order = next_order_id
+
     # -- lookups ----------------------------------------------------------------
 
     def order(self, raw_id: str | int) -> SimOrder | None:

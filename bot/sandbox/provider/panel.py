@@ -130,6 +130,11 @@ class Panel:
             raise KeyError(order_id)
         return order
 
+    def renumber(self, next_order_id: int) -> None:
+        """Number new orders from `next_order_id` on, as a panel that reset its numbering:
+        ids already handed out may come again."""
+        self.book.renumber(next_order_id)
+
     def view(self, order_id: int | str) -> OrderView:
         """What `status` would report for the order now."""
         return self.order(order_id).view(self.clock.now())
