@@ -96,6 +96,15 @@ class InvalidOrderField(ShopError):
         self.reason = reason  # a short machine code or the validator's note, not UI text
 
 
+class NotAWholeNumber(InvalidOrderField):
+    """A count of the form that is not a whole number; it says the range it must be in."""
+
+    def __init__(self, field: str, low: int, high: int) -> None:
+        super().__init__(field, "not_a_whole_number")
+        self.min = low
+        self.max = high
+
+
 class PriceChanged(ShopError):
     """The price moved between the quote and the checkout; the customer must confirm again."""
 
@@ -156,6 +165,7 @@ __all__ = [
     "InvalidAmount",
     "InvalidMarkup",
     "InvalidOrderField",
+    "NotAWholeNumber",
     "NotFound",
     "NotYours",
     "PriceChanged",

@@ -47,12 +47,9 @@ def confirm() -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
-def shortfall(missing_label: str) -> InlineKeyboardMarkup:
+def shortfall(topup_label: str) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
-    b.button(
-        text=_("➕ Top up {amount}").format(amount=missing_label),
-        callback_data=FlowCD(action=FlowAction.TOPUP),
-    )
+    b.button(text=topup_label, callback_data=FlowCD(action=FlowAction.TOPUP))
     b.button(text=_("✅ Confirm"), callback_data=FlowCD(action=FlowAction.CONFIRM))
     b.button(text=_("✖ Cancel"), callback_data=FlowCD(action=FlowAction.CANCEL))
     b.adjust(1, 2)
