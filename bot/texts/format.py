@@ -25,7 +25,7 @@ from typing import Any
 
 from aiogram.utils.i18n import I18n
 from babel.dates import format_skeleton
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol
 
 from bot.shop.money import Micro, format_amount, from_micro, minor_digits
 
@@ -69,8 +69,21 @@ def code(value: object) -> Markup:
 
 
 def money(amount: Micro, currency: str) -> str:
-    """An amount with its currency, "12.50 USD" (plain text: escaped where it is put)."""
-    return f"{format_amount(amount, currency)} {currency}"
+    """An amount with its currency in the reader's locale, "1,012.50 USD" / "1 012,50 USD"
+    (plain text: escaped where it is put)."""
+    return f"{decimal_text(format_amount(amount, currency))} {currency}"
+
+
+def decimal_text(plain: str) -> str:
+    """A plain decimal ("-1234.50", digits exactly as given) with the locale's grouping
+    and decimal sign; the digits themselves are never rounded again."""
+    sign, digits = ("-", plain[1:]) if plain.startswith("-") else ("", plain)
+    whole, point, fraction = digits.partition(".")
+    lang = locale()
+    text = format_decimal(int(whole), locale=lang)
+    if point:
+        text += get_decimal_symbol(lang) + fraction
+    return sign + text
 
 
 def when(moment: datetime | None) -> str:
@@ -112,7 +125,7 @@ def unit_price(amount: Micro, currency: str) -> str:
         frac = frac.rstrip("0")
         frac = frac + "0" * (keep - len(frac)) if len(frac) < keep else frac
         text = f"{whole}.{frac}" if frac else whole
-    return f"{text} {currency}"
+    return f"{decimal_text(text)} {currency}"
 
 
 ErrorText = Callable[[Any, str], str]

@@ -56,6 +56,7 @@ from bot.texts.format import (
     Markup,
     code,
     day_time,
+    decimal_text,
     error_text,
     fmt,
     money,
@@ -105,7 +106,7 @@ def stars_words(count: int) -> str:
 
 
 def _rate(rate: Decimal, currency: str) -> str:
-    return f"{rate.normalize():f} {currency}"
+    return f"{decimal_text(f'{rate.normalize():f}')} {currency}"
 
 
 def _who(user: UserDTO | Party | None, telegram_id: int | None = None) -> Markup:

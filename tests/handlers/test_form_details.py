@@ -167,7 +167,7 @@ async def test_shortfall_offers_the_exact_top_up_in_stars(app: ShopApp, alice: C
 async def test_top_up_menu_in_russian_says_one_star(app: ShopApp) -> None:
     boris = app.customer(1002, first_name="Борис", language="ru")
     await boris.send("/topup")
-    assert "1 звезда = 0.013 USD" in boris.last_text and "Star" not in boris.last_text
+    assert "1 звезда = 0,013 USD" in boris.last_text and "Star" not in boris.last_text
 
 
 async def test_order_card_in_russian_dates_and_state(app: ShopApp) -> None:

@@ -85,7 +85,7 @@ async def test_custom_amount(app: ShopApp, alice: Customer) -> None:
     await alice.send("twelve")
     assert "as a number" in alice.last_text
     await alice.send("5000")  # more than 100000 Stars
-    assert "A top-up can be from 0.01 USD to 1300.00 USD" in alice.last_text
+    assert "A top-up can be from 0.01 USD to 1,300.00 USD" in alice.last_text
     assert not invoices(app, alice)
     await alice.send("0.5")  # 39 Stars -> 0.507 -> 0.50
     invoice = last_invoice(app, alice)

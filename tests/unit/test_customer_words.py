@@ -17,7 +17,7 @@ from bot.shop.enums import OrderState
 from bot.shop.payments.stars import StarsPrices
 from bot.shop.payments.values import PaymentConfig
 from bot.shop.usual_time import MIN_ORDERS, usual_time
-from bot.texts.format import day_time, number, unit_price
+from bot.texts.format import day_time, money, number, unit_price
 from handlers.common.texts import duration, state_name
 from handlers.wallet.texts import stars_words
 
@@ -87,6 +87,11 @@ def test_dates_and_numbers_in_the_customers_locale() -> None:
     with in_language(I18N, "ru"):
         assert day_time(moment, now=now) == "2 дек., 01:16"
         assert number(5000) == "5\u00a0000"
+        assert money(1_012_500_000, "USD") == "1\u00a0012,50 USD"
+        assert money(-3_510_000, "USD") == "-3,51 USD"
+        assert unit_price(701_753, "USD") == "0,7018 USD"
+    with in_language(I18N, "en"):
+        assert money(1_012_500_000, "USD") == "1,012.50 USD"
     assert day_time(None) == "—"
 
 
