@@ -11,6 +11,7 @@ from bot.shop.admin_alerts import AlertSwitches
 from bot.shop.orders.models import OrderDTO
 from bot.shop.shop_settings import ShopSettings
 from bot.texts.operator_alerts import (
+    alert_order_id_taken,
     alert_order_placed,
     alert_order_refused,
     alert_order_unknown,
@@ -48,6 +49,12 @@ class OutboxPlacementAlerts:
 
     async def unknown(self, order: OrderDTO, reason: str | None) -> None:
         await self._send(lambda: alert_order_unknown(order, reason), f"order:{order.id}:unknown")
+
+    async def id_taken(self, order: OrderDTO, provider_order_id: str, other_id: int) -> None:
+        await self._send(
+            lambda: alert_order_id_taken(order, provider_order_id, other_id),
+            f"order:{order.id}:unknown",
+        )
 
     async def paused(self) -> None:
         settings = ShopSettings(SettingsRepo(self.outbox.session), self.outbox.clock)

@@ -1,12 +1,13 @@
 """The panel's balance: recorded, watched, and the "panel paused" switch.
 
 Runs every minute; asks the panel every `every` (10 minutes), or every run while ordering
-is paused. Operators are alerted once when the balance drops below
-PROVIDER_BALANCE_ALERT (and once when it is back above), and once when ordering was
-paused because the panel refused the shop's account (bot/panel_pause.py: no funds, a bad
-key, the IP, API access off). The pause ends by itself when a balance check answers
-normally again; when funds were the cause, with enough for the order that was refused.
-A balance call refused for one of those reasons pauses ordering too.
+is paused or the panel is down (bot/panel_outage.py: a normal answer ends the outage).
+Operators are alerted once when the balance drops below PROVIDER_BALANCE_ALERT (and once
+when it is back above), and once when ordering was paused because the panel refused the
+shop's account (bot/panel_pause.py: no funds, a bad key, the IP, API access off). The
+pause ends by itself when a balance check answers normally again; when funds were the
+cause, with enough for the order that was refused. A balance call refused for one of
+those reasons pauses ordering too.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from decimal import Decimal
 from bot.deps import Deps
 from bot.i18n import in_language
 from bot.outbox.writer import Outbox
+from bot.panel_outage import panel_answers
 from bot.panel_pause import announce_pause, pause_for_refusal
 from bot.provider.errors import AccountIssue, ProviderError, ProviderFailure
 from bot.shop.money import from_micro, to_micro_floor
-from bot.shop.shop_settings import PanelPause, ShopSettings
+from bot.shop.shop_settings import OrderingHold, PanelPause, ShopSettings
 from bot.texts.operator_alerts import alert_balance_low, alert_balance_ok, alert_panel_resumed
 from db.repositories.providers import ProviderRepo
 
@@ -37,6 +39,7 @@ class BalanceReport:
     low: bool = False
     paused: bool = False
     resumed: bool = False
+    back: bool = False  # the panel answered after an outage: checkout resumes
     alerts: int = 0
     error: str | None = None
 
@@ -61,10 +64,13 @@ class BalanceWatch:
         async with deps.session_factory() as session, session.begin():
             settings = ShopSettings.from_session(session, deps.clock)
             pause = await settings.panel_pause()
+            hold = await settings.ordering_hold()
             if await announce_pause(settings, Outbox.from_session(session, deps), deps.i18n):
                 report.alerts += 1
         report.paused = pause is not None
-        if pause is None and self._last_check is not None and now - self._last_check < self.every:
+        # While checkout is refused (paused, or the panel down), ask on every run: the
+        # first normal answer lets customers order again.
+        if hold is None and self._last_check is not None and now - self._last_check < self.every:
             return report
         try:
             balance = await deps.provider.balance()
@@ -76,6 +82,9 @@ class BalanceWatch:
             return report
         self._last_check = now
         report.checked = True
+        if hold is OrderingHold.DOWN and await panel_answers(deps, status=False):
+            report.back = True
+            report.alerts += 1
         report.balance, report.currency = balance.balance, balance.currency
         threshold = deps.settings.provider_balance_alert
         async with deps.session_factory() as session, session.begin():

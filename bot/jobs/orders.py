@@ -17,7 +17,8 @@ reply, a value the validator refused) are logged and the order is kept for the n
 cycle, never refunded on them. Per-order errors ("Incorrect order ID" ...) are counted;
 after `error_threshold` in a row the order is flagged for operators, never refunded
 automatically. When the panel is unavailable the cycle ends quietly; the next ones back
-off, operators are alerted once when it persists and once when it answers again. A
+off, operators are alerted once when it persists and once when it answers again; while
+it does not answer, checkout is refused before paying (bot/shop/placement.py). A
 refusal about the shop's account (an invalid key, the IP, no funds) pauses ordering
 instead (bot/panel_pause.py), with its own alert.
 """
@@ -37,6 +38,7 @@ from sqlalchemy import select
 from bot.deps import Deps
 from bot.i18n import in_language
 from bot.outbox.writer import Outbox
+from bot.panel_outage import panel_answers
 from bot.panel_pause import pause_for_refusal
 from bot.provider import parsing
 from bot.provider.errors import ProviderError, ProviderFailure, ProviderUnavailable
@@ -62,7 +64,6 @@ from bot.texts.customer_notices import (
 from bot.texts.operator_alerts import (
     alert_order_flagged,
     alert_orders_unknown,
-    alert_panel_back,
     alert_panel_down,
     alert_panel_refusing,
 )
@@ -162,8 +163,11 @@ class StatusPoller:
         started = self._perf()
         now = self.clock.now()
         if self._retry_at is not None and now < self._retry_at:
-            report.skipped = True
-            return report
+            if not await self._outage_ended_elsewhere():
+                report.skipped = True
+                return report
+            # The balance watch heard the panel meanwhile: no more backing off.
+            self._failures, self._retry_at, self._down_since = 0, None, None
         t = self._perf()
         report.recovered = len(await self.recover_submitting())
         async with unit_of_work(self.deps.session_factory, write=False) as session:
@@ -206,7 +210,9 @@ class StatusPoller:
             report.unavailable = _reason(failure[0])
             await self._on_failure(failure[0])
         else:
-            await self._on_success()
+            # No order to ask about is no news: an outage ends only when the panel is
+            # heard (here, or by the balance watch).
+            await self._on_success(heard=bool(chunks))
             self.last_success = now
         report.seconds = self._perf() - started
         self.last_report = report
@@ -480,6 +486,7 @@ class StatusPoller:
             return  # the pause's own alert names the cause: the panel is not down
         if self._failures < self.alert_after:
             return
+        self._alert_state_known = False  # the balance watch may have ended an outage
         await self._load_alert_state()
         if self._alerted:
             return
@@ -487,7 +494,11 @@ class StatusPoller:
         async with self.deps.session_factory() as session, session.begin():
             settings = ShopSettings.from_session(session, self.clock)
             if await settings.panel_down_since() is None:
-                await settings.set_panel_down_since(since)
+                # Not answering at all refuses checkout until it answers (placement);
+                # answering but refusing status checks does not: `add` may still work.
+                await settings.set_panel_down_since(
+                    since, answering=isinstance(failure, ProviderError)
+                )
                 with in_language(self.deps.i18n, None):
                     if isinstance(failure, ProviderError):
                         text = alert_panel_refusing(failure.text, since)
@@ -498,25 +509,26 @@ class StatusPoller:
                 )
         self._alerted = True
 
-    async def _on_success(self) -> None:
+    async def _on_success(self, *, heard: bool = True) -> None:
         self._failures = 0
         self._retry_at = None
         self._down_since = None
         await self._load_alert_state()
-        if not self._alerted:
+        if not self._alerted or not heard:
             return
-        now = self.clock.now()
-        async with self.deps.session_factory() as session, session.begin():
-            settings = ShopSettings.from_session(session, self.clock)
-            since = await settings.panel_down_since()
-            if since is not None:
-                await settings.set_panel_down_since(None)
-                with in_language(self.deps.i18n, None):
-                    text = alert_panel_back(since, now)
-                await Outbox.from_session(session, self.deps).to_operators(
-                    text, dedupe_key=f"panel:back:{since.isoformat()}"
-                )
+        await panel_answers(self.deps, status=True)
         self._alerted = False
+
+    async def _outage_ended_elsewhere(self) -> bool:
+        """Whether the outage operators were told of has been ended by another job."""
+        if not self._alerted:
+            return False
+        async with unit_of_work(self.deps.session_factory, write=False) as session:
+            since = await ShopSettings.from_session(session, self.clock).panel_down_since()
+        if since is None:
+            self._alerted = False
+            return True
+        return False
 
     async def _load_alert_state(self) -> None:
         """Whether operators were told the panel is down (also by a previous run)."""

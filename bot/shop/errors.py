@@ -105,6 +105,25 @@ class NotAWholeNumber(InvalidOrderField):
         self.max = high
 
 
+class ProviderOrderIdTaken(InvalidOrderField):
+    """The panel's order id is held by another order of the same panel already (a panel
+    that reset its numbering, a second simulator run): ids are unique per panel."""
+
+    def __init__(self, order_id: int, provider_order_id: str, other_id: int) -> None:
+        ShopError.__init__(
+            self,
+            field="provider_order_id",
+            reason="already_linked",
+            order_id=order_id,
+            provider_order_id=provider_order_id,
+            other_id=other_id,
+        )
+        self.field, self.reason = "provider_order_id", "already_linked"
+        self.order_id = order_id
+        self.provider_order_id = provider_order_id
+        self.other_id = other_id
+
+
 class PriceChanged(ShopError):
     """The price moved between the quote and the checkout; the customer must confirm again."""
 
@@ -159,6 +178,11 @@ class ProviderPaused(ShopError):
         super().__init__()
 
 
+class ProviderDown(ProviderPaused):
+    """The panel has not been answering (operators were told): checkout is refused
+    before paying, as for a pause, until the panel answers a status or balance call."""
+
+
 __all__ = [
     "AlreadyRefunded",
     "InsufficientFunds",
@@ -169,6 +193,8 @@ __all__ = [
     "NotFound",
     "NotYours",
     "PriceChanged",
+    "ProviderDown",
+    "ProviderOrderIdTaken",
     "ProviderPaused",
     "QuantityOutOfRange",
     "ReferenceConflict",

@@ -24,10 +24,10 @@ from bot.provider.errors import (
     ProviderUnavailable,
 )
 from bot.provider.requests import PreparedAdd
-from bot.shop.errors import ProviderPaused
+from bot.shop.errors import ProviderDown, ProviderOrderIdTaken, ProviderPaused
 from bot.shop.orders.models import Draft, OrderDTO
 from bot.shop.orders.service import OrderService
-from bot.shop.shop_settings import ShopSettings
+from bot.shop.shop_settings import OrderingHold, ShopSettings
 from db.uow import writes
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class PlacementAlerts(Protocol):
     async def refused(self, order: OrderDTO, panel_text: str | None) -> None: ...
     async def unreachable(self, order: OrderDTO, reason: str | None) -> None: ...
     async def unknown(self, order: OrderDTO, reason: str | None) -> None: ...
+    async def id_taken(self, order: OrderDTO, provider_order_id: str, other_id: int) -> None: ...
     async def paused(self) -> None: ...
 
 
@@ -76,6 +77,9 @@ class _NoAlerts:
         return None
 
     async def unknown(self, order: OrderDTO, reason: str | None) -> None:
+        return None
+
+    async def id_taken(self, order: OrderDTO, provider_order_id: str, other_id: int) -> None:
         return None
 
     async def paused(self) -> None:
@@ -101,11 +105,15 @@ class PlacementService:
 
         ProviderPaused, before checkout, while the panel cannot take orders (it refused
         the shop's account: funds, key, IP, API; no balance check has answered normally
-        since).
+        since); ProviderDown while it is known not to answer (operators were told it is
+        down): each order would be charged only to end `unknown` or refunded.
         """
         settings = ShopSettings.from_session(self.session, self.orders.clock)
-        if await settings.panel_paused():
+        hold = await settings.ordering_hold()
+        if hold is OrderingHold.PAUSED:
             raise ProviderPaused()
+        if hold is OrderingHold.DOWN:
+            raise ProviderDown()
         result = await self.orders.checkout(draft)  # committed before the panel hears
         if not result.created:
             return Placement(result.order, Outcome.ALREADY)
@@ -164,6 +172,16 @@ class PlacementService:
 
     @writes
     async def _placed(self, order: OrderDTO, provider_order_id: str) -> Placement:
-        active = await self.orders.mark_active(order.id, provider_order_id)
+        try:
+            active = await self.orders.mark_active(order.id, provider_order_id)
+        except ProviderOrderIdTaken as taken:
+            # The panel has an order for this one, under an id another of our orders
+            # holds (a panel that reset its numbering): neither can be trusted to be
+            # ours, so an admin decides, told which two orders clash.
+            reason = f"panel order id {provider_order_id} is held by order #{taken.other_id}"
+            log.warning("order %s: %s", order.id, reason)
+            unknown = await self.orders.mark_unknown(order.id, error=reason)
+            await self.alerts.id_taken(unknown, provider_order_id, taken.other_id)
+            return Placement(unknown, Outcome.UNKNOWN, reason)
         await self.alerts.placed(active)
         return Placement(active, Outcome.PLACED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,9 +25,19 @@ PANEL_PAUSED_NEED = "panel.paused_need"  # micro-units (shop currency) of the re
 PANEL_PAUSED_ANNOUNCED = "panel.paused_announced"  # operators were told
 # Watchdog state kept across restarts, so an alert is sent once and its all-clear once.
 PANEL_DOWN_SINCE = "panel.down_since"  # ISO time; operators were told the panel is down
+# Set with PANEL_DOWN_SINCE when the panel answers but refuses status checks: it may
+# still take orders, so checkout goes on.
+PANEL_DOWN_ANSWERING = "panel.down_answering"
 PANEL_BALANCE_LOW = "panel.balance_low"  # operators were told the balance is low
 REFILL_STATUS_MISSING = "panel.refill_status_missing"  # operators were told it is missing
 CATALOGUE_REFUSED = "catalog.refused_since"  # ISO time; operators were told a list was refused
+
+
+class OrderingHold(StrEnum):
+    """Why checkout is refused before paying."""
+
+    PAUSED = "paused"  # the panel refused the shop's account
+    DOWN = "down"  # the panel has not been answering (operators were told)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +76,18 @@ class ShopSettings:
     async def panel_paused(self) -> bool:
         """True while the panel cannot take orders: checkout is refused before paying."""
         return await self.repo.get(PANEL_PAUSED) is not None
+
+    @reads
+    async def ordering_hold(self) -> OrderingHold | None:
+        """Whether checkout must be refused now: the pause, or the poller's outage (it
+        ends when the panel answers a status or balance call again)."""
+        if await self.repo.get(PANEL_PAUSED) is not None:
+            return OrderingHold.PAUSED
+        if await self.repo.get(PANEL_DOWN_SINCE) is not None and not await self.repo.get_bool(
+            PANEL_DOWN_ANSWERING
+        ):
+            return OrderingHold.DOWN
+        return None
 
     @reads
     async def panel_pause(self) -> PanelPause | None:
@@ -136,12 +159,27 @@ class ShopSettings:
         value = await self.repo.get(PANEL_DOWN_SINCE)
         return datetime.fromisoformat(value) if value else None
 
+    @reads
+    async def panel_down_answering(self) -> bool:
+        """The outage is of a panel that answers but refuses status checks."""
+        return await self.repo.get_bool(PANEL_DOWN_ANSWERING)
+
     @writes
-    async def set_panel_down_since(self, since: datetime | None) -> None:
+    async def set_panel_down_since(
+        self, since: datetime | None, *, answering: bool = False
+    ) -> None:
+        """Since when the panel is down (None: it answers again); `answering`: it answers
+        but refuses status checks."""
         if since is None:
             await self.repo.delete(PANEL_DOWN_SINCE)
+            await self.repo.delete(PANEL_DOWN_ANSWERING)
+            return
+        now = self.clock.now()
+        await self.repo.set(PANEL_DOWN_SINCE, since.isoformat(), now=now)
+        if answering:
+            await self.repo.set_bool(PANEL_DOWN_ANSWERING, True, now=now)
         else:
-            await self.repo.set(PANEL_DOWN_SINCE, since.isoformat(), now=self.clock.now())
+            await self.repo.delete(PANEL_DOWN_ANSWERING)
 
     @reads
     async def panel_balance_low(self) -> bool:

@@ -122,6 +122,21 @@ def alert_order_unknown(order: OrderDTO, reason: str | None) -> str:
     )
 
 
+def alert_order_id_taken(order: OrderDTO, provider_order_id: str, other_id: int) -> str:
+    return fmt(
+        _(
+            "❓ The panel accepted {order} as its order {provider_id}, but our order #{other} "
+            "holds that panel order id already (did the panel reset its numbering?). "
+            "Order #{id} is unknown now: nothing was refunded and it will not be sent again. "
+            "Check both at the panel, then /order {id} and /order {other}."
+        ),
+        order=_head(order),
+        provider_id=provider_order_id[:64],
+        other=other_id,
+        id=order.id,
+    )
+
+
 def alert_panel_unreachable(order: OrderDTO, reason: str | None) -> str:
     return fmt(
         _("🔌 Could not reach the panel to place {order}: {reason}\nThe customer was refunded."),
@@ -166,7 +181,8 @@ def alert_panel_down(reason: str, since: datetime) -> str:
     return fmt(
         _(
             "🔴 The panel has not been answering since {since}: {reason}\n"
-            "Status checks are retried with a growing pause."
+            "Status checks are retried with a growing pause. New orders are refused "
+            "(nothing is charged) until it answers again."
         ),
         since=when(since),
         reason=reason[:300],

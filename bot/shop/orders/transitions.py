@@ -17,6 +17,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.provider.models import ItemError
 from bot.provider.models import OrderState as ProviderOrderState
 from bot.provider.models import OrderStatus as ProviderStatus
@@ -26,6 +28,7 @@ from bot.shop.errors import (
     AlreadyRefunded,
     InvalidOrderField,
     NotFound,
+    ProviderOrderIdTaken,
     RefundNotAllowed,
     RefundTooLarge,
     TransitionNotAllowed,
@@ -62,31 +65,55 @@ class OrderTransitions(OrderServiceBase):
         actor_id: int | None = None,
         note: str | None = None,
     ) -> OrderDTO:
-        """The provider accepted it (from submitting), or an admin linked it (from unknown)."""
+        """The provider accepted it (from submitting), or an admin linked it (from unknown).
+
+        ProviderOrderIdTaken when another order of the same panel holds that id already
+        (checked first, and by the unique index against a concurrent placement).
+        """
         provider_order_id = str(provider_order_id).strip()
         if not provider_order_id or len(provider_order_id) > _PROVIDER_TEXT_MAX:
             raise InvalidOrderField("provider_order_id", "invalid")
 
-        async def check(order: Order) -> None:
-            if order.provider_id is None:
-                return
-            other = await self.orders.by_provider_order_id(order.provider_id, provider_order_id)
-            if other is not None and other.id != order.id:
-                raise InvalidOrderField("provider_order_id", "already_linked")
+        provider_id: int | None = None
 
-        change = await self._transition(
-            order_id,
-            OrderState.ACTIVE,
-            values={
-                "provider_order_id": provider_order_id,
-                "provider_status": _clip(provider_status),
-                "error": None,
-            },
-            check=check,
-            actor_id=actor_id,
-            note=note,
-        )
+        async def check(order: Order) -> None:
+            nonlocal provider_id
+            provider_id = order.provider_id
+            await self._id_free(order, provider_order_id)
+
+        try:
+            change = await self._transition(
+                order_id,
+                OrderState.ACTIVE,
+                values={
+                    "provider_order_id": provider_order_id,
+                    "provider_status": _clip(provider_status),
+                    "error": None,
+                },
+                check=check,
+                actor_id=actor_id,
+                note=note,
+            )
+        except IntegrityError:
+            # A concurrent placement was handed the same id and committed first: the
+            # unique (panel, panel order id) refused ours; the savepoint undid it.
+            other = (
+                None
+                if provider_id is None
+                else await self.orders.by_provider_order_id(provider_id, provider_order_id)
+            )
+            if other is None or other.id == order_id:
+                raise
+            raise ProviderOrderIdTaken(order_id, provider_order_id, other.id) from None
         return change.order
+
+    async def _id_free(self, order: Order, provider_order_id: str) -> None:
+        """ProviderOrderIdTaken when another order of the same panel holds the id."""
+        if order.provider_id is None:
+            return
+        other = await self.orders.by_provider_order_id(order.provider_id, provider_order_id)
+        if other is not None and other.id != order.id:
+            raise ProviderOrderIdTaken(order.id, provider_order_id, other.id)
 
     @writes
     async def mark_failed(
