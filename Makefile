@@ -56,7 +56,8 @@ bench: install
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F locales/babel.cfg -k __ -k lazy_gettext --no-location \
 		--sort-output --project smm-storefront-bot -o locales/messages.pot bot handlers
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching \
+		--ignore-obsolete
 	$(PY) -m bot.i18n
 
 clean:

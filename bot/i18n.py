@@ -80,6 +80,16 @@ def in_language(i18n: I18n, language: str | None) -> Iterator[None]:
         I18n.reset_current(token)
 
 
+def pgettext(context: str, message: str) -> str:
+    """gettext of `message` in a context (msgctxt), for a word whose translation depends
+    on what it is said of: an order is "выполнен", a refill "выполнена"."""
+    i18n = I18n.get_current(no_error=True)
+    if i18n is None:
+        return message
+    translations = i18n.locales.get(i18n.current_locale)
+    return translations.pgettext(context, message) if translations is not None else message
+
+
 def create_i18n(default_locale: str = "en", path: Path = LOCALES_DIR) -> Catalogues:
     return Catalogues(path=path, default_locale=default_locale, domain=DOMAIN)
 

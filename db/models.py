@@ -153,6 +153,8 @@ class ServiceRow(Base):
     cancel: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dripfeed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The panel's own "average time" of the service in minutes, where it sends one.
+    average_minutes: Mapped[int | None] = mapped_column(Integer)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The admin's own customer rate, micro-units of the shop currency per 1000 (per order
     # for flat types); replaces the markup, never goes below cost.
@@ -190,6 +192,8 @@ class Order(Base):
         UniqueConstraint("provider_id", "provider_order_id"),
         Index("ix_orders_user_id_id", "user_id", "id"),
         Index("ix_orders_state_last_checked_at", "state", "last_checked_at"),
+        # A service's latest completed orders, for its usual completion time.
+        Index("ix_orders_service_id_state_finished_at", "service_id", "state", "finished_at"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)

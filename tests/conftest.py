@@ -35,7 +35,6 @@ or ``pytestmark = pytest.mark.parametrize("db_kind", ["sqlite"])`` for a module.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -44,7 +43,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -52,13 +50,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import FakeClock
 from db.models import Base
 from db.session import create_engine, create_session_factory
+from tests.services import pg_admin, postgres_error, postgres_url
 
-DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-_CONNECT_TIMEOUT = 5.0
 T = TypeVar("T")
-
-# Per process: reachability of the PostgreSQL server is checked once (None = reachable).
-_pg_error: dict[str, str | None] = {}
 
 
 @dataclass
@@ -74,10 +68,6 @@ class TestDatabase:
         return create_engine(self.url, **{**self.engine_kwargs, **kwargs})
 
 
-def postgres_url() -> URL:
-    return make_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_TEST_DATABASE_URL)
-
-
 def _in_thread(work: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine to completion from a sync (session) fixture.
 
@@ -88,30 +78,12 @@ def _in_thread(work: Callable[[], Awaitable[T]]) -> T:
         return pool.submit(asyncio.run, work()).result()  # type: ignore[arg-type]
 
 
-async def _admin(url: URL) -> asyncpg.Connection:
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    return await asyncpg.connect(dsn, timeout=_CONNECT_TIMEOUT)
-
-
 async def _pg_execute(url: URL, sql: str) -> None:
-    connection = await _admin(url)
+    connection = await pg_admin(url)
     try:
         await connection.execute(sql)
     finally:
         await connection.close()
-
-
-async def _postgres_error(url: URL) -> str | None:
-    key = url.render_as_string(hide_password=False)
-    if key not in _pg_error:
-        try:
-            connection = await _admin(url)
-        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-            _pg_error[key] = f"{type(exc).__name__}: {exc}"
-        else:
-            await connection.close()
-            _pg_error[key] = None
-    return _pg_error[key]
 
 
 def _skip_if_unreachable(url: URL, error: str | None) -> None:
@@ -151,7 +123,7 @@ async def db(db_kind: str, tmp_path: Path) -> AsyncIterator[TestDatabase]:
         yield TestDatabase("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}")
         return
     url = postgres_url()
-    _skip_if_unreachable(url, await _postgres_error(url))
+    _skip_if_unreachable(url, await postgres_error(url))
     schema = f"t_{secrets.token_hex(6)}"
     await _pg_execute(url, f'CREATE SCHEMA "{schema}"')
     try:
@@ -171,7 +143,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _postgres_tables() -> Iterator[TestDatabase]:
     """One schema with the tables for the whole run."""
     url = postgres_url()
-    _skip_if_unreachable(url, _in_thread(lambda: _postgres_error(url)))
+    _skip_if_unreachable(url, _in_thread(lambda: postgres_error(url)))
     schema = f"t_{secrets.token_hex(6)}"
     database = _postgres_db(url, schema)
     _in_thread(lambda: _pg_execute(url, f'CREATE SCHEMA "{schema}"'))
@@ -202,7 +174,7 @@ async def ready_db(db_kind: str, request: pytest.FixtureRequest, tmp_path: Path)
         shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
         return TestDatabase("sqlite", f"sqlite+aiosqlite:///{path}")
     database: TestDatabase = request.getfixturevalue("_postgres_tables")
-    connection = await _admin(make_url(database.url))
+    connection = await pg_admin(make_url(database.url))
     try:
         await connection.execute(f'SET search_path TO "{database.schema}"; {_EMPTY_TABLES}')
     finally:

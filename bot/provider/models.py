@@ -168,6 +168,7 @@ class Service:
     cancel: bool = False
     dripfeed: bool = False
     description: str = ""
+    average_minutes: int | None = None  # the panel's "average time", where it sends one
 
     @property
     def supported(self) -> bool:

@@ -82,6 +82,8 @@ def parse_service(item: Any) -> Service:
         cancel=v.flag(item.get("cancel")),
         dripfeed=v.flag(item.get("dripfeed")),
         description=v.text(item.get("desc"), 2000) or v.text(item.get("description"), 2000),
+        # Some panels say how long the service usually takes; most send nothing.
+        average_minutes=v.duration_minutes(item.get("average_time", item.get("avg_time"))),
     )
 
 

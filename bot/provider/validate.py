@@ -140,6 +140,34 @@ def flag(value: Any) -> bool:
     return False
 
 
+_DURATION_PART = re.compile(
+    r"(\d{1,6})\s*(d|days?|h|hrs?|hours?|m|mins?|minutes?)\b", re.IGNORECASE
+)
+_UNIT_MINUTES = {"d": 1440, "h": 60, "m": 1}
+MAX_DURATION_MINUTES = 90 * 1440  # longer than any service takes: nonsense beyond it
+
+
+def duration_minutes(value: Any) -> int | None:
+    """A panel's "average time" in minutes: a number (minutes), or text such as
+    "2 hours 15 minutes", "1 day", "45 min"; None for anything else (never raises)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        total = int(value) if value == value and abs(value) < 10**9 else 0
+    elif isinstance(value, str) and len(value) <= 100:
+        stripped = value.strip()
+        if stripped.isascii() and stripped.isdigit():
+            total = int(stripped)
+        else:
+            total = sum(
+                int(count) * _UNIT_MINUTES[unit[0].lower()]
+                for count, unit in _DURATION_PART.findall(stripped)
+            )
+    else:
+        return None
+    return total if 0 < total <= MAX_DURATION_MINUTES else None
+
+
 def text(value: Any, limit: int = MAX_TEXT) -> str:
     """A string value, stripped and cut to `limit`; "" for anything else."""
     return value.strip()[:limit] if isinstance(value, str) else ""

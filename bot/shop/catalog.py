@@ -64,6 +64,9 @@ class ServiceCard:
     cancel: bool
     dripfeed: bool
     description: str
+    # The price per 1000 before rounding to a cent (per order: the price itself), to be
+    # shown with the decimals that let a customer check a total by it.
+    unit_price: Micro = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +208,7 @@ class CatalogService:
             platform=row.platform or platform_of(row.category),
             type=service_type,
             price=quote.charge,
+            unit_price=quote.charge if flat else quote.exact,
             per_order=flat,
             currency=self.pricing.currency,
             min=row.min,
@@ -260,6 +264,7 @@ class CatalogService:
                 "dripfeed": service.dripfeed,
                 "description": service.description,
                 "platform": platform_of(service.category),
+                "average_minutes": service.average_minutes,
             }
             old = before.get(service.service_id)
             if old is None:

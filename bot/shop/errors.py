@@ -96,6 +96,15 @@ class InvalidOrderField(ShopError):
         self.reason = reason  # a short machine code or the validator's note, not UI text
 
 
+class NotAWholeNumber(InvalidOrderField):
+    """A count of the form that is not a whole number; it says the range it must be in."""
+
+    def __init__(self, field: str, low: int, high: int) -> None:
+        super().__init__(field, "not_a_whole_number")
+        self.min = low
+        self.max = high
+
+
 class ProviderOrderIdTaken(InvalidOrderField):
     """The panel's order id is held by another order of the same panel already (a panel
     that reset its numbering, a second simulator run): ids are unique per panel."""
@@ -180,6 +189,7 @@ __all__ = [
     "InvalidAmount",
     "InvalidMarkup",
     "InvalidOrderField",
+    "NotAWholeNumber",
     "NotFound",
     "NotYours",
     "PriceChanged",

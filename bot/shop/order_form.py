@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from bot.numbers import parse_whole
 from bot.provider.models import SUBSCRIPTION_DELAYS, ServiceType
-from bot.shop.errors import InvalidOrderField, QuantityOutOfRange
+from bot.shop.errors import InvalidOrderField, NotAWholeNumber, QuantityOutOfRange
 
 
 class Step(StrEnum):
@@ -92,6 +92,9 @@ _USERNAME = re.compile(r"^@?([A-Za-z0-9_.]{1,64})$")
 _HASHTAG = re.compile(r"^#?(\w{1,100})$")
 _HANDLE = re.compile(r"^@([A-Za-z0-9_]{4,64})$")
 _TME = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/(\S+)$", re.I)
+# A host as people type it without a scheme ("instagram.com", "www.tiktok.com"): names
+# of letters, digits and hyphens, with at least one dot.
+_BARE_HOST = re.compile(r"^[\w-]+(?:\.[\w-]+)+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,10 @@ def _whole(text: str, step: Step) -> int:
 
 
 def _bounded(text: str, step: Step, low: int, high: int) -> int:
-    value = _whole(text, step)
+    try:
+        value = _whole(text, step)
+    except InvalidOrderField:
+        raise NotAWholeNumber(step.value, low, high) from None
     if not low <= value <= high:
         raise QuantityOutOfRange(value, low, high, field=step.value)
     return value
@@ -152,8 +158,21 @@ def _lines(text: str, step: Step) -> str:
     return "\n".join(lines)
 
 
+def _with_scheme(value: str) -> str:
+    """`value` with https:// in front when it was typed without a scheme
+    ("instagram.com/p/x"); anything else unchanged, for the checks to judge."""
+    if "://" in value:
+        return value
+    candidate = "https://" + value
+    parts = urlsplit(candidate)
+    if "@" in parts.netloc or ":" in parts.netloc or not _BARE_HOST.match(parts.netloc):
+        return value  # "mailto:a@b.c", "javascript:…", "host:port": not a bare link
+    return candidate
+
+
 def read_link(text: str, platform: str) -> str:
-    """An http(s) URL; for Telegram services also @handle or t.me/... (made a URL)."""
+    """An http(s) URL, https:// added when it was left out; for Telegram services also
+    @handle or t.me/... (made a URL)."""
     value = text.strip()
     if not value or len(value) > MAX_LINK or any(ch.isspace() for ch in value):
         raise InvalidOrderField(Step.LINK.value, "bad_link")
@@ -162,6 +181,9 @@ def read_link(text: str, platform: str) -> str:
             return f"https://t.me/{match.group(1)}"
         if match := _TME.match(value):
             return f"https://t.me/{match.group(1)}"
+    value = _with_scheme(value)
+    if len(value) > MAX_LINK:
+        raise InvalidOrderField(Step.LINK.value, "bad_link")
     parts = urlsplit(value)
     host = parts.hostname or ""
     if parts.scheme not in {"http", "https"} or "." not in host or host.startswith("."):

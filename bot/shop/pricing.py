@@ -39,6 +39,9 @@ class Quote:
     charge: Micro  # what the customer pays, a whole number of minor units
     markup_percent: Decimal
     currency: str
+    # The charge before it is rounded up to the minor unit, in micro-units: a unit price
+    # shown from it lets a customer check a total ("0.7018 per 1000": 5,000 cost 3.51).
+    exact: Micro = 0
 
 
 def check_markup(percent: Decimal) -> Decimal:
@@ -109,7 +112,12 @@ def price_order(
             raw = _ceil_micro(Decimal(cost) / MICRO_PER_UNIT * (1 + markup_percent / _HUNDRED))
     charge = max(round_up(raw, currency), minor_unit(currency))
     return Quote(
-        quantity=total, cost=cost, charge=charge, markup_percent=markup_percent, currency=currency
+        quantity=total,
+        cost=cost,
+        charge=charge,
+        markup_percent=markup_percent,
+        currency=currency,
+        exact=raw,
     )
 
 

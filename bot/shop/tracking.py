@@ -20,8 +20,10 @@ from bot.shop.enums import OrderState
 from bot.shop.errors import ShopError
 from bot.shop.orders.models import OrderDTO
 from bot.shop.orders.service import OrderService
-from db.models import Refill
+from bot.shop.usual_time import SAMPLE, UsualTime, usual_time
+from db.models import Refill, ServiceRow
 from db.repositories.catalog import CatalogRepo
+from db.repositories.orders import OrderRepo
 from db.repositories.refills import RefillRepo
 from db.uow import reads, writes
 
@@ -74,6 +76,7 @@ class OrderView:
     can_refill: bool
     can_cancel: bool
     can_refresh: bool
+    usual: UsualTime | None = None  # how long the service usually takes
 
 
 class OrderTracking:
@@ -86,6 +89,7 @@ class OrderTracking:
         self.clock = clock
         self.catalog = CatalogRepo(session)
         self.refills = RefillRepo(session)
+        self.order_rows = OrderRepo(session)
 
     @reads
     async def view(self, user_id: int, order_id: int) -> OrderView:
@@ -102,7 +106,14 @@ class OrderTracking:
             and not open_refill,
             can_cancel=bool(service and service.cancel) and order.state is OrderState.ACTIVE,
             can_refresh=order.provider_order_id is not None and not order.state.finished,
+            usual=await self._usual_time(order, service),
         )
+
+    async def _usual_time(self, order: OrderDTO, service: ServiceRow | None) -> UsualTime | None:
+        if order.service_id is None:
+            return None
+        spans = await self.order_rows.completion_spans(order.service_id, limit=SAMPLE)
+        return usual_time(spans, service.average_minutes if service is not None else None)
 
     async def refresh(self, user_id: int, order_id: int) -> tuple[OrderView, int]:
         """Ask the panel about the order, at most once per 30 s; (view, seconds to wait)."""

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import ngettext
 from bot.shop.money import Micro
 from bot.shop.orders.models import OrderDTO
 from bot.shop.settlement import posts_served
-from bot.texts.format import fmt, money
+from bot.texts.format import fmt, money, number
 
 
 def _delivered(order: OrderDTO) -> int:
@@ -25,7 +25,7 @@ def order_started(order: OrderDTO) -> str:
         _("▶️ Order <b>#{id}</b> has started: {service}."), id=order.id, service=order.service_name
     )
     if order.start_count:  # 0 is many panels' "not known yet"
-        text += "\n" + fmt(_("Start count: {count}."), count=order.start_count)
+        text += "\n" + fmt(_("Start count: {count}."), count=number(order.start_count))
     return text
 
 
@@ -33,8 +33,8 @@ def order_progress(order: OrderDTO) -> str:
     return fmt(
         _("🔄 Order <b>#{id}</b> is on its way: {delivered} of {quantity} delivered."),
         id=order.id,
-        delivered=_delivered(order),
-        quantity=order.quantity,
+        delivered=number(_delivered(order)),
+        quantity=number(order.quantity),
     )
 
 
@@ -50,8 +50,8 @@ def order_partial(order: OrderDTO, refund: Micro) -> str:
     text: str = fmt(
         _("🟡 Order <b>#{id}</b> is partially completed: {delivered} of {quantity}."),
         id=order.id,
-        delivered=_delivered(order),
-        quantity=order.quantity,
+        delivered=number(_delivered(order)),
+        quantity=number(order.quantity),
     )
     if refund > 0:
         text += "\n" + fmt(
@@ -71,8 +71,8 @@ def order_canceled(order: OrderDTO, refund: Micro) -> str:
     if delivered > 0 and refund < order.charge:
         text += "\n" + fmt(
             _("{delivered} of {quantity} had been delivered before."),
-            delivered=delivered,
-            quantity=order.quantity,
+            delivered=number(delivered),
+            quantity=number(order.quantity),
         )
         if refund > 0:
             text += "\n" + fmt(

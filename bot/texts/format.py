@@ -8,18 +8,28 @@ value is `Markup`: HTML already made safe (by `fmt`, `join`, `bold`, `code` or
 Plain texts (buttons, invoice titles, toasts) are not HTML: Telegram shows them as they
 are, so they are built with `str.format` and never escaped.
 
-`money` and `when` are the one money and the one date formatter of every text, and
-`error_text` looks an error up in an audience's table of words for errors.
+`money` and `when` are the one money and the one date formatter of every text (`when`
+for operators, exact and in UTC; `day_time` for customers, in their locale through Babel),
+`number` writes a count the way the customer's language groups digits, `unit_price` a
+price per 1000 with enough decimals to check a total by, and `error_text` looks an error
+up in an audience's table of words for errors.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from bot.shop.money import Micro, format_amount
+from aiogram.utils.i18n import I18n
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal, get_decimal_symbol
+
+from bot.shop.money import Micro, format_amount, from_micro, minor_digits
+
+UNIT_PRICE_DIGITS = 4  # 0.7018 per 1000: enough to check that 5,000 cost 3.51
 
 
 class Markup(str):
@@ -59,13 +69,63 @@ def code(value: object) -> Markup:
 
 
 def money(amount: Micro, currency: str) -> str:
-    """An amount with its currency, "12.50 USD" (plain text: escaped where it is put)."""
-    return f"{format_amount(amount, currency)} {currency}"
+    """An amount with its currency in the reader's locale, "1,012.50 USD" / "1 012,50 USD"
+    (plain text: escaped where it is put)."""
+    return f"{decimal_text(format_amount(amount, currency))} {currency}"
+
+
+def decimal_text(plain: str) -> str:
+    """A plain decimal ("-1234.50", digits exactly as given) with the locale's grouping
+    and decimal sign; the digits themselves are never rounded again."""
+    sign, digits = ("-", plain[1:]) if plain.startswith("-") else ("", plain)
+    whole, point, fraction = digits.partition(".")
+    lang = locale()
+    text = format_decimal(int(whole), locale=lang)
+    if point:
+        text += get_decimal_symbol(lang) + fraction
+    return sign + text
 
 
 def when(moment: datetime | None) -> str:
-    """A moment in UTC, "2026-12-02 06:30 UTC"; "—" when there is none."""
+    """A moment in UTC, "2026-12-02 06:30 UTC"; "—" when there is none (operators' texts)."""
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+def locale() -> str:
+    """The language gettext speaks now (the customer's, inside a handler or `in_language`)."""
+    i18n = I18n.get_current(no_error=True)
+    return i18n.current_locale if i18n is not None else "en"
+
+
+def day_time(moment: datetime | None, *, now: datetime | None = None) -> str:
+    """A moment as a customer reads it: "Dec 2, 01:16" / "2 дек., 01:16" (the year only
+    when it is not this one); "—" when there is none."""
+    if moment is None:
+        return "—"
+    lang = locale()
+    this_year = (now or datetime.now(UTC)).year
+    day = format_skeleton("MMMd" if moment.year == this_year else "yMMMd", moment, locale=lang)
+    return f"{day}, {format_skeleton('Hm', moment, locale=lang)}"
+
+
+def number(value: int) -> str:
+    """A count with the customer's digit grouping: "5,000" / "5 000"."""
+    return format_decimal(value, locale=locale())
+
+
+def unit_price(amount: Micro, currency: str) -> str:
+    """A price per 1000 (or per order) with the decimals it needs, up to four, rounded up
+    so that a total worked out from it is never below the real one: "0.7018 USD"."""
+    digits = max(minor_digits(currency), UNIT_PRICE_DIGITS)
+    value = from_micro(amount).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_CEILING)
+    text = f"{value:f}"
+    if "." in text:
+        keep = minor_digits(currency)
+        whole, _, frac = text.partition(".")
+        frac = frac.rstrip("0")
+        frac = frac + "0" * (keep - len(frac)) if len(frac) < keep else frac
+        text = f"{whole}.{frac}" if frac else whole
+    return f"{decimal_text(text)} {currency}"
 
 
 ErrorText = Callable[[Any, str], str]

@@ -39,6 +39,7 @@ class CatalogRepo(Repo):
         dripfeed: bool,
         description: str,
         platform: str | None,
+        average_minutes: int | None = None,
         now: datetime,
     ) -> int:
         """Insert or refresh one service from a sync; its id.
@@ -58,6 +59,7 @@ class CatalogRepo(Repo):
             "cancel": cancel,
             "dripfeed": dripfeed,
             "description": description,
+            "average_minutes": average_minutes,
             "last_seen_at": now,
             "removed_at": None,
         }

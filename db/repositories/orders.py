@@ -50,6 +50,24 @@ class OrderRepo(Repo):
         )
         return await self.session.scalar(stmt)
 
+    async def completion_spans(
+        self, service_id: int, *, limit: int
+    ) -> list[tuple[datetime, datetime]]:
+        """(placed, finished) of the service's latest completed orders, newest first; at
+        most `limit` (the index on service, state and finish keeps it a short range read)."""
+        stmt = (
+            select(Order.created_at, Order.finished_at)
+            .where(
+                Order.service_id == service_id,
+                Order.state == OrderState.COMPLETED,
+                Order.finished_at.is_not(None),
+            )
+            .order_by(Order.finished_at.desc())
+            .limit(limit)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return [(placed, finished) for placed, finished in rows if finished is not None]
+
     async def page_for_user(self, user_id: int, *, limit: int, offset: int = 0) -> list[Order]:
         """Newest first."""
         stmt = (

@@ -14,14 +14,13 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.deps import Deps
 from bot.shop.admin_broadcast import BroadcastContent
-from bot.shop.errors import ShopError
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
 from bot.texts import operator_alerts
 from handlers.admin import keyboards as kb
 from handlers.admin import texts
 from handlers.admin.callbacks import BroadcastAction, BroadcastCD
-from handlers.admin.common import admin_router, refuse, reply
+from handlers.admin.common import admin_router, reply
 from handlers.admin.states import AdminFlow
 
 MAX_TEXT = 4096
@@ -91,24 +90,21 @@ async def cb_broadcast(
     deps: Deps,
 ) -> None:
     broadcast_id = callback_data.broadcast_id
-    try:
-        match callback_data.action:
-            case BroadcastAction.PROGRESS:
-                progress = await shop.broadcasts.progress(broadcast_id)
-                await reply(
-                    query,
-                    operator_alerts.broadcast_status(progress),
-                    kb.broadcast_progress(broadcast_id),
-                )
-            case BroadcastAction.CANCEL:
-                data = await state.get_data()
-                if data.get("id") == broadcast_id:
-                    await state.clear()
-                await reply(query, texts.broadcast_cancelled())
-            case BroadcastAction.CONFIRM:
-                await _confirm(query, broadcast_id, state, shop, user)
-    except ShopError as error:
-        await refuse(query, error, deps)
+    match callback_data.action:
+        case BroadcastAction.PROGRESS:
+            progress = await shop.broadcasts.progress(broadcast_id)
+            await reply(
+                query,
+                operator_alerts.broadcast_status(progress),
+                kb.broadcast_progress(broadcast_id),
+            )
+        case BroadcastAction.CANCEL:
+            data = await state.get_data()
+            if data.get("id") == broadcast_id:
+                await state.clear()
+            await reply(query, texts.broadcast_cancelled())
+        case BroadcastAction.CONFIRM:
+            await _confirm(query, broadcast_id, state, shop, user)
 
 
 async def _confirm(

@@ -12,11 +12,11 @@ from bot.deps import Deps
 from bot.jobs.catalog import sync_catalog
 from bot.numbers import parse_whole
 from bot.shop.admin.parsing import parse_percent
-from bot.shop.errors import InvalidMarkup, ShopError
+from bot.shop.errors import InvalidMarkup
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
 from handlers.admin import texts
-from handlers.admin.common import admin_router, int_arg, refuse
+from handlers.admin.common import Usage, admin_router, id_arg, no_args
 
 
 def create_router() -> Router:
@@ -42,58 +42,37 @@ async def cmd_markup(
             service_id = parse_whole(parts[2].strip().removeprefix("#"), low=1)
             ok = service_id is not None
     if not ok:
-        await message.answer(texts.usage("markup"))
-        return
+        raise Usage("markup")
     try:
         percent = parse_percent(parts[0])
     except InvalidMarkup:
-        await message.answer(texts.bad_percent() + "\n" + texts.usage("markup"))
-        return
-    try:
-        change = await shop.admin.set_markup(
-            user.telegram_id, percent, category=category, service_id=service_id
-        )
-    except ShopError as error:
-        await refuse(message, error, deps)
-        return
+        raise Usage("markup", prefix=texts.bad_percent()) from None
+    change = await shop.admin.set_markup(
+        user.telegram_id, percent, category=category, service_id=service_id
+    )
     await message.answer(texts.markup_change(change, deps.settings.shop_currency))
 
 
 async def cmd_set_hidden(
     message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps, *, hidden: bool
 ) -> None:
-    service_id = int_arg(command)
-    if service_id is None:
-        await message.answer(texts.usage("hide" if hidden else "show"))
-        return
-    try:
-        toggle = await shop.admin.set_hidden(user.telegram_id, service_id, hidden)
-    except ShopError as error:
-        await refuse(message, error, deps)
-        return
+    service_id = id_arg(command, "hide" if hidden else "show")
+    toggle = await shop.admin.set_hidden(user.telegram_id, service_id, hidden)
     await message.answer(texts.service_toggle(toggle))
 
 
 async def cmd_sync(
     message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
 ) -> None:
-    if command.args:
-        await message.answer(texts.usage("sync"))
-        return
+    no_args(command, "sync")
     await message.answer(texts.sync_started())
-    try:
-        report = await shop.admin.sync(user.telegram_id, lambda: sync_catalog(deps))
-    except ShopError as error:
-        await refuse(message, error, deps)
-        return
+    report = await shop.admin.sync(user.telegram_id, lambda: sync_catalog(deps))
     await message.answer(texts.sync_report(report))
 
 
 async def cmd_provider(
     message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
 ) -> None:
-    if command.args:
-        await message.answer(texts.usage("provider"))
-        return
+    no_args(command, "provider")
     overview = await shop.admin.provider_overview(user.telegram_id)
     await message.answer(texts.provider(overview, deps.settings.shop_currency))

@@ -1,16 +1,22 @@
 """What the admin routers share: the admin gate, command arguments, domain errors as
-admin replies, and messages to customers and operators through the outbox."""
+admin replies, and messages to customers and operators through the outbox.
+
+Admin handlers do not catch domain errors: `AdminRefusals` (on the admin router, so on
+every admin area under it) turns a `ShopError` into the admin's words and a `Usage` into
+the command's usage line. The use case raised before changing anything.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import CommandObject, Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.deps import Deps
+from bot.middlewares.answers import callback_answered
 from bot.numbers import parse_whole
 from bot.outbox.writer import Outbox, Priority
 from bot.shop.errors import ShopError
@@ -36,11 +42,52 @@ class IsAdmin(Filter):
 NOT_COMMAND = ~F.text.startswith("/")
 
 
+class Usage(Exception):
+    """A command given arguments it cannot use: the answer is its usage line."""
+
+    def __init__(self, command: str, prefix: str | None = None) -> None:
+        super().__init__(command)
+        self.command = command
+        self.prefix = prefix  # a line saying what was wrong, before the usage
+
+
+class AdminRefusals(BaseMiddleware):
+    """Domain errors and bad arguments of admin handlers, answered in the admin's words."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        except Usage as usage:
+            if isinstance(event, Message):
+                line = texts.usage(usage.command)
+                await event.answer(line if usage.prefix is None else f"{usage.prefix}\n{line}")
+                return None
+            raise
+        except ShopError as error:
+            if isinstance(event, Message | CallbackQuery):
+                await refuse(event, error, data["deps"])
+                return None
+            raise
+
+
 def admin_router(name: str) -> Router:
     """A router of one admin area: its messages and buttons pass the admin gate only."""
     router = Router(name=name)
     router.message.filter(IsAdmin())
     router.callback_query.filter(IsAdmin())
+    return router
+
+
+def refusing_router(name: str) -> Router:
+    """The admin router that holds the areas: its refusals apply to all of them."""
+    router = admin_router(name)
+    router.message.middleware(AdminRefusals())
+    router.callback_query.middleware(AdminRefusals())
     return router
 
 
@@ -56,11 +103,28 @@ def int_arg(command: CommandObject) -> int | None:
     return parse_whole(words[0].removeprefix("#"), low=1)
 
 
+def id_arg(command: CommandObject, name: str) -> int:
+    """The one argument as a positive id, or `Usage` of the command `name`."""
+    found = int_arg(command)
+    if found is None:
+        raise Usage(name)
+    return found
+
+
+def no_args(command: CommandObject, name: str) -> None:
+    """A command that takes no arguments: anything after it is `Usage`."""
+    if command.args:
+        raise Usage(name)
+
+
 async def refuse(event: Message | CallbackQuery, error: ShopError, deps: Deps) -> None:
     """The admin's words for a domain error; the service changed nothing."""
     text = texts.error(error, deps.settings.shop_currency)
     if isinstance(event, CallbackQuery):
-        await event.answer(text[:200], show_alert=True)
+        if not callback_answered(event.id):
+            await event.answer(text[:200], show_alert=True)
+        elif event.message is not None and event.bot is not None:
+            await event.bot.send_message(event.message.chat.id, text)
     else:
         await event.answer(text)
 

@@ -11,13 +11,13 @@ from aiogram.types import CallbackQuery, Message
 from bot.deps import Deps
 from bot.shop.admin.parsing import UserRef, parse_adjustment, parse_user_ref
 from bot.shop.admin.values import CannotBanAdmin
-from bot.shop.errors import InvalidAmount, ShopError
+from bot.shop.errors import InvalidAmount
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
 from handlers.admin import keyboards as kb
 from handlers.admin import texts
 from handlers.admin.callbacks import AdminUserAction, AdminUserCD
-from handlers.admin.common import admin_router, command_args, notify_customer, refuse, reply
+from handlers.admin.common import Usage, admin_router, command_args, notify_customer, reply
 
 
 def create_router() -> Router:
@@ -38,19 +38,14 @@ async def cmd_user(
     args = command_args(command)
     ref = parse_user_ref(args[0]) if len(args) == 1 else None
     if ref is None:
-        await message.answer(texts.usage("user"))
-        return
+        raise Usage("user")
     await _profile(message, ref, shop, user, deps)
 
 
 async def _profile(
     event: Message | CallbackQuery, who: UserRef | int, shop: Shop, user: UserDTO, deps: Deps
 ) -> None:
-    try:
-        profile = await shop.admin.profile(user.telegram_id, who)
-    except ShopError as error:
-        await refuse(event, error, deps)
-        return
+    profile = await shop.admin.profile(user.telegram_id, who)
     await reply(event, texts.profile(profile, deps.settings.shop_currency), kb.profile(profile))
 
 
@@ -59,13 +54,9 @@ async def cb_user(
 ) -> None:
     if callback_data.action is not AdminUserAction.CARD:
         banned = callback_data.action is AdminUserAction.BAN
-        try:
-            await shop.admin.set_banned(
-                user.telegram_id, callback_data.user_id, banned, protected=deps.settings.admin_ids
-            )
-        except ShopError as error:
-            await refuse(query, error, deps)
-            return
+        await shop.admin.set_banned(
+            user.telegram_id, callback_data.user_id, banned, protected=deps.settings.admin_ids
+        )
     await _profile(query, callback_data.user_id, shop, user, deps)
 
 
@@ -76,28 +67,22 @@ async def cmd_adjust(
     parts = (command.args or "").split(maxsplit=2)
     ref = parse_user_ref(parts[0]) if len(parts) >= 2 else None
     if ref is None:
-        await message.answer(texts.usage(name))
-        return
+        raise Usage(name)
     currency = deps.settings.shop_currency
     try:
         amount = parse_adjustment(parts[1], currency)
     except InvalidAmount:
-        await message.answer(texts.bad_amount(currency) + "\n" + texts.usage(name))
-        return
+        raise Usage(name, prefix=texts.bad_amount(currency)) from None
     reason = parts[2].strip()[:500] if len(parts) == 3 else None
-    try:
-        result = await shop.admin.adjust(
-            user.telegram_id,
-            ref,
-            amount,
-            credit=credit,
-            reason=reason,
-            # The same message delivered twice (a webhook retry) adjusts once.
-            reference=f"admin:{message.chat.id}:{message.message_id}",
-        )
-    except ShopError as error:
-        await refuse(message, error, deps)
-        return
+    result = await shop.admin.adjust(
+        user.telegram_id,
+        ref,
+        amount,
+        credit=credit,
+        reason=reason,
+        # The same message delivered twice (a webhook retry) adjusts once.
+        reference=f"admin:{message.chat.id}:{message.message_id}",
+    )
     if credit and not result.repeated:
         await notify_customer(
             shop,
@@ -114,16 +99,12 @@ async def cmd_set_banned(
     args = command_args(command)
     ref = parse_user_ref(args[0]) if len(args) == 1 else None
     if ref is None:
-        await message.answer(texts.usage("ban" if banned else "unban"))
-        return
+        raise Usage("ban" if banned else "unban")
     try:
         change = await shop.admin.set_banned(
             user.telegram_id, ref, banned, protected=deps.settings.admin_ids
         )
     except CannotBanAdmin:
         await message.answer(texts.cannot_ban_admin())
-        return
-    except ShopError as error:
-        await refuse(message, error, deps)
         return
     await message.answer(texts.ban_change(change))

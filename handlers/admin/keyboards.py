@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.shop.admin.values import AdminOrder, UserProfile
 from bot.shop.stats import Period
@@ -18,10 +17,11 @@ from handlers.admin.callbacks import (
     BroadcastAction,
     BroadcastCD,
 )
+from handlers.common.keyboards import KeyboardBuilder
 
 
 def admin_menu(order_placed_alerts: bool) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     b.button(
         text=texts.order_placed_alerts_button(order_placed_alerts),
         callback_data=AdminAlertsCD(order_placed=not order_placed_alerts),
@@ -30,7 +30,7 @@ def admin_menu(order_placed_alerts: bool) -> InlineKeyboardMarkup:
 
 
 def stats(current: Period) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     for period in Period:
         mark = "• " if period is current else ""
         b.button(
@@ -41,7 +41,7 @@ def stats(current: Period) -> InlineKeyboardMarkup:
 
 
 def profile(p: UserProfile) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     for order in p.orders:
         b.button(
             text=texts.button_order(order),
@@ -67,7 +67,7 @@ def profile(p: UserProfile) -> InlineKeyboardMarkup:
 
 
 def order_card(view: AdminOrder) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     order_id = view.order.id
 
     def add(text: str, action: AdminOrderAction) -> None:
@@ -89,7 +89,7 @@ def order_card(view: AdminOrder) -> InlineKeyboardMarkup:
 
 
 def confirm_order_action(order_id: int, yes: AdminOrderAction) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     b.button(text=texts.button_yes(), callback_data=AdminOrderCD(action=yes, order_id=order_id))
     b.button(
         text=texts.button_back(),
@@ -100,7 +100,7 @@ def confirm_order_action(order_id: int, yes: AdminOrderAction) -> InlineKeyboard
 
 
 def broadcast_confirm(broadcast_id: str, recipients: int) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     b.button(
         text=texts.broadcast_confirm_button(recipients),
         callback_data=BroadcastCD(action=BroadcastAction.CONFIRM, broadcast_id=broadcast_id),
@@ -114,7 +114,7 @@ def broadcast_confirm(broadcast_id: str, recipients: int) -> InlineKeyboardMarku
 
 
 def broadcast_progress(broadcast_id: str) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     b.button(
         text=texts.progress_button(),
         callback_data=BroadcastCD(action=BroadcastAction.PROGRESS, broadcast_id=broadcast_id),

@@ -20,7 +20,7 @@ from handlers.admin.common import (
     NOT_COMMAND,
     admin_router,
     alert_operators,
-    int_arg,
+    id_arg,
     notify_customer,
     refuse,
     reply,
@@ -41,15 +41,7 @@ def create_router() -> Router:
 async def cmd_order(
     message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
 ) -> None:
-    order_id = int_arg(command)
-    if order_id is None:
-        await message.answer(texts.usage("order"))
-        return
-    try:
-        view = await shop.admin.order(user.telegram_id, order_id)
-    except ShopError as error:
-        await refuse(message, error, deps)
-        return
+    view = await shop.admin.order(user.telegram_id, id_arg(command, "order"))
     await message.answer(
         texts.order_card(view, deps.settings.shop_currency), reply_markup=kb.order_card(view)
     )
@@ -58,15 +50,7 @@ async def cmd_order(
 async def cmd_refund(
     message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
 ) -> None:
-    order_id = int_arg(command)
-    if order_id is None:
-        await message.answer(texts.usage("refund"))
-        return
-    try:
-        refund = await shop.admin.refund(user.telegram_id, order_id)
-    except ShopError as error:
-        await refuse(message, error, deps)
-        return
+    refund = await shop.admin.refund(user.telegram_id, id_arg(command, "refund"))
     await _announce_refund(shop, refund, user, failed=False)
     await message.answer(texts.refund_done(refund))
 
@@ -100,43 +84,39 @@ async def cb_order(
     action = callback_data.action
     actor = user.telegram_id
     note: str | None = None  # an alert to answer the tap with, besides the card
-    try:
-        match action:
-            case AdminOrderAction.REFRESH:
-                view = await shop.admin.refresh_order(actor, order_id)
-            case AdminOrderAction.REFUND | AdminOrderAction.FAIL:
-                view = await shop.admin.order(actor, order_id)
-                refund = action is AdminOrderAction.REFUND
-                if view.can_refund if refund else view.can_resolve:
-                    text = texts.refund_confirm(view) if refund else texts.fail_confirm(view)
-                    yes = AdminOrderAction.REFUND_YES if refund else AdminOrderAction.FAIL_YES
-                    await reply(query, text, kb.confirm_order_action(order_id, yes))
-                    return
-                note = texts.not_possible_now()
-            case AdminOrderAction.REFUND_YES | AdminOrderAction.FAIL_YES:
-                failed = action is AdminOrderAction.FAIL_YES
-                if failed:
-                    result = await shop.admin.resolve_failed(actor, order_id)
-                else:
-                    result = await shop.admin.refund(actor, order_id)
-                await _announce_refund(shop, result, user, failed=failed)
-                view = await shop.admin.order(actor, order_id)
-                note = texts.resolve_failed_done(result) if failed else texts.refund_done(result)
-            case AdminOrderAction.LINK:
-                view = await shop.admin.order(actor, order_id)
-                if view.can_resolve:
-                    await state.set_state(AdminFlow.linking)
-                    await state.set_data({"order_id": order_id})
-                    await query.answer()
-                    if query.message is not None:
-                        await query.message.answer(texts.link_prompt(order_id))
-                    return
-                note = texts.not_possible_now()
-            case _:
-                view = await shop.admin.order(actor, order_id)
-    except ShopError as error:
-        await refuse(query, error, deps)
-        return
+    match action:
+        case AdminOrderAction.REFRESH:
+            view = await shop.admin.refresh_order(actor, order_id)
+        case AdminOrderAction.REFUND | AdminOrderAction.FAIL:
+            view = await shop.admin.order(actor, order_id)
+            refund = action is AdminOrderAction.REFUND
+            if view.can_refund if refund else view.can_resolve:
+                text = texts.refund_confirm(view) if refund else texts.fail_confirm(view)
+                yes = AdminOrderAction.REFUND_YES if refund else AdminOrderAction.FAIL_YES
+                await reply(query, text, kb.confirm_order_action(order_id, yes))
+                return
+            note = texts.not_possible_now()
+        case AdminOrderAction.REFUND_YES | AdminOrderAction.FAIL_YES:
+            failed = action is AdminOrderAction.FAIL_YES
+            if failed:
+                result = await shop.admin.resolve_failed(actor, order_id)
+            else:
+                result = await shop.admin.refund(actor, order_id)
+            await _announce_refund(shop, result, user, failed=failed)
+            view = await shop.admin.order(actor, order_id)
+            note = texts.resolve_failed_done(result) if failed else texts.refund_done(result)
+        case AdminOrderAction.LINK:
+            view = await shop.admin.order(actor, order_id)
+            if view.can_resolve:
+                await state.set_state(AdminFlow.linking)
+                await state.set_data({"order_id": order_id})
+                await query.answer()
+                if query.message is not None:
+                    await query.message.answer(texts.link_prompt(order_id))
+                return
+            note = texts.not_possible_now()
+        case _:
+            view = await shop.admin.order(actor, order_id)
     await show(query, texts.order_card(view, deps.settings.shop_currency), kb.order_card(view))
     await query.answer(note[:200] if note else None, show_alert=note is not None)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.admin import broadcast, catalogue, customers, menu, orders, stats
-from handlers.admin.common import admin_router
+from handlers.admin.common import refusing_router
 
 
 def create_router() -> Router:
-    router = admin_router("admin")
+    router = refusing_router("admin")
     for area in (menu, stats, customers, catalogue, orders, broadcast):
         router.include_router(area.create_router())
     return router

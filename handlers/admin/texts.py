@@ -902,9 +902,9 @@ def broadcast_confirm_button(recipients: int) -> str:
 def broadcast_queued(queued: int) -> str:
     return fmt(
         ngettext(
-            "✅ Queued for {n} customer. It goes out behind order notifications; I will report "
+            "✅ Queued for {n} customer. It goes out behind order notifications; we will report "
             "when it is done.",
-            "✅ Queued for {n} customers. It goes out behind order notifications; I will report "
+            "✅ Queued for {n} customers. It goes out behind order notifications; we will report "
             "when it is done.",
             queued,
         ),

@@ -9,6 +9,7 @@ from bot.shop.errors import (
     InsufficientFunds,
     InvalidAmount,
     InvalidOrderField,
+    NotAWholeNumber,
     NotFound,
     NotYours,
     PriceChanged,
@@ -19,7 +20,7 @@ from bot.shop.errors import (
     TransitionNotAllowed,
 )
 from bot.shop.tracking import ActionNotAvailable, PanelDeclined, PanelUnavailable
-from bot.texts.format import ErrorTable, error_text, fmt, money
+from bot.texts.format import ErrorTable, error_text, fmt, money, number
 from handlers.common.texts import field_name
 
 
@@ -49,7 +50,9 @@ def price_changed(error: PriceChanged, currency: str) -> str:
 def _quantity(error: QuantityOutOfRange, currency: str) -> str:
     if error.field in {"comments", "usernames"}:
         return fmt(_("Send from {min} to {max} lines."), min=error.min, max=error.max)
-    return fmt(_("Send a number from {min} to {max}."), min=error.min, max=error.max)
+    return fmt(
+        _("Send a number from {min} to {max}."), min=number(error.min), max=number(error.max)
+    )
 
 
 def _not_found(error: NotFound | NotYours, currency: str) -> str:
@@ -58,6 +61,11 @@ def _not_found(error: NotFound | NotYours, currency: str) -> str:
 
 CUSTOMER_ERRORS: ErrorTable = {
     QuantityOutOfRange: _quantity,
+    NotAWholeNumber: lambda e, c: fmt(
+        _("Please send a whole number from {min} to {max}, in digits."),
+        min=number(e.min),
+        max=number(e.max),
+    ),
     InvalidOrderField: lambda e, c: _field_error(e.field, e.reason),
     InsufficientFunds: shortfall,
     PriceChanged: price_changed,
@@ -92,8 +100,11 @@ def customer_error(error: ShopError, currency: str) -> str:
 
 def _field_error(field: str, reason: str) -> str:
     messages = {
-        "not_a_whole_number": _("Please send a whole number, like 1000."),
-        "bad_link": _("That does not look like a link. Send a full link starting with https://"),
+        "not_a_whole_number": _("Please send a whole number, in digits."),
+        "bad_link": _(
+            "That does not look like a link. Send the address of the post, video or profile, "
+            "like instagram.com/p/abc123"
+        ),
         "empty": _("Please send at least one line."),
         "too_long": _("That is too long. Send fewer or shorter lines."),
         "line_too_long": _("One of the lines is too long (300 characters at most)."),

@@ -7,17 +7,17 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.deps import Deps
 from bot.provider.models import ServiceType
 from bot.shop.errors import InsufficientFunds, PriceChanged, ShopError
+from bot.shop.money import Micro
 from bot.shop.order_form import FormService, Step, next_step, read_answer, steps_for
 from bot.shop.orders.models import Draft
 from bot.shop.placement import Outcome, Placement
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
-from bot.texts.format import money
 from handlers.common import error_texts
 from handlers.common import texts as common_texts
 from handlers.common.show import show
@@ -119,7 +119,22 @@ async def _ask(chat_id: int, event: Message | CallbackQuery, state: FSMContext, 
     await state.update_data(draft=draft.to_dict())
     await state.set_state(OrderFlow.confirming)
     balance = await shop.wallet.balance(draft.user_id)
-    await bot.send_message(chat_id, texts.summary(draft, balance), reply_markup=kb.confirm())
+    await bot.send_message(
+        chat_id, texts.summary(draft, balance), reply_markup=summary_markup(shop, draft, balance)
+    )
+
+
+def summary_markup(shop: Shop, draft: Draft, balance: Micro) -> InlineKeyboardMarkup:
+    """Confirm and Cancel; when the balance is short and top-ups are on, first a button
+    that tops up exactly what is missing, in whole Stars."""
+    missing = draft.charge - balance
+    if missing <= 0 or not shop.payments.available:
+        return kb.confirm()
+    try:
+        quote = shop.payments.quote(missing)
+    except ShopError:  # more than one invoice can carry: the custom top-up remains
+        return kb.confirm()
+    return kb.shortfall(texts.topup_label(quote, draft.currency))
 
 
 async def _store(step: Step, value: Any, state: FSMContext) -> None:
@@ -224,7 +239,7 @@ async def cb_confirm(
         await show(
             query,
             texts.summary(draft, error.available) + "\n\n" + error_texts.shortfall(error, currency),
-            kb.shortfall(money(error.missing, currency)),
+            summary_markup(shop, draft, error.available),
         )
         return
     except PriceChanged as error:
@@ -234,7 +249,7 @@ async def cb_confirm(
         await show(
             query,
             error_texts.price_changed(error, currency) + "\n\n" + texts.summary(fresh, balance),
-            kb.confirm(),
+            summary_markup(shop, fresh, balance),
         )
         return
     await state.clear()

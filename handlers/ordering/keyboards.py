@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.provider.models import SUBSCRIPTION_DELAYS
 from bot.shop.order_form import OPTIONAL_STEPS, Step
+from handlers.common.keyboards import KeyboardBuilder
 from handlers.ordering.callbacks import FlowAction, FlowCD
 from handlers.orders.callbacks import OrderAction, OrderCD
 from handlers.storefront.callbacks import (
@@ -18,7 +18,7 @@ from handlers.storefront.keyboards import home_button
 
 
 def step(current: Step) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     if current is Step.DELAY:
         for delay in SUBSCRIPTION_DELAYS:
             b.button(text=str(delay), callback_data=FlowCD(action=FlowAction.CHOOSE, value=delay))
@@ -40,19 +40,16 @@ def step(current: Step) -> InlineKeyboardMarkup:
 
 
 def confirm() -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     b.button(text=_("✅ Confirm"), callback_data=FlowCD(action=FlowAction.CONFIRM))
     b.button(text=_("✖ Cancel"), callback_data=FlowCD(action=FlowAction.CANCEL))
     b.adjust(2)
     return b.as_markup()
 
 
-def shortfall(missing_label: str) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
-    b.button(
-        text=_("➕ Top up {amount}").format(amount=missing_label),
-        callback_data=FlowCD(action=FlowAction.TOPUP),
-    )
+def shortfall(topup_label: str) -> InlineKeyboardMarkup:
+    b = KeyboardBuilder()
+    b.button(text=topup_label, callback_data=FlowCD(action=FlowAction.TOPUP))
     b.button(text=_("✅ Confirm"), callback_data=FlowCD(action=FlowAction.CONFIRM))
     b.button(text=_("✖ Cancel"), callback_data=FlowCD(action=FlowAction.CANCEL))
     b.adjust(1, 2)
@@ -60,7 +57,7 @@ def shortfall(missing_label: str) -> InlineKeyboardMarkup:
 
 
 def order_done(order_id: int) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     b.button(
         text=_("📄 Order #{id}").format(id=order_id),
         callback_data=OrderCD(action=OrderAction.CARD, order_id=order_id),

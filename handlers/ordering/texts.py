@@ -11,8 +11,9 @@ from bot.provider.errors import account_issue
 from bot.shop.money import Micro
 from bot.shop.order_form import Step
 from bot.shop.orders.models import Draft, OrderDTO
-from bot.texts.format import bold, code, fmt, money
-from handlers.common.texts import field_name, state_name
+from bot.shop.payments.values import StarsQuote
+from bot.texts.format import Markup, bold, code, fmt, money, number
+from handlers.common.texts import drip_total, field_name, state_name
 
 _EXAMPLES: dict[Step, Any] = {
     Step.LINK: __("Send the link (the post, video or profile).\nExample: {example}"),
@@ -106,19 +107,42 @@ def summary(draft: Draft, balance: Micro) -> str:
                 )
             )
         else:
+            if isinstance(value, int) and not isinstance(value, bool):
+                shown = number(value)
             lines.append(fmt("{name}: {value}", name=field_name(key), value=code(shown)))
+    if draft.runs:
+        lines.append(drip_total(draft.runs, draft.quantity))
     lines += [
         "",
         fmt(_("💵 Total: <b>{total}</b>"), total=money(draft.charge, draft.currency)),
-        fmt(_("💰 Balance after: {after}"), after=money(balance - draft.charge, draft.currency)),
+        balance_line(balance, draft.charge, draft.currency),
     ]
     if draft.service_type == "Subscriptions":
         lines.append(_("Charged for the maximum now; the unused part comes back at the end."))
     return "\n".join(lines)
 
 
-def order_placed(order: OrderDTO) -> str:
+def balance_line(balance: Micro, charge: Micro, currency: str) -> Markup:
+    """What is left after paying, or, when the balance is short, how much is missing:
+    never a negative balance."""
+    if balance >= charge:
+        return fmt(_("💰 Balance after: {after}"), after=money(balance - charge, currency))
     return fmt(
+        _("💰 Your balance: {balance}. Missing: <b>{missing}</b>"),
+        balance=money(balance, currency),
+        missing=money(charge - balance, currency),
+    )
+
+
+def topup_label(quote: StarsQuote, currency: str) -> str:
+    """The button that tops up exactly what the order lacks (whole Stars, rounded up)."""
+    return _("➕ Top up {credit} · ⭐{stars}").format(
+        credit=money(quote.credit, currency), stars=quote.stars
+    )
+
+
+def order_placed(order: OrderDTO) -> str:
+    text = fmt(
         _(
             "✅ Order <b>#{id}</b> placed: {service}.\nPaid {charge}. We will tell you here when "
             "it progresses; /orders shows all your orders."
@@ -127,6 +151,9 @@ def order_placed(order: OrderDTO) -> str:
         service=order.service_name,
         charge=money(order.charge, order.currency),
     )
+    if order.runs:
+        text = fmt("{text}\n{total}", text=text, total=drip_total(order.runs, order.quantity))
+    return text
 
 
 def order_already_placed(order: OrderDTO) -> str:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.shop.orders.models import OrderPage
 from bot.shop.tracking import OrderView
+from handlers.common.keyboards import KeyboardBuilder
 from handlers.orders import texts
 from handlers.orders.callbacks import OrderAction, OrderCD, OrdersCD
 from handlers.storefront.keyboards import home_button, pager
 
 
 def orders(page: OrderPage) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     for order in page.orders:
         b.row(
             InlineKeyboardButton(
@@ -31,7 +31,7 @@ def orders(page: OrderPage) -> InlineKeyboardMarkup:
 
 
 def order_card(view: OrderView, page: int) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     actions = [
         (view.can_refresh, _("🔄 Refresh"), OrderAction.REFRESH),
         (view.can_refill, _("♻️ Refill"), OrderAction.REFILL),

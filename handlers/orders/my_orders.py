@@ -55,7 +55,9 @@ async def _list(query: CallbackQuery, shop: Shop, user: UserDTO, page_no: int) -
 async def cb_card(query: CallbackQuery, callback_data: OrderCD, shop: Shop, user: UserDTO) -> None:
     view = await shop.tracking.view(user.id, callback_data.order_id)  # NotYours / NotFound
     await show(
-        query, texts.order_card(view.order, view.refills), kb.order_card(view, callback_data.page)
+        query,
+        texts.order_card(view.order, view.refills, view.usual),
+        kb.order_card(view, callback_data.page),
     )
     await query.answer()
 
@@ -65,7 +67,9 @@ async def cb_refresh(
 ) -> None:
     view, wait = await shop.tracking.refresh(user.id, callback_data.order_id)
     await show(
-        query, texts.order_card(view.order, view.refills), kb.order_card(view, callback_data.page)
+        query,
+        texts.order_card(view.order, view.refills, view.usual),
+        kb.order_card(view, callback_data.page),
     )
     await query.answer(texts.refreshed_too_soon(wait) if wait else None)
 
@@ -76,7 +80,9 @@ async def cb_refill(
     await shop.tracking.refill(user.id, callback_data.order_id)
     view = await shop.tracking.view(user.id, callback_data.order_id)
     await show(
-        query, texts.order_card(view.order, view.refills), kb.order_card(view, callback_data.page)
+        query,
+        texts.order_card(view.order, view.refills, view.usual),
+        kb.order_card(view, callback_data.page),
     )
     await query.answer(texts.refill_requested(), show_alert=True)
 

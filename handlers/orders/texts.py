@@ -9,8 +9,9 @@ from bot.shop.enums import OrderState
 from bot.shop.orders.models import OrderDTO, OrderPage
 from bot.shop.settlement import posts_served
 from bot.shop.tracking import RefillView
-from bot.texts.format import escape, fmt, money, when
-from handlers.common.texts import STATE_ICONS, page_suffix, state_name
+from bot.shop.usual_time import UsualTime
+from bot.texts.format import day_time, escape, fmt, money, number
+from handlers.common.texts import STATE_ICONS, drip_total, duration, page_suffix, state_name
 
 
 def orders_title(page: OrderPage) -> str:
@@ -24,7 +25,7 @@ def order_label(order: OrderDTO) -> str:
     return f"{STATE_ICONS[order.state]} #{order.id} · {order.service_name}"[:60]
 
 
-def order_card(order: OrderDTO, refills: list[RefillView]) -> str:
+def order_card(order: OrderDTO, refills: list[RefillView], usual: UsualTime | None = None) -> str:
     lines = [
         fmt(
             _("{icon} <b>Order #{id}</b> — {state}"),
@@ -37,15 +38,18 @@ def order_card(order: OrderDTO, refills: list[RefillView]) -> str:
     ]
     if order.link:
         lines.append(fmt(_("🔗 {link}"), link=order.link))
-    lines.append(fmt(_("🔢 Quantity: {quantity}"), quantity=order.quantity))
+    if order.runs:
+        lines.append(drip_total(order.runs, order.quantity))
+    else:
+        lines.append(fmt(_("🔢 Quantity: {quantity}"), quantity=number(order.quantity)))
     lines.append(fmt(_("💵 Price: {charge}"), charge=money(order.charge, order.currency)))
     if order.start_count:  # 0 is many panels' "not known yet"
-        lines.append(fmt(_("▶️ Start count: {count}"), count=order.start_count))
+        lines.append(fmt(_("▶️ Start count: {count}"), count=number(order.start_count)))
     posts = posts_served(order)
     if posts is not None:
         lines.append(fmt(_("📮 Posts served: {served} of {paid}"), served=posts[0], paid=posts[1]))
     elif order.remains is not None and order.state is not OrderState.COMPLETED:
-        lines.append(fmt(_("⏳ Remains: {remains}"), remains=order.remains))
+        lines.append(fmt(_("⏳ Remains: {remains}"), remains=number(order.remains)))
     if order.refunded and posts is not None and order.state.finished:
         lines.append(
             fmt(
@@ -54,10 +58,30 @@ def order_card(order: OrderDTO, refills: list[RefillView]) -> str:
         )
     elif order.refunded:
         lines.append(fmt(_("↩️ Refunded: {amount}"), amount=money(order.refunded, order.currency)))
-    lines.append(fmt(_("🕒 Placed: {at}"), at=when(order.created_at)))
+    lines.append(fmt(_("🕒 Placed: {at}"), at=day_time(order.created_at)))
+    if usual is not None:
+        lines.append(usual_time_line(usual))
     for refill in refills[-3:]:
         lines.append(fmt(_("♻️ Refill #{id}: {status}"), id=refill.id, status=refill_status(refill)))
     return "\n".join(lines)
+
+
+def usual_time_line(usual: UsualTime) -> str:
+    """How long the service usually takes: ours when measured, else the panel's figure."""
+    if usual.orders is None:
+        return fmt(
+            _("⏱ Usually takes about {duration} (the provider's estimate)"),
+            duration=duration(usual.minutes),
+        )
+    return fmt(
+        ngettext(
+            "⏱ Usually takes about {duration} (measured on our last {n} completed order)",
+            "⏱ Usually takes about {duration} (measured on our last {n} completed orders)",
+            usual.orders,
+        ),
+        duration=duration(usual.minutes),
+        n=usual.orders,
+    )
 
 
 def refill_status(refill: RefillView) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import LANGUAGE_NAMES
 from bot.shop.catalog import CategoryEntry, PlatformEntry, ServiceCard, ServicePage
+from handlers.common.keyboards import KeyboardBuilder
 from handlers.storefront import texts
 from handlers.storefront.callbacks import (
     CatalogCD,
@@ -24,7 +24,7 @@ CATEGORIES_PER_PAGE = 8
 
 
 def main_menu() -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     b.button(text=_("🛒 New order"), callback_data=MenuCD(action=Menu.NEW_ORDER))
     b.button(text=_("📋 My orders"), callback_data=MenuCD(action=Menu.ORDERS))
     b.button(text=_("💰 Balance"), callback_data=MenuCD(action=Menu.BALANCE))
@@ -43,7 +43,7 @@ def back_to_menu() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[home_button()]])
 
 
-def pager(b: InlineKeyboardBuilder, page: int, pages: int, make: object) -> None:
+def pager(b: KeyboardBuilder, page: int, pages: int, make: object) -> None:
     """« page/pages » row, only when there is more than one page."""
     if pages <= 1:
         return
@@ -57,7 +57,7 @@ def pager(b: InlineKeyboardBuilder, page: int, pages: int, make: object) -> None
 
 
 def platforms(entries: list[PlatformEntry]) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     for index, entry in enumerate(entries):
         b.button(
             text=texts.platform_label(entry),
@@ -69,7 +69,7 @@ def platforms(entries: list[PlatformEntry]) -> InlineKeyboardMarkup:
 
 
 def categories(platform: int, entries: list[CategoryEntry], page: int) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     pages = max(1, -(-len(entries) // CATEGORIES_PER_PAGE))
     chunk = entries[page * CATEGORIES_PER_PAGE : (page + 1) * CATEGORIES_PER_PAGE]
     for entry in chunk:
@@ -94,7 +94,7 @@ def categories(platform: int, entries: list[CategoryEntry], page: int) -> Inline
 
 
 def services(platform: int, view: ServicePage) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     for card in view.cards:
         b.row(
             InlineKeyboardButton(
@@ -123,7 +123,7 @@ def services(platform: int, view: ServicePage) -> InlineKeyboardMarkup:
 
 
 def service_card(card: ServiceCard, back: CatalogCD | None) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     b.row(
         InlineKeyboardButton(
             text=_("🛒 Order"),
@@ -139,7 +139,7 @@ def service_card(card: ServiceCard, back: CatalogCD | None) -> InlineKeyboardMar
 
 
 def search_results(cards: list[ServiceCard]) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     for card in cards:
         b.row(
             InlineKeyboardButton(
@@ -152,7 +152,7 @@ def search_results(cards: list[ServiceCard]) -> InlineKeyboardMarkup:
 
 
 def languages(current: str | None) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     for code, name in LANGUAGE_NAMES.items():
         mark = "✓ " if code == current else ""
         b.button(text=f"{mark}{name}", callback_data=LanguageCD(code=code))

@@ -8,7 +8,7 @@ from aiogram.utils.i18n import ngettext
 from bot.shop.catalog import CategoryEntry, PlatformEntry, ServiceCard, ServicePage
 from bot.shop.money import Micro
 from bot.shop.users import UserDTO
-from bot.texts.format import bold, escape, fmt, money
+from bot.texts.format import bold, escape, fmt, money, number, unit_price
 from handlers.common.texts import page_suffix
 
 
@@ -54,8 +54,8 @@ def nothing_to_cancel() -> str:
 
 def unknown_text() -> str:
     return _(
-        "I did not find a service for that. Try another word, or open 🛒 New order. "
-        "/help shows what I can do."
+        "We did not find a service for that. Try another word, or open 🛒 New order. "
+        "/help shows what you can do here."
     )
 
 
@@ -96,8 +96,8 @@ def services_title(view: ServicePage) -> str:
 
 def service_label(card: ServiceCard) -> str:
     """Name and price on one button; the name is shortened, never the price."""
-    price = money(card.price, card.currency)
-    unit = _("per order") if card.per_order else "/1k"
+    price = unit_price(card.unit_price, card.currency)
+    unit = _("per order") if card.per_order else _("/1k")
     tail = f" · {price} {unit}"
     room = max(12, 60 - len(tail))
     name = card.name if len(card.name) <= room else card.name[: room - 1].rstrip() + "…"
@@ -108,7 +108,7 @@ def service_card(card: ServiceCard) -> str:
     yes, no = _("yes"), _("no")
     price = fmt(
         _("{price} per order") if card.per_order else _("{price} per 1000"),
-        price=bold(money(card.price, card.currency)),
+        price=bold(unit_price(card.unit_price, card.currency)),
     )
     lines = [
         bold(card.name),
@@ -119,7 +119,9 @@ def service_card(card: ServiceCard) -> str:
     if card.type.flat_price:
         lines.append(_("📦 One package per order"))
     else:
-        lines.append(fmt(_("🔢 Quantity: from {min} to {max}"), min=card.min, max=card.max))
+        lines.append(
+            fmt(_("🔢 Quantity: from {min} to {max}"), min=number(card.min), max=number(card.max))
+        )
     lines.append(fmt(_("♻️ Refill: {value}"), value=yes if card.refill else no))
     lines.append(fmt(_("✖️ Cancel: {value}"), value=yes if card.cancel else no))
     if card.dripfeed:

@@ -6,9 +6,9 @@ from urllib.parse import quote
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.shop.payments.values import TopUpMenu
+from handlers.common.keyboards import KeyboardBuilder
 from handlers.storefront.callbacks import (
     Menu,
     MenuCD,
@@ -19,14 +19,14 @@ from handlers.wallet.callbacks import TopUpAction, TopUpCD
 
 
 def balance_menu() -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     b.button(text=_("➕ Top up"), callback_data=MenuCD(action=Menu.TOPUP))
     b.row(home_button())
     return b.as_markup()
 
 
 def topup_menu(menu: TopUpMenu) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     for preset in menu.presets:
         b.button(
             text=texts.preset_label(preset, menu.currency),
@@ -56,7 +56,7 @@ def custom_amount() -> InlineKeyboardMarkup:
 
 
 def after_payment() -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = KeyboardBuilder()
     b.button(text=_("🛒 New order"), callback_data=MenuCD(action=Menu.NEW_ORDER))
     b.button(text=_("💰 Balance"), callback_data=MenuCD(action=Menu.BALANCE))
     b.adjust(2)

@@ -48,9 +48,9 @@ from bot.shop.services import Shop
 from bot.shop.users import UserDTO
 from handlers.common import texts as common_texts
 from handlers.common.show import show, tell
-from handlers.ordering import keyboards as ordering_kb
 from handlers.ordering import texts as ordering_texts
 from handlers.ordering.callbacks import FlowAction, FlowCD
+from handlers.ordering.form import summary_markup
 from handlers.ordering.states import OrderFlow
 from handlers.storefront import keyboards as storefront_kb
 from handlers.storefront.callbacks import Menu, MenuCD
@@ -224,7 +224,11 @@ async def cb_shortfall(
         payment = await shop.payments.issue_shortfall(user.id, draft.charge, draft.token)
     except NoShortfall as covered:
         await query.answer(texts.no_shortfall(), show_alert=True)
-        await show(query, ordering_texts.summary(draft, covered.balance), ordering_kb.confirm())
+        await show(
+            query,
+            ordering_texts.summary(draft, covered.balance),
+            summary_markup(shop, draft, covered.balance),
+        )
         return
     except ShopError as error:
         await query.answer(texts.payment_error(error, currency), show_alert=True)
@@ -355,7 +359,7 @@ async def on_paid(
             + "\n\n"
             + ordering_texts.summary(draft, done.balance)
         )
-        markup = ordering_kb.confirm()
+        markup = summary_markup(shop, draft, done.balance)
     else:
         text, markup = texts.paid_thanks(payment, done.balance, currency), kb.after_payment()
     await tell(

@@ -51,7 +51,17 @@ from bot.shop.promos import (
 )
 from bot.shop.referrals import ReferralStats
 from bot.shop.users import UserDTO
-from bot.texts.format import ErrorTable, Markup, code, error_text, fmt, money, when
+from bot.texts.format import (
+    ErrorTable,
+    Markup,
+    code,
+    day_time,
+    decimal_text,
+    error_text,
+    fmt,
+    money,
+    when,
+)
 from handlers.admin import texts as admin_texts
 from handlers.common import error_texts
 from handlers.common.texts import ledger_kind
@@ -68,7 +78,7 @@ def balance_text(user: UserDTO, currency: str, entries: list[Any]) -> str:
             lines.append(
                 fmt(
                     "{at} {sign}{amount} · {kind}",
-                    at=f"{entry.created_at:%m-%d %H:%M}",
+                    at=day_time(entry.created_at),
                     sign=sign,
                     amount=money(abs(entry.amount), currency),
                     kind=ledger_kind(entry.kind),
@@ -90,8 +100,13 @@ def stars(count: int) -> str:
     return f"⭐{count}"
 
 
+def stars_words(count: int) -> str:
+    """A count of Stars in words, with the language's plural form: "1 Star", "1 звезда"."""
+    return ngettext("{n} Star", "{n} Stars", count).format(n=count)
+
+
 def _rate(rate: Decimal, currency: str) -> str:
-    return f"{rate.normalize():f} {currency}"
+    return f"{decimal_text(f'{rate.normalize():f}')} {currency}"
 
 
 def _who(user: UserDTO | Party | None, telegram_id: int | None = None) -> Markup:
@@ -115,11 +130,12 @@ def topup_menu(menu: TopUpMenu, balance: Micro) -> str:
     return fmt(
         _(
             "➕ <b>Top up your balance</b>\n"
-            "You pay with Telegram Stars ⭐: 1 Star = {rate}. The exact amount credited is "
-            "shown on each button and on the invoice.\n\n"
+            "You pay with Telegram Stars ⭐: {one_star} = {rate}. The exact amount credited "
+            "is shown on each button and on the invoice.\n\n"
             "💰 Balance: <b>{balance}</b>\n"
             "Choose an amount, or enter your own:"
         ),
+        one_star=stars_words(1),
         rate=_rate(menu.rate, menu.currency),
         balance=money(balance, menu.currency),
     )
@@ -329,7 +345,7 @@ def paysupport(contact: str | None, recent: list[PaymentDTO], currency: str) -> 
             lines.append(
                 fmt(
                     "{at} · {stars} → {credit} · {state}\n{charge}",
-                    at=when(payment.paid_at),
+                    at=day_time(payment.paid_at),
                     stars=stars(payment.stars),
                     credit=money(payment.credit, currency),
                     state=payment_state(payment.state),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -12,6 +14,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.sandbox.telegram import LimitSettings, TelegramEmulator
+from tests.services import pg_admin, postgres_error, postgres_url
 
 
 class FakeMonotonic:
@@ -94,3 +97,31 @@ async def tg_polling() -> AsyncIterator[PollingRunner]:
             await dispatcher.stop_polling()
         with contextlib.suppress(Exception):
             await task
+
+
+@pytest.fixture
+async def app_database(db_kind: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A DATABASE_URL of its own for a whole Application (it migrates it): a SQLite file, or
+    a fresh PostgreSQL database on TEST_DATABASE_URL's server, dropped after."""
+    if db_kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/app.db"
+        return
+    server = postgres_url()
+    error = await postgres_error(server)
+    if error is not None:
+        shown = server.render_as_string(hide_password=True)
+        pytest.skip(f"PostgreSQL at {shown} unreachable: {error}")
+    name = f"e2e_{secrets.token_hex(5)}"
+    connection = await pg_admin(server)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        connection = await pg_admin(server)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()

@@ -82,7 +82,7 @@ async def test_partial_cancel_refunds_the_undelivered_share(tmp_path: Path) -> N
         assert settled.state is OrderState.CANCELED
         assert 0 < settled.refunded < settled.charge
         text = next(n for n in story.notices() if "was canceled by the provider" in n)
-        assert f"{quantity - quantity * 3 // 10} of {quantity} had been delivered" in text
+        assert f"{quantity - quantity * 3 // 10:,} of {quantity:,} had been delivered" in text
         assert format_amount(settled.refunded, "USD") in text
         assert await story.balance() == to_micro("50") - settled.charge + settled.refunded
 

@@ -47,10 +47,9 @@ from bot.sandbox.telegram import TelegramEmulator
 from bot.shop.enums import LedgerKind, OrderState, OutboxStatus
 from db.models import LedgerEntry, Order, OutboxMessage
 from db.session import create_engine
-from tests.e2e.test_webhook import (
+from tests.e2e.live import (
     ALICE,
     Chat,
-    app_database,
     credit,
     free_port,
     metric,
@@ -58,14 +57,13 @@ from tests.e2e.test_webhook import (
     shop_service_id,
     wait_until,
 )
-from tests.integration.test_redis_shared_state import redis_url
+from tests.services import redis_url
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.timeout(300),
     pytest.mark.parametrize("db_kind", ["postgres"]),  # replicas need a database server
 ]
-__all__ = ["app_database"]  # the fixture, re-exported for pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "replicas-key"

@@ -249,7 +249,7 @@ async def test_stars_refund_and_referral(
     await emu.send_text(BORIS, f"/start ref_{referral_code(alice_id)}")
     await emu.wait_for_bot_message(BORIS)
     charges = []
-    for preset in ("⭐770", "⭐385"):
+    for preset in ("⭐693", "⭐385"):  # 9.00 and 5.00 USD
         await emu.send_text(BORIS, "/topup")
         await emu.wait_for_bot_message(BORIS)
         invoice = await shop.click(BORIS, preset)
@@ -257,8 +257,8 @@ async def test_stars_refund_and_referral(
         assert outcome.ok, outcome.error_message
         await emu.wait_for_bot_message(BORIS, lambda m: "⭐" in (m.text or ""))
         charges.append(outcome.telegram_payment_charge_id)
-    assert await shop.balance(BORIS) == to_micro("15.01")
-    assert await shop.balance(ALICE) == to_micro("0.75")  # 0.50 + 0.25
+    assert await shop.balance(BORIS) == to_micro("14.00")
+    assert await shop.balance(ALICE) == to_micro("0.70")  # 0.45 + 0.25
     referral = await shop.say(ALICE, "/referral", "Invite friends")
     assert "You invited 1 person" in (referral.text or "")
 

@@ -106,3 +106,20 @@ async def payment(app: ShopApp, charge_id: str) -> Payment:
         row = await session.scalar(select(Payment).where(Payment.charge_id == charge_id))
         assert row is not None
         return row
+
+
+async def books_balance(app: ShopApp) -> None:
+    """Σ ledger = balance, for every customer."""
+    async with app.deps.session_factory() as session, session.begin():
+        sums = dict(
+            (
+                await session.execute(
+                    select(LedgerEntry.user_id, func.sum(LedgerEntry.amount)).group_by(
+                        LedgerEntry.user_id
+                    )
+                )
+            ).all()
+        )
+        balances = dict((await session.execute(select(User.id, User.balance))).all())
+    for user_id, balance in balances.items():
+        assert sums.get(user_id, 0) == balance, (user_id, sums.get(user_id), balance)

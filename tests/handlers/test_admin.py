@@ -83,7 +83,7 @@ async def test_admin_commands_do_not_exist_for_customers(app: ShopApp, alice: Cu
     await place(app, alice)
     await alice.send("qwzxv")
     unknown = (alice.last_text, alice.buttons())
-    assert unknown[0].startswith("I did not find a service for that.")
+    assert unknown[0].startswith("We did not find a service for that.")
     before = await _state(app)
     services_calls = app.sim.calls["services"]
     for command in EVERY_COMMAND:
@@ -439,7 +439,7 @@ async def test_hide_and_show_a_service(app: ShopApp, admin: Customer, alice: Cus
     await admin.send(f"/hide {sid}")
     assert f"Service #{sid}" in admin.last_text and "hidden from customers" in admin.last_text
     await alice.send(f"#{sid}")
-    assert alice.last_text.startswith("I did not find a service for that.")
+    assert alice.last_text.startswith("We did not find a service for that.")
     await admin.send(f"/hide #{sid}")
     assert "is hidden already" in admin.last_text
     await admin.send(f"/show {sid}")

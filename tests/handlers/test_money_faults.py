@@ -9,7 +9,7 @@ import pytest
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import RefundStarPayment
 from aiogram.types import Update
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.outbox.sender import OutboxSender
 from bot.provider.models import ServiceType
@@ -17,8 +17,8 @@ from bot.provider.requests import PreparedAdd
 from bot.sandbox.recording import Fault
 from bot.shop.enums import LedgerKind, OrderState, PaymentState
 from bot.shop.money import to_micro
-from db.models import LedgerEntry, Order, OutboxMessage, User
-from tests.handlers.arrange import payment
+from db.models import LedgerEntry, Order, OutboxMessage
+from tests.handlers.arrange import books_balance, payment
 from tests.handlers.stars import (
     TelegramSays,
     deliver,
@@ -32,23 +32,6 @@ pytestmark = pytest.mark.shop("stars")
 
 FAULTS = [Fault.BLOCKED, Fault.SERVER, Fault.NETWORK, Fault.FLOOD]
 LINK = "https://instagram.com/p/faults"
-
-
-async def books_balance(app: ShopApp) -> None:
-    """Σ ledger = balance, for every customer."""
-    async with app.deps.session_factory() as session, session.begin():
-        sums = dict(
-            (
-                await session.execute(
-                    select(LedgerEntry.user_id, func.sum(LedgerEntry.amount)).group_by(
-                        LedgerEntry.user_id
-                    )
-                )
-            ).all()
-        )
-        balances = dict((await session.execute(select(User.id, User.balance))).all())
-    for user_id, balance in balances.items():
-        assert sums.get(user_id, 0) == balance, (user_id, sums.get(user_id), balance)
 
 
 async def ledger_rows(app: ShopApp, prefix: str) -> list[LedgerEntry]:

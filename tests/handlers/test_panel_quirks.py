@@ -227,4 +227,4 @@ async def test_a_start_count_of_zero_is_not_shown(app: ShopApp, alice: Customer)
     app.sim.override(order.provider_order_id or "", status="In progress", start_count="3572")
     app.clock.advance(minutes=1)
     await alice.click("Refresh")
-    assert "Start count: 3572" in alice.last_text
+    assert "Start count: 3,572" in alice.last_text

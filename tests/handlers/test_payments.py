@@ -43,12 +43,15 @@ async def test_topup_preset_end_to_end(app: ShopApp, alice: Customer) -> None:
     assert "Top up your balance" in alice.last_text and "0.013 USD" in alice.last_text
     labels = [label for label, _ in alice.buttons()]
     # Stars rounded up, the credit rounded down: 5 USD costs 385 Stars and credits 5.00.
+    # No Stars count credits exactly 10, 25 or 50 USD at 0.013 (770 Stars credit 10.01):
+    # those presets move to the nearest whole amount some count credits exactly.
     assert labels[:4] == [
         "5.00 USD · ⭐385",
-        "10.01 USD · ⭐770",
-        "25.01 USD · ⭐1924",
-        "50.01 USD · ⭐3847",
+        "9.00 USD · ⭐693",
+        "26.00 USD · ⭐2000",
+        "52.00 USD · ⭐4000",
     ]
+    assert "1 Star = 0.013 USD" in alice.last_text
     await alice.click("⭐385")
     invoice = last_invoice(app, alice)
     assert invoice.currency == "XTR" and not invoice.provider_token
@@ -71,8 +74,8 @@ async def test_topup_preset_end_to_end(app: ShopApp, alice: Customer) -> None:
 async def test_topup_from_the_menu_button(app: ShopApp, alice: Customer) -> None:
     await alice.click("Top up")
     assert "Top up your balance" in alice.last_text
-    await alice.click("⭐770")
-    assert [p.amount for p in last_invoice(app, alice).prices] == [770]
+    await alice.click("⭐693")
+    assert [p.amount for p in last_invoice(app, alice).prices] == [693]
 
 
 async def test_custom_amount(app: ShopApp, alice: Customer) -> None:
@@ -82,7 +85,7 @@ async def test_custom_amount(app: ShopApp, alice: Customer) -> None:
     await alice.send("twelve")
     assert "as a number" in alice.last_text
     await alice.send("5000")  # more than 100000 Stars
-    assert "A top-up can be from 0.01 USD to 1300.00 USD" in alice.last_text
+    assert "A top-up can be from 0.01 USD to 1,300.00 USD" in alice.last_text
     assert not invoices(app, alice)
     await alice.send("0.5")  # 39 Stars -> 0.507 -> 0.50
     invoice = last_invoice(app, alice)

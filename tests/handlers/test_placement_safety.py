@@ -17,8 +17,7 @@ from bot.shop.enums import OrderState
 from bot.shop.money import to_micro
 from db.models import Order
 from db.repositories.orders import OrderRepo
-from tests.handlers.arrange import OPERATORS, outbox, place
-from tests.handlers.test_money_faults import books_balance
+from tests.handlers.arrange import OPERATORS, books_balance, outbox, place
 from tests.harness import Customer, ShopApp, catalog_id, open_service
 
 pytestmark = pytest.mark.shop("admin", alice="100")

@@ -32,9 +32,15 @@ async def link_of(customer: Customer) -> str:
     return text[start:].split()[0]
 
 
-async def top_up(app: ShopApp, customer: Customer, preset: str = "⭐770") -> str:
+async def top_up(app: ShopApp, customer: Customer, preset: str = "10.01") -> str:
+    """A preset button ("⭐385"), or else a custom amount: 10.01 USD is 770 Stars, an
+    amount whose 5% reward must be rounded down."""
     await customer.send("/topup")
-    await customer.click(preset)
+    if preset.startswith("⭐"):
+        await customer.click(preset)
+    else:
+        await customer.click("Other amount")
+        await customer.send(preset)
     paid = await pay(app, customer)
     assert paid.ok and paid.charge_id
     return paid.charge_id

@@ -26,7 +26,7 @@ from bot.outbox.sender import SenderStats
 from bot.redis_client import create_redis, ping_redis
 from bot.web import WebServer, create_web_app
 from db.session import create_engine
-from tests.integration.test_redis_shared_state import redis_url
+from tests.services import redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

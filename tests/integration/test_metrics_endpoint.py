@@ -25,7 +25,7 @@ from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.provider.client import ProviderClient
 from bot.sandbox.recording import RecordingSession
 from bot.web import create_web_app
-from tests.e2e.test_webhook import metric
+from tests.e2e.live import metric
 from tests.integration.jobs_world import ALICE_TG, KEY, World, no_sleep
 
 

@@ -26,9 +26,7 @@ from bot.shop.money import round_down
 from bot.shop.wallet import WalletService
 from db.models import LedgerEntry, Order
 from db.repositories import LedgerRepo, UserRepo
-from tests.integration.test_orders import LINK, PRICING, USD, Shop, shop
-
-__all__ = ["shop"]
+from tests.integration.orders_world import LINK, PRICING, USD, Shop
 
 SUBSCRIPTION = {"username": "alice", "min": 10, "max": 20, "posts": 5, "delay": 0}
 STATUS_WORDS = [

@@ -179,7 +179,7 @@ async def test_canceled_after_partial_delivery_refunds_the_rest(engine: AsyncEng
         assert report.canceled == 1 and order.state is OrderState.CANCELED
         assert order.refunded == refund_share(paid, 300, 1000, "USD") < paid
         [text] = await customer_texts(world)
-        assert "700 of 1000 had been delivered" in text
+        assert "700 of 1,000 had been delivered" in text
 
 
 # --- 8. subscriptions settle, with the unserved posts' share back -------------------------

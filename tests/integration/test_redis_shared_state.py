@@ -5,7 +5,6 @@ client, as separate processes would. Skipped with the reason when Redis is unrea
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -25,12 +24,7 @@ from bot.i18n import create_i18n
 from bot.middlewares.redis_throttling import RedisThrottlingMiddleware
 from bot.redis_client import create_redis, ping_redis
 from bot.sandbox.recording import RecordingSession
-
-DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def redis_url() -> str:
-    return os.environ.get("TEST_REDIS_URL") or DEFAULT_TEST_REDIS_URL
+from tests.services import redis_url
 
 
 @pytest.fixture

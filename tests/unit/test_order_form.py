@@ -6,7 +6,7 @@ import pytest
 
 from bot.provider.models import ServiceType
 from bot.provider.requests import REQUEST_TYPES
-from bot.shop.errors import InvalidOrderField, QuantityOutOfRange
+from bot.shop.errors import InvalidOrderField, NotAWholeNumber, QuantityOutOfRange
 from bot.shop.order_form import (
     STEPS,
     FormService,
@@ -87,12 +87,36 @@ def test_quantity_with_separators() -> None:
     assert read_answer(svc(), Step.QUANTITY, "1 000", {}) == 1000
 
 
+@pytest.mark.parametrize(("step", "low", "high"), [(Step.QUANTITY, 50, 10000), (Step.RUNS, 2, 100)])
+def test_not_a_number_names_the_range_of_its_step(step: Step, low: int, high: int) -> None:
+    with pytest.raises(NotAWholeNumber) as info:
+        read_answer(svc(), step, "many", {})
+    assert (info.value.field, info.value.min, info.value.max) == (step.value, low, high)
+
+
+@pytest.mark.parametrize(
+    ("text", "link"),
+    [
+        ("instagram.com/p/x", "https://instagram.com/p/x"),
+        ("www.tiktok.com/@user/video/1", "https://www.tiktok.com/@user/video/1"),
+        ("youtube.com/watch?v=abc", "https://youtube.com/watch?v=abc"),
+        ("https://instagram.com/p/x", "https://instagram.com/p/x"),
+        ("http://instagram.com/p/x", "http://instagram.com/p/x"),
+    ],
+)
+def test_links_without_a_scheme_are_made_https(text: str, link: str) -> None:
+    assert read_answer(svc(), Step.LINK, text, {}) == link
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        "instagram.com/p/x",
         "ftp://x.com/a",
         "javascript:alert(1)",
+        "mailto:someone@example.com",
+        "example.com:8080/x",
+        "hello",
+        ".com/x",
         "https://",
         "http://nohost",
         "https://a b.com",

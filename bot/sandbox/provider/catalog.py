@@ -29,6 +29,10 @@ class SimService:
     description: str = ""
     description_key: str = "desc"  # panels use "desc" or "description"
     omit_false_flags: bool = False  # a false refill/cancel/dripfeed is left out, not sent
+    # Some panels say how long a service usually takes ("2 hours 15 minutes", or minutes),
+    # as "average_time" or "avg_time"; most send nothing.
+    average_time: str | int | None = None
+    average_time_key: str = "average_time"
 
     @property
     def service_type(self) -> ServiceType | None:
@@ -54,6 +58,8 @@ class SimService:
                 out[flag] = value
         if self.description:
             out[self.description_key] = self.description
+        if self.average_time is not None:
+            out[self.average_time_key] = self.average_time
         return out
 
 

@@ -286,7 +286,21 @@ def _generated(
         description=description,
         description_key=rng.choice(("desc", "description")),
         omit_false_flags=rng.random() < 0.3,
+        average_time=_average_time(service_id),
+        average_time_key="avg_time" if service_id % 8 == 0 else "average_time",
     )
+
+
+def _average_time(service_id: int) -> str | int | None:
+    """A quarter of the generated services say how long they usually take, as some
+    panels do, in words or (every eighth, under "avg_time") in minutes; from the id
+    alone, so the seed's draws (and so the rest of the catalogue) stay as they were."""
+    if service_id % 4:
+        return None
+    hours, minutes = service_id % 5 + 1, service_id * 7 % 4 * 15
+    if service_id % 8 == 0:
+        return hours * 60 + minutes
+    return f"{hours} hours {minutes} minutes" if minutes else f"{hours} hours"
 
 
 def _fixed(rng: random.Random, service_id: int, category: str, fixed: _Fixed) -> SimService:

@@ -6,11 +6,22 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 
 from bot.shop.errors import ShopError
-from bot.shop.money import MICRO_DIGITS, Micro, round_down, round_up, to_micro_ceil
+from bot.shop.money import (
+    MICRO_DIGITS,
+    MICRO_PER_UNIT,
+    Micro,
+    round_down,
+    round_up,
+    to_micro_ceil,
+)
 from bot.shop.payments.errors import TopUpOutOfRange, TopUpsUnavailable
 from bot.shop.payments.values import PaymentConfig, StarsQuote, TopUpMenu
 
 _PRECISION = 60
+# A preset may move this far (a fifth of it, at most this many whole units) to one whose
+# Stars credit a whole amount: "9.00 USD · ⭐693" reads better than "10.01 USD · ⭐770".
+_ROUND_SHARE = 5
+_ROUND_TRIES = 25
 
 
 class StarsPrices:
@@ -70,6 +81,27 @@ class StarsPrices:
             raise TopUpOutOfRange(stars, min=low.credit, max=high.credit)
         return StarsQuote(stars, self.credit_for(stars))
 
+    def _round_quote(self, amount: Micro) -> StarsQuote:
+        """The quote for `amount` when its Stars credit exactly it; else the nearest whole
+        amount (within a fifth of it) that some Stars count credits exactly; else the
+        honest quote of `amount`, odd cents and all."""
+        target = round_up(max(amount, 1), self.config.currency)
+        honest = self.quote(target)
+        if honest.credit == target:
+            return honest
+        low = target // MICRO_PER_UNIT
+        reach = min(max(low // _ROUND_SHARE, 1), _ROUND_TRIES)
+        wholes = [w for k in range(reach + 1) for w in (low + 1 + k, low - k) if w > 0]
+        wholes.sort(key=lambda w: (abs(w * MICRO_PER_UNIT - target), w * MICRO_PER_UNIT < target))
+        for whole in wholes:
+            try:
+                quote = self.quote(whole * MICRO_PER_UNIT)
+            except ShopError:
+                continue
+            if quote.credit == whole * MICRO_PER_UNIT:
+                return quote
+        return honest
+
     def _bounds(self) -> tuple[StarsQuote, StarsQuote]:
         """The smallest top-up (one minor unit's worth) and the largest invoice."""
         smallest = self._stars_covering(round_up(1, self.config.currency))
@@ -85,7 +117,7 @@ class StarsPrices:
         presets: dict[int, StarsQuote] = {}
         for amount in self.config.presets:
             try:
-                quote = self.quote(to_micro_ceil(amount))
+                quote = self._round_quote(to_micro_ceil(amount))
             except ShopError:  # too large for one invoice
                 continue
             presets.setdefault(quote.stars, quote)
