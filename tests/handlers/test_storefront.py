@@ -265,6 +265,7 @@ async def test_refresh_refill_and_cancel(app: ShopApp, alice: Customer) -> None:
     await alice.click("Confirm")
     await alice.click("Order #")
     await alice.click("Cancel order")
+    await alice.click("Yes, cancel")
     assert any("Cancellation requested" in a for a in alice.alerts())
     app.clock.advance(seconds=31)
     await alice.click("Refresh")
