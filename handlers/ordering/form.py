@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -304,26 +303,15 @@ async def cb_confirm(
             summary_markup(shop, fresh, balance, token),
         )
         return
-    await state.clear()
-    # The summary loses its buttons (the form is over); the outcome is a receipt of its
-    # own at the bottom of the chat, however long the panel took, and nothing edits it.
-    await _drop_buttons(query)
+    await state.clear()  # the summary's buttons are out of date from now on
+    # The outcome is a receipt of its own at the bottom of the chat, however long the
+    # panel took (the customer may have moved on meanwhile), and nothing edits it later.
     if query.message is not None:
         await query.bot.send_message(  # type: ignore[union-attr]
             query.message.chat.id,
             _placement_text(placement),
             reply_markup=kb.order_done(placement.order.id),
         )
-
-
-async def _drop_buttons(query: CallbackQuery) -> None:
-    message = query.message
-    if not isinstance(message, Message):
-        return
-    try:
-        await message.edit_reply_markup(reply_markup=None)
-    except TelegramBadRequest as exc:  # already without buttons, or too old to edit
-        log.info("summary %s kept its buttons: %s", message.message_id, exc.message)
 
 
 def _placement_text(placement: Placement) -> str:

@@ -33,11 +33,11 @@ def create_router() -> Router:
 
 
 async def cmd_start(message: Message, state: FSMContext, user: UserDTO, deps: Deps) -> None:
-    """The welcome sets the persistent menu (a reply keyboard); the main menu follows."""
+    """One message: the welcome, which sets the persistent menu (a reply keyboard)."""
     await state.clear()
-    currency = deps.settings.shop_currency
-    await message.answer(texts.welcome(user, currency), reply_markup=menu_markup(deps.settings))
-    await message.answer(texts.main_menu_title(user.balance, currency), reply_markup=kb.main_menu())
+    await message.answer(
+        texts.welcome(user, deps.settings.shop_currency), reply_markup=menu_markup(deps.settings)
+    )
 
 
 async def cmd_help(message: Message, deps: Deps) -> None:

@@ -120,6 +120,9 @@ async def test_receipts_are_never_edited(app: ShopApp, alice: Customer) -> None:
     await alice.click("Confirm")
     receipt = alice.last
     assert "placed" in receipt.text and receipt.message_id != summary.message_id
+    await alice.click("Confirm")  # the summary's Confirm once more: the form is over
+    assert alice.alerts()[-1].startswith("This button is out of date")
+    assert await _orders(app) == 1 and alice.last.message_id == receipt.message_id
     assert "Check your order" in app.session.messages[(alice.user.id, summary.message_id)].text
     text = receipt.text
     for part in ("Order #", "New order", "Menu", "Order #"):

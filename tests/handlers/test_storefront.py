@@ -349,6 +349,7 @@ async def _unexpected_error(app: ShopApp, alice: Customer, monkeypatch: pytest.M
 
     monkeypatch.setattr(CatalogService, "platforms", broken)
     before = await app.balance(alice)
+    await alice.send("/cancel")  # the main menu, whose New order is a button
     await alice.click("New order")
     assert any("Sorry, something went wrong" in a for a in alice.alerts())
     assert not any("nothing was charged" in a for a in alice.alerts())
