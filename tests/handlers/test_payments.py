@@ -72,6 +72,7 @@ async def test_topup_preset_end_to_end(app: ShopApp, alice: Customer) -> None:
 
 
 async def test_topup_from_the_menu_button(app: ShopApp, alice: Customer) -> None:
+    await alice.send("💰 Balance / Top up")  # the persistent menu, then the balance's button
     await alice.click("Top up")
     assert "Top up your balance" in alice.last_text
     await alice.click("⭐693")
