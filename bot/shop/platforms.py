@@ -138,8 +138,9 @@ def renamed(
     moved = sources(source, derived, renames)
     if not moved:
         return None
-    existing = {shown(d, renames).casefold(): shown(d, renames) for d in derived}
-    existing.update({d.casefold(): d for d in derived if d not in renames})
+    staying = derived - set(moved)  # a platform may take another spelling of its own name
+    existing = {shown(d, renames).casefold(): shown(d, renames) for d in staying}
+    existing.update({d.casefold(): d for d in staying if d not in renames})
     target = existing.get(target.casefold(), target)
     result = dict(renames)
     for platform in moved:
@@ -148,6 +149,21 @@ def renamed(
         else:
             result[platform] = target
     return result
+
+
+def split_rename(text: str, names: Iterable[str]) -> tuple[str, str] | None:
+    """`<from> <to>` of a rename, where either may have spaces: `from` is the longest run
+    of leading words that names a platform ("Website Traffic Web" -> "Website Traffic",
+    "Web"), else the first word; None without two parts."""
+    words = text.split()
+    if len(words) < 2:
+        return None
+    known = {name.casefold() for name in names}
+    for cut in range(len(words) - 1, 0, -1):
+        source = " ".join(words[:cut])
+        if source.casefold() in known:
+            return source, " ".join(words[cut:])
+    return words[0], " ".join(words[1:])
 
 
 def reset(renames: Renames, name: str) -> dict[str, str] | None:
