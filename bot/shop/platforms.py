@@ -36,21 +36,25 @@ OTHER = "Other"
 _SEPARATOR = re.compile(r"\s[-–—|/»>]\s|[\[(:|{]|\s[-–—]|[-–—]\s")
 
 
-# ...or at the first word that says what is sold or how (the product, not the platform).
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# ...or at the first word that says what is sold,
 _SERVICE_WORDS = _word_set(
     """
     followers follower likes like views view subscribers subscriber subs members member
     comments comment shares share reposts repost retweets retweet reactions reaction
-    votes vote plays play streams stream listeners listener saves save viewers viewer
-    mentions mention impressions reach clicks click visits visitors installs downloads
-    watch live story stories post posts reels reel video videos channel group page
-    fans fan auto package packages services service real hq premium cheap cheapest fast
-    instant targeted bots mixed non no high quality best top new special
+    votes vote upvotes upvote plays play streams stream listeners listener saves save
+    viewers viewer mentions mention impressions reach clicks click visits visitors
+    installs downloads watch live story stories post posts reels reel video videos
+    channel group page fans fan auto package packages services service
     """
+)
+# ...or how (a word of quality, skipped before the name: "Premium Quora Upvotes").
+_QUALITY_WORDS = _word_set(
+    "real hq premium cheap cheapest fast instant targeted bots mixed non no high quality "
+    "best top new special"
 )
 # Words that name no platform by themselves: "Other Services", "Misc", "New - Cheap".
 _GENERIC = _word_set("other others misc miscellaneous various general extra all test")
@@ -78,9 +82,10 @@ def derived_platform(category: str) -> str:
             if words:
                 break  # an emoji or a number after the name ends it
             continue  # a decoration before it ("🔥 Kick") is skipped
-        if word.casefold() in _SERVICE_WORDS:
+        key = word.casefold()
+        if key in _SERVICE_WORDS or (words and key in _QUALITY_WORDS):
             break
-        if not words and word.casefold() in _GENERIC:
+        if not words and (key in _GENERIC or key in _QUALITY_WORDS):
             continue
         words.append(word.capitalize() if word.islower() else word)
         if len(words) == MAX_WORDS:
@@ -133,18 +138,18 @@ def renamed(
 ) -> dict[str, str] | None:
     """The renames after showing the platform `source` (any case) as `target`: onto a
     platform shown already the two merge (its spelling kept); a derived platform renamed
-    to its own name is shown as itself again. None when `source` is no platform."""
+    to its own name (any case) is shown as itself again. None when `source` is no
+    platform."""
     derived = set(derived) | set(renames)
     moved = sources(source, derived, renames)
     if not moved:
         return None
-    staying = derived - set(moved)  # a platform may take another spelling of its own name
-    existing = {shown(d, renames).casefold(): shown(d, renames) for d in staying}
-    existing.update({d.casefold(): d for d in staying if d not in renames})
+    existing = {shown(d, renames).casefold(): shown(d, renames) for d in derived}
+    existing.update({d.casefold(): d for d in derived if d not in renames})
     target = existing.get(target.casefold(), target)
     result = dict(renames)
     for platform in moved:
-        if platform == target:
+        if platform.casefold() == target.casefold():
             result.pop(platform, None)
         else:
             result[platform] = target

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-TYPO_MIN = 5  # shorter words must be exact: one edit turns "likes" into "lines"
+TYPO_MIN = 5  # shorter words must be exact: one edit turns "like" into "line"
 
 
 def one_edit(a: str, b: str) -> bool:
