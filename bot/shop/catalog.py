@@ -19,7 +19,7 @@ from bot.shop.money import Micro, from_micro, to_micro_ceil
 from bot.shop.paging import Paging
 from bot.shop.platforms import Renames, platform_of, platform_order, shown
 from bot.shop.pricing import PricingConfig, price_order, resolve_markup
-from bot.shop.search import Entry, parse_query, rank
+from bot.shop.search import index_of, parse_query, rank
 from bot.shop.shop_settings import ShopSettings
 from db.models import Markup, ServiceRow
 from db.repositories.catalog import CatalogRepo
@@ -243,19 +243,17 @@ class CatalogService:
         parsed = parse_query(query, locale)
         if not parsed:
             return SearchPage((), 0, 1, 0)
-        index = []
+        rows = []
         for service_id, name, category, platform in await self.storefront.search_index():
             seen = shown(platform or platform_of(category), renames)
-            index.append(
-                (platform_order(seen), seen.casefold(), Entry.of(service_id, name, category, seen))
-            )
-        index.sort(key=lambda item: item[:2])  # stable: category, price, id within a platform
-        found = rank(parsed, [entry for _, _, entry in index])
+            rows.append((platform_order(seen), seen.casefold(), (service_id, name, category, seen)))
+        rows.sort(key=lambda item: item[:2])  # stable: category, price, id within a platform
+        found = rank(parsed, index_of(tuple(row for _, _, row in rows)))
         pages = max(1, -(-len(found) // SEARCH_PER_PAGE))
         page = min(max(page, 0), pages - 1)
         shown_ids = found[page * SEARCH_PER_PAGE : (page + 1) * SEARCH_PER_PAGE]
-        rows = {row.id: row for row in await self.storefront.by_ids(shown_ids)}
-        cards = tuple(self._card(rows[i], markups, renames) for i in shown_ids if i in rows)
+        by_id = {row.id: row for row in await self.storefront.by_ids(shown_ids)}
+        cards = tuple(self._card(by_id[i], markups, renames) for i in shown_ids if i in by_id)
         return SearchPage(cards, page, pages, len(found))
 
     def _card(self, row: ServiceRow, markups: list[Markup], renames: Renames) -> ServiceCard:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.shop.search import Entry, parse_query, rank
+from bot.shop.search import index_of, parse_query, rank
 from bot.shop.search.synonyms import synonyms
 from bot.shop.search.tokens import stem, words
 from bot.shop.search.typos import close, one_edit
@@ -69,14 +69,16 @@ def test_one_typo(a: str, b: str, near: bool) -> None:
     assert one_edit(a, b) is (near or a == "like")
 
 
-INDEX = [
-    Entry.of(1, "Instagram Followers [HQ]", "Instagram Followers", "Instagram"),
-    Entry.of(2, "Instagram Likes", "Instagram Likes", "Instagram"),
-    Entry.of(3, "Instagram Likes Package [100 Likes]", "Instagram Packages", "Instagram"),
-    Entry.of(4, "TikTok Followers", "TikTok Followers", "TikTok"),
-    Entry.of(5, "Twitter Followers", "Twitter Followers", "X/Twitter"),
-    Entry.of(6, "Telegram Channel Members", "Telegram Members", "Telegram"),
-]
+INDEX = index_of(
+    (
+        (1, "Instagram Followers [HQ]", "Instagram Followers", "Instagram"),
+        (2, "Instagram Likes", "Instagram Likes", "Instagram"),
+        (3, "Instagram Likes Package [100 Likes]", "Instagram Packages", "Instagram"),
+        (4, "TikTok Followers", "TikTok Followers", "TikTok"),
+        (5, "Twitter Followers", "Twitter Followers", "X/Twitter"),
+        (6, "Telegram Channel Members", "Telegram Members", "Telegram"),
+    )
+)
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@ which order they are shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.shop.search.synonyms import synonyms
 from bot.shop.search.tokens import STOP_WORDS, stem, words
@@ -25,16 +25,34 @@ class Query:
         return bool(self.terms)
 
 
+Row = tuple[int, str, str, str]
+"""A service as search reads it: id, name, category, platform (as customers see it)."""
+
+
 @dataclass(frozen=True, slots=True)
-class Entry:
-    """A service as search sees it: its id and the stems of its name, category, platform."""
+class Index:
+    """The catalogue as search reads it: the services' ids in the catalogue's order, and
+    for each distinct stem of their names, categories and platforms where it occurs."""
 
-    id: int
-    stems: frozenset[str]
+    ids: tuple[int, ...]
+    postings: dict[str, tuple[int, ...]]  # stem -> positions in `ids`
 
-    @classmethod
-    def of(cls, service_id: int, *texts: str) -> Entry:
-        return cls(service_id, frozenset(stem(w) for text in texts for w in words(text)))
+
+@lru_cache(maxsize=4)
+def index_of(rows: tuple[Row, ...]) -> Index:
+    """The index of these rows, kept per process for the same rows: searches between two
+    catalogue syncs read the same rows and do not index them again."""
+    postings: dict[str, list[int]] = {}
+    for position, (_, name, category, platform) in enumerate(rows):
+        for word in text_stems(name) | text_stems(category) | text_stems(platform):
+            postings.setdefault(word, []).append(position)
+    return Index(tuple(row[0] for row in rows), {w: tuple(p) for w, p in postings.items()})
+
+
+@lru_cache(maxsize=50_000)
+def text_stems(text: str) -> frozenset[str]:
+    """The stems of a name, category or platform (the same texts come back often)."""
+    return frozenset(stem(w) for w in words(text))
 
 
 def parse_query(text: str, locale: str) -> Query:
@@ -52,30 +70,35 @@ def parse_query(text: str, locale: str) -> Query:
     return Query(tuple(terms))
 
 
-def matches(term: frozenset[str], entry: Entry) -> bool:
-    """A word of the query is in the service: the same stem, the beginning of one (three
-    letters or more), or the same word up to one typo (five letters or more)."""
-    for wanted in term:
-        if wanted in entry.stems:
-            return True
-        for have in entry.stems:
-            if (len(wanted) >= PREFIX_MIN and have.startswith(wanted)) or close(wanted, have):
-                return True
-    return False
+def matches(term: frozenset[str], have: str) -> bool:
+    """A word of the query meets a word of a service: the same stem, the beginning of one
+    (three letters or more), or the same word up to one typo (five letters or more)."""
+    return any(
+        wanted == have
+        or (len(wanted) >= PREFIX_MIN and have.startswith(wanted))
+        or close(wanted, have)
+        for wanted in term
+    )
 
 
-def score(query: Query, entry: Entry) -> int:
-    return sum(matches(term, entry) for term in query.terms)
+def rank(query: Query, index: Index) -> list[int]:
+    """The ids of the services found, best first, ties in the catalogue's order. Found are
+    those that match every word; when none does, those that match the most; a query of
+    three words or more also shows those that miss one, after them.
 
-
-def rank(query: Query, entries: Iterable[Entry]) -> list[int]:
-    """The ids of the services found, best first, ties in the order given (the
-    catalogue's). Found are those that match every word; when none does, those that match
-    the most; a query of three words or more also shows those that miss one, after them."""
-    scored = [(score(query, entry), index, entry.id) for index, entry in enumerate(entries)]
-    best = max((s for s, _, _ in scored), default=0)
+    Each word of the query is compared with each distinct word of the catalogue once (a
+    few hundred); a service's score adds up from the positions those words list."""
+    scores: dict[int, int] = {}
+    for term in query.terms:
+        positions: set[int] = set()
+        for word, listed in index.postings.items():
+            if matches(term, word):
+                positions.update(listed)
+        for position in positions:
+            scores[position] = scores.get(position, 0) + 1
+    best = max(scores.values(), default=0)
     if best == 0:
         return []
     floor = best if len(query.terms) <= 2 else max(1, best - 1)
-    found = [(-s, index, service_id) for s, index, service_id in scored if s >= floor]
-    return [service_id for _, _, service_id in sorted(found)]
+    found = sorted((-s, position) for position, s in scores.items() if s >= floor)
+    return [index.ids[position] for _, position in found]
