@@ -186,12 +186,19 @@ def banner(demo: Demo) -> str:
 
 
 async def run_demo(base: Config, *, data_dir: Path = DATA_DIR) -> None:
+    """Until Ctrl-C or SIGTERM; everything is stopped and saved before returning."""
     async with demo_running(base, data_dir=data_dir) as demo:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+        handled = []
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        print(banner(demo), flush=True)
-        await stop.wait()
-        print("\n  Stopping the demo ...", flush=True)
+                handled.append(sig)
+        try:
+            print(banner(demo), flush=True)
+            await stop.wait()
+            print("\n  Stopping the demo ...", flush=True)
+        finally:
+            for sig in handled:
+                loop.remove_signal_handler(sig)

@@ -5,8 +5,11 @@ ids, and a lost panel state still never gives an id the shop holds."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ from pydantic import SecretStr
 
 from bot.clock import FakeClock
 from bot.config import Config
-from bot.sandbox.demo import PANEL_STATE_FILE, Demo, banner, demo_running
+from bot.sandbox.demo import PANEL_STATE_FILE, Demo, banner, demo_running, run_demo
 from bot.sandbox.demo_seed import ALICE, CAROL
 from bot.sandbox.telegram import OPERATORS_CHAT_ID
 from bot.shop.enums import OrderState
@@ -26,6 +29,7 @@ from tests.e2e.live import free_port, wait_until
 CLASH = "holds that panel order id"
 # Order 23501's drawn life at the demo's clock (x20): Pending ~2.6 s, Completed at ~6 s.
 FINISH_WAIT = 30.0
+STARTUP_WAIT = 60.0  # a loaded two-core machine
 
 
 def demo_config() -> Config:
@@ -63,7 +67,7 @@ def clash_alerts(demo: Demo) -> list[str]:
 async def test_the_demo_carries_on_after_restarts(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.sandbox.demo")
+    caplog.set_level(logging.INFO)
     config = demo_config()
 
     # First run: Alice orders; the demo stops while the panel still works on it.
@@ -118,3 +122,29 @@ async def test_the_demo_carries_on_after_restarts(
             carol = await shop.users.find(CAROL.user_id)
             assert alice is not None and carol is not None and carol.referrer_id == alice.id
             assert (await shop.referrals.stats(alice.id)).invited == 1
+    # A quiet log: no line for each scheduler run, none per HTTP request.
+    noise = [
+        r.getMessage()
+        for r in caplog.records
+        if (r.name.startswith("apscheduler") and r.levelno < logging.WARNING)
+        or r.name == "aiohttp.access"
+    ]
+    assert noise == []
+
+
+async def test_make_demo_stops_on_sigterm_and_says_what_to_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    running = asyncio.create_task(run_demo(demo_config(), data_dir=tmp_path))
+    await wait_until(
+        lambda: running.done() or "Demo shop is running" in capsys.readouterr().out,
+        STARTUP_WAIT,
+        "the banner",
+    )
+    if running.done():
+        running.result()  # its error
+        raise AssertionError("the demo stopped by itself")
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(running, STARTUP_WAIT)
+    assert "Stopping the demo" in capsys.readouterr().out
+    assert (tmp_path / PANEL_STATE_FILE).exists()
