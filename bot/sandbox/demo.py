@@ -127,10 +127,10 @@ async def demo_running(
             )
         else:
             log.info(
-                "panel simulator: %d orders and %d refills restored from %s; next order id %d",
+                "panel simulator: restored from %s (orders: %d, refills: %d); next order id %d",
+                state_path,
                 len(books.orders),
                 len(books.refills),
-                state_path,
                 next_id,
             )
         keeper.save(force=True)

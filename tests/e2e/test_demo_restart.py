@@ -89,7 +89,7 @@ async def test_the_demo_carries_on_after_restarts(
     # Second run: the old order moves on to its end; a new one gets the next id.
     caplog.clear()
     async with demo_running(config, data_dir=tmp_path) as demo:
-        assert "1 orders and 0 refills restored" in caplog.text
+        assert "(orders: 1, refills: 0); next order id 23502" in caplog.text
         assert demo.provider_url in banner(demo) and "/sandbox/faults" in banner(demo)
         story = customer(demo)
 
