@@ -25,6 +25,7 @@ def customer_commands() -> list[BotCommand]:
         BotCommand(command="promo", description=_("Redeem a promo code")),
         BotCommand(command="language", description=_("Change language")),
         BotCommand(command="help", description=_("How it works")),
+        BotCommand(command="support", description=_("How to reach us")),
         BotCommand(command="paysupport", description=_("Help with a payment")),
         BotCommand(command="cancel", description=_("Leave the current step")),
     ]

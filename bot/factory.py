@@ -30,6 +30,7 @@ from bot.provider.client import CallObserver, ProviderClient
 from bot.timeouts import add_timeout
 from db.session import create_engine, create_reader, create_session_factory
 from handlers import create_routers
+from handlers.menu.maintenance import open_in_maintenance
 
 
 def create_bot(settings: Config, session: BaseSession | None = None) -> Bot:
@@ -102,6 +103,6 @@ def create_dispatcher(
     throttle.exempt = throttle.exempt | settings.admin_ids  # admins are never throttled
     dp.update.outer_middleware(throttle)
     dp.update.outer_middleware(DbSessionMiddleware(deps))
-    dp.update.outer_middleware(UserMiddleware(deps))
+    dp.update.outer_middleware(UserMiddleware(deps, open_in_maintenance=open_in_maintenance))
     dp.include_routers(*create_routers())
     return dp

@@ -9,13 +9,16 @@ def create_routers() -> list[Router]:
     """In the order they must be tried: commands and flows before search and fallback."""
     from handlers.admin import router as admin
     from handlers.common import errors
+    from handlers.menu import router as menu
     from handlers.ordering import form as order_form
-    from handlers.orders import my_orders
+    from handlers.orders import my_orders, notices
     from handlers.storefront import catalog, fallback, start
     from handlers.wallet import balance, payments, promo, referral
 
     return [
         errors.create_router(),
+        # The persistent menu's buttons leave any flow (a top-up amount, an order form).
+        menu.create_router(),
         # Payments before every flow (admin flows too): a payment is credited whatever
         # state the chat is in. It takes only payment updates, its commands and its state.
         payments.create_router(),
@@ -24,6 +27,7 @@ def create_routers() -> list[Router]:
         start.create_router(),
         order_form.create_router(),
         my_orders.create_router(),
+        notices.create_router(),
         balance.create_router(),
         referral.create_router(),
         promo.create_router(),

@@ -173,7 +173,10 @@ class Customer:
             chat=self.chat,
             from_user=BOT_USER,
             text=sent.text,
-            reply_markup=sent.reply_markup,
+            # Only an inline keyboard belongs to a message; a reply keyboard is the chat's.
+            reply_markup=(
+                sent.reply_markup if isinstance(sent.reply_markup, InlineKeyboardMarkup) else None
+            ),
         )
         query = CallbackQuery(
             id=str(self.app.next_update_id()),

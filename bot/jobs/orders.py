@@ -37,6 +37,7 @@ from sqlalchemy import select
 
 from bot.deps import Deps
 from bot.i18n import in_language
+from bot.notice_buttons import as_json, finished_markup
 from bot.outbox.writer import Outbox
 from bot.panel_outage import panel_answers
 from bot.panel_pause import pause_for_refusal
@@ -69,6 +70,7 @@ from bot.texts.operator_alerts import (
 )
 from bot.timeouts import add_timeout
 from db.models import Order, User
+from db.repositories.catalog import CatalogRepo
 from db.repositories.orders import OrderRepo
 from db.uow import unit_of_work
 
@@ -293,7 +295,7 @@ class StatusPoller:
                         change = await shop.orders.apply_provider_state(order_id, reply)
                         notified = 0
                         if change.changed:
-                            notified = await self._final_notice(change, outbox, recipients)
+                            notified = await self._final_notice(change, outbox, recipients, session)
                 except Exception:
                     report.failed += 1
                     log.exception(
@@ -397,12 +399,20 @@ class StatusPoller:
         return 1
 
     async def _final_notice(
-        self, change: OrderChange, outbox: Outbox, recipients: Mapping[int, _Recipient]
+        self,
+        change: OrderChange,
+        outbox: Outbox,
+        recipients: Mapping[int, _Recipient],
+        session: Any,
     ) -> int:
         order = change.order
         recipient = recipients.get(order.user_id)
         if recipient is None:
             return 0
+        refillable = False  # as the order card judges it: a completed order of such a service
+        if order.state is OrderState.COMPLETED and order.service_id is not None:
+            service = await CatalogRepo(session).get(order.service_id)
+            refillable = bool(service is not None and service.refill)
         with in_language(self.deps.i18n, recipient.language):
             if settlement.OrderFacts.of(order).subscription is not None:
                 text = order_subscription_ended(order, change.refund)
@@ -414,9 +424,11 @@ class StatusPoller:
                 text = order_canceled(order, change.refund)
             else:
                 return 0
+            markup = finished_markup(order.id, refillable=refillable)
         await outbox.to_chat(
             recipient.telegram_id,
             text,
+            reply_markup=as_json(markup),
             dedupe_key=f"order:{order.id}:state:{order.state.value}",
             user_id=order.user_id,
         )

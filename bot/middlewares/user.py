@@ -28,9 +28,15 @@ def _start_param(update: Update) -> str | None:
     return None
 
 
+OpenCheck = Callable[[Update, Deps], bool]
+
+
 class UserMiddleware(BaseMiddleware):
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, open_in_maintenance: OpenCheck | None = None) -> None:
+        """`open_in_maintenance`: which updates still pass while the shop is closed (reading
+        one's orders and balance); by default none."""
         self.deps = deps
+        self.open_in_maintenance = open_in_maintenance or (lambda update, deps: False)
 
     async def __call__(
         self,
@@ -59,12 +65,13 @@ class UserMiddleware(BaseMiddleware):
             if not is_admin and not money_arrived(event):
                 if user.banned:
                     return await _refuse(event, _("Sorry, your access to this shop is closed."))
-                if arrival.maintenance:
+                if arrival.maintenance and not self.open_in_maintenance(event, self.deps):
                     return await _refuse(
                         event,
                         _(
-                            "The shop is closed for maintenance for a little while. "
-                            "Please come back soon — your balance and orders are safe."
+                            "The shop is closed for maintenance for a little while: new "
+                            "orders and top-ups wait until we are back. Your orders "
+                            "(/orders) and balance (/balance) stay open."
                         ),
                     )
             return await handler(event, data)

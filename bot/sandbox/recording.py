@@ -196,7 +196,8 @@ class RecordingSession(BaseSession):
             chat=Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup"),
             from_user=BOT_USER,
             text=text,
-            reply_markup=markup,
+            # A message carries only an inline keyboard; a reply keyboard belongs to the chat.
+            reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
             **extra,
         ).as_(bot)
 

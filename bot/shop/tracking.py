@@ -50,6 +50,20 @@ class PanelUnavailable(ShopError):
     pass
 
 
+class CancelAlreadyRequested(ShopError):
+    """The customer asked to cancel this order already; the panel's answer is awaited."""
+
+    def __init__(self, order_id: int) -> None:
+        super().__init__(order_id=order_id)
+        self.order_id = order_id
+
+
+# A customer's cancel request is kept in the order's history: one row when it is sent,
+# one more when the panel declines it (the order may be asked to cancel again then).
+CANCEL_REQUESTED = "cancel requested by the customer"
+CANCEL_DECLINED = "cancel request declined by the panel"
+
+
 def _declined(error: ProviderError) -> ShopError:
     """A refusal about the shop's own account (key, IP, funds) is not the customer's
     business: to them the panel is just unavailable for now."""
@@ -77,6 +91,7 @@ class OrderView:
     can_cancel: bool
     can_refresh: bool
     usual: UsualTime | None = None  # how long the service usually takes
+    cancel_requested: bool = False  # asked, the panel's answer not seen yet
 
 
 class OrderTracking:
@@ -98,16 +113,28 @@ class OrderTracking:
         refills = [RefillView.of(r) for r in await self.refills.for_order(order_id)]
         service = await self.catalog.get(order.service_id) if order.service_id else None
         open_refill = any(r.status in OPEN_REFILL for r in refills)
+        requested = order.state is OrderState.ACTIVE and await self._cancel_pending(order_id)
         return OrderView(
             order=order,
             refills=refills,
             can_refill=bool(service and service.refill)
             and order.state is OrderState.COMPLETED
             and not open_refill,
-            can_cancel=bool(service and service.cancel) and order.state is OrderState.ACTIVE,
+            can_cancel=bool(service and service.cancel)
+            and order.state is OrderState.ACTIVE
+            and not requested,
             can_refresh=order.provider_order_id is not None and not order.state.finished,
             usual=await self._usual_time(order, service),
+            cancel_requested=requested,
         )
+
+    async def _cancel_pending(self, order_id: int) -> bool:
+        notes = [
+            e.note
+            for e in await self.order_rows.events(order_id)
+            if e.note in (CANCEL_REQUESTED, CANCEL_DECLINED)
+        ]
+        return bool(notes) and notes[-1] == CANCEL_REQUESTED
 
     async def _usual_time(self, order: OrderDTO, service: ServiceRow | None) -> UsualTime | None:
         if order.service_id is None:
@@ -159,16 +186,44 @@ class OrderTracking:
         return RefillView.of(row)
 
     async def cancel(self, user_id: int, order_id: int) -> None:
-        """Ask the panel to cancel; the refund follows when it reports Canceled/Partial."""
+        """Ask the panel to cancel, once; the refund follows when it reports Canceled or
+        Partial. A second request while the first stands is CancelAlreadyRequested."""
+        await self._claim_cancel(user_id, order_id)
+        try:
+            await self._send_cancel(user_id, order_id)
+        except ShopError:
+            await self._note_cancel(order_id, CANCEL_DECLINED)
+            raise
+
+    @writes
+    async def _claim_cancel(self, user_id: int, order_id: int) -> None:
+        await self.order_rows.get(order_id, lock=True)  # two taps at once: one waits here
         view = await self.view(user_id, order_id)
+        if view.cancel_requested:
+            raise CancelAlreadyRequested(order_id)
         if not view.can_cancel or view.order.provider_order_id is None:
             raise ActionNotAvailable("cancel", order_id)
+        await self._note_cancel(order_id, CANCEL_REQUESTED)
+
+    @writes
+    async def _note_cancel(self, order_id: int, note: str) -> None:
+        await self.order_rows.add_event(
+            order_id,
+            from_state=OrderState.ACTIVE,
+            to_state=OrderState.ACTIVE,
+            at=self.clock.now(),
+            note=note,
+        )
+
+    async def _send_cancel(self, user_id: int, order_id: int) -> None:
+        order = await self.orders.get_for_user(user_id, order_id)
+        assert order.provider_order_id is not None
         try:
-            results = await self.provider.cancel([view.order.provider_order_id])
+            results = await self.provider.cancel([order.provider_order_id])
         except ProviderError as exc:
             raise _declined(exc) from None
         except ProviderUnavailable:
             raise PanelUnavailable() from None
-        result = results.get(view.order.provider_order_id)
+        result = results.get(order.provider_order_id)
         if result is None or not result.accepted:
-            raise PanelDeclined(result.error if result and result.error else "not accepted")
+            raise PanelDeclined(result.error if result and result.error else "")

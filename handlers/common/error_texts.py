@@ -19,7 +19,12 @@ from bot.shop.errors import (
     ShopError,
     TransitionNotAllowed,
 )
-from bot.shop.tracking import ActionNotAvailable, PanelDeclined, PanelUnavailable
+from bot.shop.tracking import (
+    ActionNotAvailable,
+    CancelAlreadyRequested,
+    PanelDeclined,
+    PanelUnavailable,
+)
 from bot.texts.format import ErrorTable, error_text, fmt, money, number
 from handlers.common.texts import field_name
 
@@ -82,8 +87,11 @@ CUSTOMER_ERRORS: ErrorTable = {
     TransitionNotAllowed: lambda e, c: _("This order has already moved on; nothing was changed."),
     InvalidAmount: lambda e, c: _("That is not a valid amount."),
     # What the panel says to a customer's refresh, refill or cancel of an order.
-    PanelDeclined: lambda e, c: fmt(
-        _("The provider declined: {reason}"), reason=(e.text or "")[:200]
+    # The panel's own words are English and meant for operators: the customer gets ours.
+    PanelDeclined: lambda e, c: panel_reason(e.text),
+    CancelAlreadyRequested: lambda e, c: _(
+        "You have already asked to cancel this order. The refund follows as soon as the "
+        "provider confirms it."
     ),
     PanelUnavailable: lambda e, c: _(
         "The provider is not reachable right now. Please try again in a few minutes."
@@ -96,6 +104,39 @@ CUSTOMER_ERRORS: ErrorTable = {
 
 def customer_error(error: ShopError, currency: str) -> str:
     return error_text(CUSTOMER_ERRORS, error, currency)
+
+
+# What panels say when they refuse a refill or a cancellation (compared in lower case, by
+# a part of the text: panels word them slightly differently).
+_CANCEL_CLOSED = ("cancel is not available", "cancel is disabled", "cannot be cancel")
+_NOT_FOUND = ("incorrect order id", "order not found")
+_REFILL_CLOSED = ("refill is not available", "refill is disabled")
+_REFILL_EARLY = ("not completed yet",)
+_REFILL_OPEN = ("refill is already",)
+
+
+def panel_reason(text: str | None) -> str:
+    """A panel's refusal of a customer's refill or cancellation, in the customer's words:
+    the known refusals by what they mean, anything else as a general refusal."""
+    said = (text or "").lower()
+
+    def says(parts: tuple[str, ...]) -> bool:
+        return any(part in said for part in parts)
+
+    if says(_CANCEL_CLOSED):
+        return _("The provider cannot cancel this order any more. It goes on as planned.")
+    if says(_NOT_FOUND):
+        return _(
+            "The provider could not find this order just now. Please try again later; "
+            "if it keeps happening, contact support."
+        )
+    if says(_REFILL_CLOSED):
+        return _("The provider does not offer a refill for this order.")
+    if says(_REFILL_EARLY):
+        return _("A refill is possible only once the order is completed.")
+    if says(_REFILL_OPEN):
+        return _("A refill is already in progress for this order.")
+    return _("The provider declined this request. Nothing was changed; please try again later.")
 
 
 def _field_error(field: str, reason: str) -> str:

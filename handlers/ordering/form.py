@@ -23,7 +23,7 @@ from handlers.common import texts as common_texts
 from handlers.common.show import show
 from handlers.ordering import keyboards as kb
 from handlers.ordering import texts
-from handlers.ordering.callbacks import FlowAction, FlowCD
+from handlers.ordering.callbacks import FlowAction, FlowCD, new_token
 from handlers.ordering.states import OrderFlow
 from handlers.storefront import keyboards as storefront_kb
 from handlers.storefront.callbacks import ServiceAction, ServiceCD
@@ -37,15 +37,11 @@ def create_router() -> Router:
     router.callback_query.register(cb_begin, ServiceCD.filter(F.action == ServiceAction.ORDER))
     router.message.register(msg_answer, OrderFlow.answering, F.text, NOT_COMMAND)
     router.message.register(msg_not_text, OrderFlow.answering, ~F.text)
-    router.callback_query.register(
-        cb_skip, OrderFlow.answering, FlowCD.filter(F.action == FlowAction.SKIP)
-    )
-    router.callback_query.register(
-        cb_choose, OrderFlow.answering, FlowCD.filter(F.action == FlowAction.CHOOSE)
-    )
-    router.callback_query.register(
-        cb_confirm, OrderFlow.confirming, FlowCD.filter(F.action == FlowAction.CONFIRM)
-    )
+    # No state filters on the buttons: each carries its form's token, checked first, so
+    # that a button of an earlier form is "out of date" whatever the chat is doing now.
+    router.callback_query.register(cb_skip, FlowCD.filter(F.action == FlowAction.SKIP))
+    router.callback_query.register(cb_choose, FlowCD.filter(F.action == FlowAction.CHOOSE))
+    router.callback_query.register(cb_confirm, FlowCD.filter(F.action == FlowAction.CONFIRM))
     router.message.register(msg_while_confirming, OrderFlow.confirming, NOT_COMMAND)
     router.callback_query.register(cb_cancel, FlowCD.filter(F.action == FlowAction.CANCEL))
     return router
@@ -65,11 +61,27 @@ def _form(data: dict[str, Any]) -> FormService:
 async def cb_begin(
     query: CallbackQuery, callback_data: ServiceCD, state: FSMContext, shop: Shop, user: UserDTO
 ) -> None:
-    card = await shop.catalog.card(callback_data.service_id)
+    await query.answer()
+    if query.message is not None:
+        await begin(query.message.chat.id, query, state, shop, user, callback_data.service_id)
+
+
+async def begin(
+    chat_id: int,
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    shop: Shop,
+    user: UserDTO,
+    service_id: int,
+) -> None:
+    """Open a new form for the service (any form open in this chat is left: its buttons
+    are out of date from now on) and ask its first question, as a new message."""
+    card = await shop.catalog.card(service_id)
     await state.set_state(OrderFlow.answering)
     await state.set_data(
         {
             "user_id": user.id,
+            "token": new_token(),
             "service_id": card.id,
             "form": {
                 "type": card.type.value,
@@ -81,9 +93,24 @@ async def cb_begin(
             "answers": {},
         }
     )
-    await query.answer()
-    if query.message is not None:
-        await _ask(query.message.chat.id, query, state, shop)
+    await _ask(chat_id, event, state, shop)
+
+
+def form_token(data: dict[str, Any]) -> str:
+    """The token of the form kept in this chat's state ("" when there is none)."""
+    token = data.get("token")
+    return token if isinstance(token, str) else ""
+
+
+async def _current(query: CallbackQuery, callback_data: FlowCD, state: FSMContext) -> bool:
+    """True when the button belongs to the form open now; else the customer is told the
+    button is out of date (a toast) and nothing changes."""
+    data = await state.get_data()
+    token = form_token(data)
+    if token and callback_data.token == token:
+        return True
+    await query.answer(common_texts.stale_button())
+    return False
 
 
 async def _ask(chat_id: int, event: Message | CallbackQuery, state: FSMContext, shop: Shop) -> None:
@@ -109,7 +136,7 @@ async def _ask(chat_id: int, event: Message | CallbackQuery, state: FSMContext, 
             max_=form.max,
             example_link=texts.example_link(form.platform),
         )
-        await bot.send_message(chat_id, text, reply_markup=kb.step(step))
+        await bot.send_message(chat_id, text, reply_markup=kb.step(step, form_token(data)))
         return
     try:
         draft = await shop.orders.quote(data["user_id"], data["service_id"], answers)
@@ -120,21 +147,23 @@ async def _ask(chat_id: int, event: Message | CallbackQuery, state: FSMContext, 
     await state.set_state(OrderFlow.confirming)
     balance = await shop.wallet.balance(draft.user_id)
     await bot.send_message(
-        chat_id, texts.summary(draft, balance), reply_markup=summary_markup(shop, draft, balance)
+        chat_id,
+        texts.summary(draft, balance),
+        reply_markup=summary_markup(shop, draft, balance, form_token(data)),
     )
 
 
-def summary_markup(shop: Shop, draft: Draft, balance: Micro) -> InlineKeyboardMarkup:
+def summary_markup(shop: Shop, draft: Draft, balance: Micro, token: str) -> InlineKeyboardMarkup:
     """Confirm and Cancel; when the balance is short and top-ups are on, first a button
     that tops up exactly what is missing, in whole Stars."""
     missing = draft.charge - balance
     if missing <= 0 or not shop.payments.available:
-        return kb.confirm()
+        return kb.confirm(token)
     try:
         quote = shop.payments.quote(missing)
     except ShopError:  # more than one invoice can carry: the custom top-up remains
-        return kb.confirm()
-    return kb.shortfall(texts.topup_label(quote, draft.currency))
+        return kb.confirm(token)
+    return kb.shortfall(texts.topup_label(quote, draft.currency), token)
 
 
 async def _store(step: Step, value: Any, state: FSMContext) -> None:
@@ -154,14 +183,16 @@ async def msg_answer(
         await state.set_state(OrderFlow.confirming)
         return
     if step is Step.DELAY:
-        await message.answer(texts.shop_error_for_choice(), reply_markup=kb.step(step))
+        await message.answer(
+            texts.shop_error_for_choice(), reply_markup=kb.step(step, form_token(data))
+        )
         return
     try:
         value = read_answer(form, step, message.text or "", data["answers"])
     except ShopError as error:
         await message.answer(
             error_texts.customer_error(error, deps.settings.shop_currency),
-            reply_markup=kb.step(step),
+            reply_markup=kb.step(step, form_token(data)),
         )
         return
     await _store(step, value, state)
@@ -172,9 +203,15 @@ async def msg_not_text(message: Message) -> None:
     await message.answer(texts.send_text_please())
 
 
-async def cb_skip(query: CallbackQuery, state: FSMContext, shop: Shop, user: UserDTO) -> None:
+async def cb_skip(
+    query: CallbackQuery, callback_data: FlowCD, state: FSMContext, shop: Shop, user: UserDTO
+) -> None:
+    if not await _current(query, callback_data, state):
+        return
     data = await state.get_data()
-    step = next_step(_form(data), data["answers"])
+    step = None
+    if await state.get_state() == OrderFlow.answering.state:
+        step = next_step(_form(data), data["answers"])
     if step is None or step not in {Step.RUNS, Step.OLD_POSTS, Step.EXPIRY}:
         await query.answer(common_texts.stale_button())
         return
@@ -192,9 +229,13 @@ async def cb_choose(
     user: UserDTO,
     deps: Deps,
 ) -> None:
+    if not await _current(query, callback_data, state):
+        return
     data = await state.get_data()
     form = _form(data)
-    step = next_step(form, data["answers"])
+    step = None
+    if await state.get_state() == OrderFlow.answering.state:
+        step = next_step(form, data["answers"])
     if step is not Step.DELAY:
         await query.answer(common_texts.stale_button())
         return
@@ -211,26 +252,36 @@ async def cb_choose(
         await _ask(query.message.chat.id, query, state, shop)
 
 
-async def cb_cancel(query: CallbackQuery, state: FSMContext) -> None:
+async def cb_cancel(query: CallbackQuery, callback_data: FlowCD, state: FSMContext) -> None:
+    if not await _current(query, callback_data, state):
+        return
     await state.clear()
     await show(query, common_texts.cancelled(), storefront_kb.back_to_menu())
     await query.answer()
 
 
-async def msg_while_confirming(message: Message) -> None:
-    await message.answer(texts.confirm_or_cancel(), reply_markup=kb.confirm())
+async def msg_while_confirming(message: Message, state: FSMContext) -> None:
+    token = form_token(await state.get_data())
+    await message.answer(texts.confirm_or_cancel(), reply_markup=kb.confirm(token))
 
 
 async def cb_confirm(
-    query: CallbackQuery, state: FSMContext, shop: Shop, user: UserDTO, deps: Deps
+    query: CallbackQuery,
+    callback_data: FlowCD,
+    state: FSMContext,
+    shop: Shop,
+    user: UserDTO,
+    deps: Deps,
 ) -> None:
+    if not await _current(query, callback_data, state):
+        return
     data = await state.get_data()
-    raw = data.get("draft")
+    raw = data.get("draft") if await state.get_state() == OrderFlow.confirming.state else None
     draft = Draft.from_dict(raw) if raw else None
     currency = deps.settings.shop_currency
+    token = form_token(data)
     if draft is None or draft.user_id != user.id:  # FSM data belongs to this chat
-        await state.clear()
-        await query.answer(common_texts.stale_button(), show_alert=True)
+        await query.answer(common_texts.stale_button())
         return
     await query.answer()
     try:
@@ -239,7 +290,7 @@ async def cb_confirm(
         await show(
             query,
             texts.summary(draft, error.available) + "\n\n" + error_texts.shortfall(error, currency),
-            summary_markup(shop, draft, error.available),
+            summary_markup(shop, draft, error.available, token),
         )
         return
     except PriceChanged as error:
@@ -249,11 +300,18 @@ async def cb_confirm(
         await show(
             query,
             error_texts.price_changed(error, currency) + "\n\n" + texts.summary(fresh, balance),
-            summary_markup(shop, fresh, balance),
+            summary_markup(shop, fresh, balance, token),
         )
         return
-    await state.clear()
-    await show(query, _placement_text(placement), kb.order_done(placement.order.id))
+    await state.clear()  # the summary's buttons are out of date from now on
+    # The outcome is a receipt of its own at the bottom of the chat, however long the
+    # panel took (the customer may have moved on meanwhile), and nothing edits it later.
+    if query.message is not None:
+        await query.bot.send_message(  # type: ignore[union-attr]
+            query.message.chat.id,
+            _placement_text(placement),
+            reply_markup=kb.order_done(placement.order.id),
+        )
 
 
 def _placement_text(placement: Placement) -> str:

@@ -17,7 +17,8 @@ class OrderAction(StrEnum):
     CARD = "c"
     REFRESH = "r"
     REFILL = "f"
-    CANCEL = "x"
+    CANCEL = "x"  # asks to confirm
+    CANCEL_YES = "y"
 
 
 class OrderCD(CallbackData, prefix="o"):

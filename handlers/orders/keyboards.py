@@ -52,3 +52,18 @@ def order_card(view: OrderView, page: int) -> InlineKeyboardMarkup:
         home_button(),
     )
     return b.as_markup()
+
+
+def confirm_cancel(order_id: int, page: int) -> InlineKeyboardMarkup:
+    """Yes, cancel / Keep it (back to the card, nothing done)."""
+    b = KeyboardBuilder()
+    b.button(
+        text=_("Yes, cancel"),
+        callback_data=OrderCD(action=OrderAction.CANCEL_YES, order_id=order_id, page=page),
+    )
+    b.button(
+        text=_("Keep it"),
+        callback_data=OrderCD(action=OrderAction.CARD, order_id=order_id, page=page),
+    )
+    b.adjust(2)
+    return b.as_markup()

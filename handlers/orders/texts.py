@@ -29,7 +29,12 @@ def order_label(order: OrderDTO) -> str:
     return shorten(label, ORDER_LABEL_ROOM)
 
 
-def order_card(order: OrderDTO, refills: list[RefillView], usual: UsualTime | None = None) -> str:
+def order_card(
+    order: OrderDTO,
+    refills: list[RefillView],
+    usual: UsualTime | None = None,
+    cancel_requested: bool = False,
+) -> str:
     lines = [
         fmt(
             _("{icon} <b>Order #{id}</b> — {state}"),
@@ -67,6 +72,8 @@ def order_card(order: OrderDTO, refills: list[RefillView], usual: UsualTime | No
         lines.append(usual_time_line(usual))
     for refill in refills[-3:]:
         lines.append(fmt(_("♻️ Refill #{id}: {status}"), id=refill.id, status=refill_status(refill)))
+    if cancel_requested:
+        lines.append(_("✖ Cancellation requested: waiting for the provider."))
     return "\n".join(lines)
 
 
@@ -116,3 +123,13 @@ def refill_requested() -> str:
 
 def cancel_requested() -> str:
     return _("Cancellation requested. The refund follows as soon as the provider confirms it.")
+
+
+def confirm_cancel(order: OrderDTO) -> str:
+    return fmt(
+        _(
+            "Cancel order <b>#{id}</b>? We ask the provider to stop it; what is not delivered "
+            "comes back to your balance once the provider confirms."
+        ),
+        id=order.id,
+    )

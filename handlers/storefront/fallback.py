@@ -6,6 +6,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from handlers.common import texts as common_texts
+from handlers.menu import texts as menu_texts
 from handlers.storefront import keyboards as kb
 from handlers.storefront import texts
 
@@ -23,6 +24,14 @@ async def cb_stale(query: CallbackQuery) -> None:
 
 
 async def msg_unknown(message: Message) -> None:
+    """An unknown command, or something that is not text (a sticker, a photo): the menu
+    and a hint, never "not found" (that is the search's answer to a word)."""
     if message.chat.type != "private":
         return
-    await message.answer(texts.unknown_text(), reply_markup=kb.main_menu())
+    if message.text and message.text.startswith("/"):
+        text = menu_texts.unknown_command()
+    elif message.text:
+        text = texts.unknown_text()
+    else:
+        text = menu_texts.not_understood()
+    await message.answer(text, reply_markup=kb.main_menu())

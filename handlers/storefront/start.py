@@ -12,6 +12,8 @@ from bot.shop.services import Shop
 from bot.shop.users import UserDTO
 from handlers.common import texts as common_texts
 from handlers.common.show import show
+from handlers.menu import texts as menu_texts
+from handlers.menu.buttons import menu_markup
 from handlers.storefront import keyboards as kb
 from handlers.storefront import texts
 from handlers.storefront.callbacks import LanguageCD, Menu, MenuCD
@@ -31,19 +33,25 @@ def create_router() -> Router:
 
 
 async def cmd_start(message: Message, state: FSMContext, user: UserDTO, deps: Deps) -> None:
+    """One message: the welcome, which sets the persistent menu (a reply keyboard)."""
     await state.clear()
     await message.answer(
-        texts.welcome(user, deps.settings.shop_currency), reply_markup=kb.main_menu()
+        texts.welcome(user, deps.settings.shop_currency), reply_markup=menu_markup(deps.settings)
     )
 
 
-async def cmd_help(message: Message) -> None:
-    await message.answer(texts.help_text(), reply_markup=kb.back_to_menu())
+async def cmd_help(message: Message, deps: Deps) -> None:
+    await message.answer(_help(deps), reply_markup=kb.back_to_menu())
 
 
-async def cb_help(query: CallbackQuery) -> None:
-    await show(query, texts.help_text(), kb.back_to_menu())
+async def cb_help(query: CallbackQuery, deps: Deps) -> None:
+    await show(query, _help(deps), kb.back_to_menu())
     await query.answer()
+
+
+def _help(deps: Deps) -> str:
+    settings = deps.settings
+    return texts.help_text(referrals=settings.referral_percent > 0)
 
 
 async def cb_main(query: CallbackQuery, state: FSMContext, user: UserDTO, deps: Deps) -> None:
@@ -88,3 +96,9 @@ async def cb_set_language(
         await show(
             query, texts.main_menu_title(user.balance, deps.settings.shop_currency), kb.main_menu()
         )
+        if query.message is not None:  # the persistent menu in the new language
+            await query.bot.send_message(  # type: ignore[union-attr]
+                query.message.chat.id,
+                menu_texts.menu_set(),
+                reply_markup=menu_markup(deps.settings),
+            )

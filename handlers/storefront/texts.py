@@ -31,21 +31,37 @@ def main_menu_title(balance: Micro, currency: str) -> str:
     return fmt(_("🏠 Main menu\n💰 Balance: <b>{balance}</b>"), balance=money(balance, currency))
 
 
-def help_text() -> str:
-    return _(
-        "<b>How it works</b>\n"
-        "1. Tap 🛒 New order, choose a platform, a category and a service.\n"
-        "2. Send what the service asks for (a link, a quantity ...), one step at a time.\n"
-        "3. Check the summary and confirm: the price is taken from your balance.\n"
-        "4. We tell you here when the order starts, progresses and finishes. Whatever is "
-        "not delivered comes back to your balance automatically.\n\n"
-        "You can also type what you are looking for (for example <i>tiktok followers</i>) "
-        "or <code>#12</code> to find a service.\n\n"
-        "<b>Commands</b>\n"
-        "/start — main menu\n/orders — my orders\n/balance — balance and history\n"
-        "/topup — add funds\n/language — change language\n/cancel — leave the current step\n"
-        "/paysupport — help with a payment"
-    )
+def help_text(*, referrals: bool = True) -> str:
+    lines = [
+        _(
+            "<b>How it works</b>\n"
+            "1. Tap 🛒 New order, choose a platform, a category and a service.\n"
+            "2. Send what the service asks for (a link, a quantity ...), one step at a time.\n"
+            "3. Check the summary and confirm: the price is taken from your balance.\n"
+            "4. We tell you here when the order starts, progresses and finishes. Whatever is "
+            "not delivered comes back to your balance automatically.\n\n"
+            "You can also type what you are looking for (for example <i>tiktok followers</i>) "
+            "or <code>#12</code> to find a service. The menu under the message field works at "
+            "any moment, also in the middle of an order."
+        ),
+        "",
+        _("<b>Commands</b>"),
+        _("/start — main menu"),
+        _("/orders — my orders: status, refill, cancel"),
+        _("/balance — balance and history"),
+        _("/topup — add funds with Telegram Stars"),
+        _("/promo — redeem a promo code"),
+    ]
+    if referrals:
+        lines.append(_("/referral — invite friends, earn a reward on their top-ups"))
+    lines += [
+        _("/language — change language"),
+        _("/support — how to reach us"),
+        _("/paysupport — help with a payment"),
+        _("/cancel — leave the current step"),
+        _("/help — this help"),
+    ]
+    return "\n".join(lines)
 
 
 def nothing_to_cancel() -> str:

@@ -50,7 +50,7 @@ from handlers.common import texts as common_texts
 from handlers.common.show import show, tell
 from handlers.ordering import texts as ordering_texts
 from handlers.ordering.callbacks import FlowAction, FlowCD
-from handlers.ordering.form import summary_markup
+from handlers.ordering.form import form_token, summary_markup
 from handlers.ordering.states import OrderFlow
 from handlers.storefront import keyboards as storefront_kb
 from handlers.storefront.callbacks import Menu, MenuCD
@@ -209,10 +209,18 @@ async def msg_custom_not_text(message: Message, shop: Shop) -> None:
 
 
 async def cb_shortfall(
-    query: CallbackQuery, state: FSMContext, shop: Shop, user: UserDTO, deps: Deps
+    query: CallbackQuery,
+    callback_data: FlowCD,
+    state: FSMContext,
+    shop: Shop,
+    user: UserDTO,
+    deps: Deps,
 ) -> None:
     data = await state.get_data()
     currency = deps.settings.shop_currency
+    if not form_token(data) or callback_data.token != form_token(data):
+        await query.answer(common_texts.stale_button())  # a button of an earlier form
+        return
     if not data.get("draft"):
         await query.answer(common_texts.stale_button(), show_alert=True)
         return
@@ -227,7 +235,7 @@ async def cb_shortfall(
         await show(
             query,
             ordering_texts.summary(draft, covered.balance),
-            summary_markup(shop, draft, covered.balance),
+            summary_markup(shop, draft, covered.balance, form_token(data)),
         )
         return
     except ShopError as error:
@@ -359,7 +367,7 @@ async def on_paid(
             + "\n\n"
             + ordering_texts.summary(draft, done.balance)
         )
-        markup = summary_markup(shop, draft, done.balance)
+        markup = summary_markup(shop, draft, done.balance, form_token(await state.get_data()))
     else:
         text, markup = texts.paid_thanks(payment, done.balance, currency), kb.after_payment()
     await tell(

@@ -93,7 +93,7 @@ class Chat:
     async def open_order_form(self, service: SimService, shop_service_id: int) -> str:
         """From /start to the summary of an order of `service.min`; returns the summary."""
         assert "Hi, Alice" in await self.say("/start")
-        await self.click("New order")
+        await self.say("🛒 New order")  # the persistent menu the welcome set
         await self.click("Instagram")
         await self.click(service.category.split(" ", 1)[1])
         await self.say(f"#{shop_service_id}")

@@ -115,7 +115,8 @@ async def test_cancel_object_is_a_yes_and_the_refund_follows(tmp_path: Path) -> 
     async with life(tmp_path, "cancel-object") as story:
         order = await story.order(plain(story.sim, cancel=True))
         await story.card(order)
-        answer = await story.tap("Cancel order")
+        await story.tap("Cancel order")
+        answer = await story.tap("Yes, cancel")
         assert answer and "Cancellation requested" in answer and "declined" not in answer
         await story.poll()
         settled = await story.latest_order()

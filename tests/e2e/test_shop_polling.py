@@ -111,7 +111,7 @@ async def test_whole_order_through_the_sandbox(
         user, _ = await shop.users.enter(ALICE, username="alice", first_name="Alice", language="en")
         await shop.wallet.credit(user.id, to_micro("50"), LedgerKind.PROMO, "e2e:gift")
     service = sim.find_service(ServiceType.DEFAULT, dripfeed=False)
-    await click(emu, "New order")
+    await say(emu, "🛒 New order")  # the persistent menu the welcome set
     await click(emu, "Instagram")
     await click(emu, service.category.split(" ", 1)[1])
     await say(emu, f"#{await _shop_id(app, service.service_id)}")
@@ -121,7 +121,7 @@ async def test_whole_order_through_the_sandbox(
     summary = await say(emu, str(service.min))
     assert "Check your order" in summary
     await click(emu, "Confirm")
-    placed = emu.last_bot_message(ALICE)
+    placed = emu.last_bot_message(ALICE)  # the receipt: a new message under the summary
     assert placed is not None and "placed" in (placed.text or "")
     assert sim.calls["add"] == 1
     async with app.deps.session_factory() as session:

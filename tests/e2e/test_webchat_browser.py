@@ -439,8 +439,9 @@ async def test_service_prices_show_on_a_phone(
     page = await open_as(browser_page, "Alice")
     await page.locator("#input").fill("/start")
     await page.locator("#input").press("Enter")
-    menu = page.locator(".msg.in", has_text="Hi, Alice")
-    await menu.get_by_role("button", name="New order").click()
+    await expect(page.locator(".msg.in", has_text="Hi, Alice")).to_have_count(1)
+    # The welcome sets the persistent menu: its New order is under the message field.
+    await page.locator("#reply-kb").get_by_role("button", name="New order").click()
     platforms = page.locator(".msg.in", has_text="Choose a platform")
     await platforms.get_by_role("button", name="Instagram", exact=True).click()
     categories = page.locator(".msg.in", has_text="choose a category")

@@ -122,8 +122,9 @@ async def test_updates_arrive_through_the_webhook(webhook_shop: WebhookShop) -> 
 
     chat = Chat(shop.emu)
     assert "Hi, Alice" in await chat.say("/start")
-    await chat.click("New order")
-    assert shop.emu.counters.webhook_deliveries >= 2
+    await chat.say("🛒 New order")  # the persistent menu the welcome set
+    await chat.click("Instagram")
+    assert shop.emu.counters.webhook_deliveries >= 3
     assert shop.emu.counters.webhook_failures == 0
 
     async with aiohttp.ClientSession() as http:
@@ -138,9 +139,9 @@ async def test_updates_arrive_through_the_webhook(webhook_shop: WebhookShop) -> 
     assert report["checks"]["database"]["ok"] is True
     assert report["checks"]["redis"] == {"ok": True, "configured": False}
     assert report["webhook"] == {"in_flight": 0}
-    assert metric(text, "bot_updates_total", type="message", outcome="ok") == 1
+    assert metric(text, "bot_updates_total", type="message", outcome="ok") == 2
     assert metric(text, "bot_updates_total", type="callback_query", outcome="ok") == 1
-    assert metric(text, "bot_update_seconds_count", type="message") == 1
+    assert metric(text, "bot_update_seconds_count", type="message") == 2
     assert metric(text, "bot_panel_calls_total", action="services", outcome="ok") == 1
 
 

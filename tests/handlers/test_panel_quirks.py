@@ -103,6 +103,7 @@ async def test_a_cancel_answered_as_an_object_is_a_yes(engine: AsyncEngine) -> N
             order_id = await session.scalar(select(Order.id))
         await alice.press(f"o:c:{order_id}:0")
         await alice.click("Cancel order")
+        await alice.click("Yes, cancel")
         assert "Cancellation requested" in alice.alerts()[-1]
         assert not any("declined" in a for a in alice.alerts())
         assert app.sim.view(order.order_id).status == "Canceled"
@@ -145,8 +146,10 @@ async def test_a_disabled_key_pauses_ordering_with_one_alert(app: ShopApp, alice
     assert report.resumed
     confirm, _ = boris.find_button("Confirm")
     await boris.click("Confirm")
-    # The receipt replaces the summary whose Confirm was tapped (above the pause notice).
-    assert "placed" in boris.app.session.messages[(boris.user.id, confirm.message_id)].text
+    # The receipt is a new message at the bottom; the summary stays as it was.
+    assert "placed" in boris.last_text
+    summary = boris.app.session.messages[(boris.user.id, confirm.message_id)]
+    assert "Check your order" in summary.text
 
 
 # --- 5, 11. replies with null errors or wrapped in PHP notices are placed orders --------

@@ -9,7 +9,7 @@ async def test_start_and_browse(app: ShopApp) -> None:
     alice = app.customer(1001)
     await alice.send("/start")
     assert "Hi, Alice" in alice.last_text
-    await alice.click("New order")
+    await alice.send("🛒 New order")  # the persistent menu the welcome set
     print(alice.last_text, alice.buttons())
     await alice.click("Instagram")
     print(alice.last_text, alice.buttons())
@@ -19,7 +19,7 @@ async def test_order_default(app: ShopApp) -> None:
     alice = app.customer(1001)
     await alice.send("/start")
     await app.credit(alice, "50")
-    await alice.click("New order")
+    await alice.send("🛒 New order")
     await alice.click("Instagram")
     await alice.click("Instagram Followers")
     await alice.click("USD/1k")  # a service: its price first

@@ -265,6 +265,7 @@ async def test_refresh_refill_and_cancel(app: ShopApp, alice: Customer) -> None:
     await alice.click("Confirm")
     await alice.click("Order #")
     await alice.click("Cancel order")
+    await alice.click("Yes, cancel")
     assert any("Cancellation requested" in a for a in alice.alerts())
     app.clock.advance(seconds=31)
     await alice.click("Refresh")
@@ -348,6 +349,7 @@ async def _unexpected_error(app: ShopApp, alice: Customer, monkeypatch: pytest.M
 
     monkeypatch.setattr(CatalogService, "platforms", broken)
     before = await app.balance(alice)
+    await alice.send("/cancel")  # the main menu, whose New order is a button
     await alice.click("New order")
     assert any("Sorry, something went wrong" in a for a in alice.alerts())
     assert not any("nothing was charged" in a for a in alice.alerts())
