@@ -116,6 +116,10 @@ class BadReply(ProviderUnavailable):
     """The panel answered with JSON, but not in the API's shape (or out of bounds)."""
 
 
+class NotApiReply(ProviderUnavailable):
+    """The panel's URL answered something that is not JSON at all (an HTML page, text)."""
+
+
 class OrderOutcomeUnknown(ProviderFailure):
     """`add` was sent but no usable reply came back: the order may or may not exist.
 
@@ -130,6 +134,7 @@ class OrderOutcomeUnknown(ProviderFailure):
 __all__ = [
     "AccountIssue",
     "BadReply",
+    "NotApiReply",
     "OrderOutcomeUnknown",
     "ProviderError",
     "ProviderFailure",

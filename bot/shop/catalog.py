@@ -196,7 +196,7 @@ class CatalogService:
             from_micro(row.rate),
             1 if flat else 1000,
             flat=flat,
-            currency_rate=self.pricing.currency_rate,
+            currency_rate=self.pricing.rate_of(row.provider_id),
             markup_percent=self._markup(row, markups),
             currency=self.pricing.currency,
             price_override=None if row.price_override is None else from_micro(row.price_override),

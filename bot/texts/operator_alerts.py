@@ -315,3 +315,14 @@ def alert_refills_untracked(count: int, reason: str) -> str:
         n=count,
         reason=reason[:200],
     )
+
+
+def alert_panel_skipped(name: str, reason: str) -> str:
+    return fmt(
+        _(
+            "⚠️ Panel {name} is left out: its URL does not answer as an SMM panel API "
+            "({reason}). The other panels work as usual; fix its PROVIDER_*_URL and restart."
+        ),
+        name=code(name),
+        reason=reason[:300],
+    )

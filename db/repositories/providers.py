@@ -27,7 +27,7 @@ class ProviderRepo(Repo):
         await self.session.execute(stmt)
         provider = await self.by_name(name)
         assert provider is not None
-        if provider.url != url:
+        if url and provider.url != url:
             provider.url = url
             await self.session.flush()
         return provider

@@ -151,7 +151,7 @@ class AdminCatalogue(AdminServiceBase):
             from_micro(row.rate),
             1 if flat else 1000,
             flat=flat,
-            currency_rate=self.pricing.currency_rate,
+            currency_rate=self.pricing.rate_of(row.provider_id),
             markup_percent=markup,
             currency=self.pricing.currency,
             price_override=None if row.price_override is None else from_micro(row.price_override),

@@ -70,7 +70,7 @@ class OrderCheckout(OrderServiceBase):
             sized.quantity,
             flat=sized.flat,
             runs=sized.runs,
-            currency_rate=self.pricing.currency_rate,
+            currency_rate=self.pricing.rate_of(service.provider_id),
             markup_percent=markup,
             currency=self.pricing.currency,
             price_override=(
