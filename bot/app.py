@@ -20,7 +20,7 @@ from bot.factory import create_bot, create_deps, create_dispatcher, create_panel
 from bot.fsm_storage import create_fsm_storage
 from bot.health import Monitor
 from bot.jobs import Jobs, create_jobs
-from bot.jobs.catalog import scheduled_sync
+from bot.jobs.catalog import sync_all
 from bot.metrics import Metrics
 from bot.middlewares.redis_throttling import RedisThrottlingMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
@@ -120,9 +120,10 @@ class Application:
         return cls(settings, engine, deps, bot, dp, background, metrics=metrics, redis=redis)
 
     async def sync_catalog(self) -> None:
-        """Load the panel's catalogue (the same sync as /sync and the schedule); a panel
-        that is down only delays it, and an empty or unreadable list is not used."""
-        await scheduled_sync(self.deps)
+        """Load every panel's catalogue (the same sync as /sync and the schedule); a
+        panel that is down only delays its own, and an empty or unreadable list is not
+        used."""
+        await sync_all(self.deps)
 
     async def startup(self) -> None:
         me = await self.bot.get_me()

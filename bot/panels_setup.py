@@ -28,6 +28,7 @@ async def register_panels(deps: Deps) -> None:
         for panel in deps.panels:
             row = await repo.ensure(panel.name, panel.url, now=now)
             deps.panels.bind(panel.name, row.id)
+        await repo.enable_only(deps.panels.names)
 
 
 async def _garbage(panel: Panel) -> str | None:

@@ -7,6 +7,7 @@ bot (bot/app.py).
 | refills.poll   | POLL_INTERVAL_SECONDS       | `poller` |
 | panel.balance  | 1 minute (panel: 10 min)    | `poller` |
 | catalog.sync   | CATALOG_SYNC_MINUTES        | `poller` |
+| catalog.sync.<panel> | the same, one per panel besides `main` | `poller` |
 | outbox.sender  | runs until stopped          | `sender` |
 
 Every job has max_instances=1 and coalesce=True and opens its own database session per
@@ -21,6 +22,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aiogram import Bot
@@ -34,11 +36,17 @@ from bot.jobs.locks import LeaderLock, create_lock
 from bot.jobs.orders import StatusPoller
 from bot.jobs.refills import RefillPoller
 from bot.outbox.sender import OutboxSender
+from bot.provider.panels import MAIN_PANEL
 
 log = logging.getLogger(__name__)
 
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}
 BALANCE_EVERY = timedelta(seconds=60)
+
+
+def catalog_job(panel: str) -> str:
+    """The catalogue job of a panel: `catalog.sync` for `main`, `catalog.sync.<name>`."""
+    return "catalog.sync" if panel == MAIN_PANEL else f"catalog.sync.{panel}"
 
 
 def create_scheduler() -> AsyncIOScheduler:
@@ -120,15 +128,17 @@ class Jobs:
             replace_existing=True,
             **JOB_DEFAULTS,
         )
-        add(
-            self._guarded,
-            "interval",
-            minutes=settings.catalog_sync_minutes,
-            args=["catalog.sync", lambda: scheduled_sync(self.deps)],
-            id="catalog.sync",
-            replace_existing=True,
-            **JOB_DEFAULTS,
-        )
+        for name in self.deps.panels.names:  # each panel's catalogue on its own schedule
+            job_id = catalog_job(name)
+            add(
+                self._guarded,
+                "interval",
+                minutes=settings.catalog_sync_minutes,
+                args=[job_id, partial(scheduled_sync, self.deps, name)],
+                id=job_id,
+                replace_existing=True,
+                **JOB_DEFAULTS,
+            )
         for job_id, seconds, work, leader_only in self._periodic:
             add(
                 self._guarded if leader_only else self._local,

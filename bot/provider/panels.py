@@ -69,6 +69,11 @@ class PanelRegistry:
             raise UnknownPanel(name)
         return panel
 
+    def shown(self, name: str) -> str | None:
+        """The panel's name where operators read about it: None in a one-panel shop, so
+        its alerts read as they always did."""
+        return name if len(self._panels) > 1 or name != MAIN_PANEL else None
+
     @property
     def main(self) -> Panel | None:
         return self._panels.get(MAIN_PANEL)

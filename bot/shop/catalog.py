@@ -86,6 +86,7 @@ class SyncReport:
     unsupported: int
     skipped: int = 0  # entries the panel listed that failed the checks
     refused: str | None = None  # why the whole list was not used (nothing changed)
+    provider_id: int | None = None  # the panel's providers row
 
 
 class CatalogService:
@@ -276,4 +277,6 @@ class CatalogService:
             await self.catalog.upsert(provider.id, service.service_id, now=now, **values)
         removed = await self.catalog.mark_removed(provider.id, seen_before=now, now=now)
         skipped = services.skipped if isinstance(services, ServiceListing) else 0
-        return SyncReport(added, changed, removed, len(services), unsupported, skipped)
+        return SyncReport(
+            added, changed, removed, len(services), unsupported, skipped, provider_id=provider.id
+        )

@@ -110,7 +110,7 @@ class PlacementService:
         """
         settings = ShopSettings.from_session(self.session, self.orders.clock)
         hold = await settings.ordering_hold()
-        if hold is OrderingHold.PAUSED:
+        if hold in (OrderingHold.PAUSED, OrderingHold.OFF):
             raise ProviderPaused()
         if hold is OrderingHold.DOWN:
             raise ProviderDown()

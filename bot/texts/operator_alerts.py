@@ -21,6 +21,13 @@ from bot.shop.orders.models import OrderDTO
 from bot.texts.format import code, fmt, join, money, when
 
 
+def panel_tag(text: str, panel: str | None) -> str:
+    """An alert about one panel of several starts with the panel's name."""
+    if panel is None:
+        return text
+    return fmt("🏷 <code>{name}</code> · ", name=panel) + text
+
+
 def alert_error(alert: ErrorAlert) -> str:
     lines = []
     if alert.error is not None:

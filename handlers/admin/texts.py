@@ -4,6 +4,7 @@ user-supplied value escaped."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from aiogram.utils.i18n import gettext as _
@@ -55,7 +56,7 @@ SYNTAX: dict[str, str] = {
     "markup": "/markup <percent> [category <name> | service <id>]",
     "hide": "/hide <service id>",
     "show": "/show <service id>",
-    "sync": "/sync",
+    "sync": "/sync [panel]",
     "provider": "/provider",
     "order": "/order <id>",
     "refund": "/refund <id>",
@@ -76,7 +77,7 @@ def command_descriptions() -> dict[str, str]:
         "markup": _("Set the markup: global, per category or per service"),
         "hide": _("Hide a service from the catalogue"),
         "show": _("Show a hidden service again"),
-        "sync": _("Load the panel's catalogue now"),
+        "sync": _("Load the panels' catalogues now (or one panel's)"),
         "provider": _("Panel balance, polling and active orders"),
         "order": _("Everything about an order, with refund and resolve buttons"),
         "refund": _("Refund what is left of an order"),
@@ -500,7 +501,26 @@ def pause_cause(cause: AccountIssue) -> str:
     return names[cause]
 
 
-def sync_report(report: SyncReport) -> str:
+def on_panel(text: str, panel: str | None) -> str:
+    """A reply about one panel of several starts with its name."""
+    if panel is None:
+        return text
+    return fmt("<b>{name}</b> · ", name=panel) + text
+
+
+def unknown_panel(name: str, names: Sequence[str]) -> str:
+    return fmt(
+        _("There is no panel {name}. Panels: {names}."),
+        name=code(name[:40]),
+        names=join(", ", (code(n) for n in names)),
+    )
+
+
+def sync_report(report: SyncReport, *, panel: str | None = None) -> str:
+    return on_panel(_sync_report(report), panel)
+
+
+def _sync_report(report: SyncReport) -> str:
     if report.refused is not None:
         return fmt(
             _(
