@@ -29,6 +29,7 @@ async def register_panels(deps: Deps) -> None:
             row = await repo.ensure(panel.name, panel.url, now=now)
             deps.panels.bind(panel.name, row.id)
         await repo.enable_only(deps.panels.names)
+        deps.panels.forget(row.id for row in await repo.all())
 
 
 async def _garbage(panel: Panel) -> str | None:

@@ -45,6 +45,7 @@ class PanelRegistry:
         for panel in panels:
             self._panels.setdefault(panel.name, panel)
         self._ids: dict[str, int] = {}
+        self._gone: set[int] = set()  # rows of panels no longer configured
         self.skipped: dict[str, str] = {}  # name -> why it was left out at start-up
 
     def __iter__(self) -> Iterator[Panel]:
@@ -99,13 +100,33 @@ class PanelRegistry:
         name = self.name_of(provider_id)
         return None if name is None else self._panels.get(name)
 
-    def client_for(self, provider_id: int | None) -> ProviderClient | None:
-        """The client of a row's panel. Rows from before the registry knew the ids (or a
-        database of one panel) belong to `main`."""
+    def forget(self, provider_ids: Iterable[int]) -> None:
+        """Rows of panels the configuration no longer names: their orders have no client."""
+        self._gone = set(provider_ids) - set(self._ids.values())
+
+    def panel_for(self, provider_id: int | None) -> Panel | None:
+        """A row's panel; None for a panel no longer configured. Orders and services from
+        before the registry knew the ids (a one-panel database) belong to `main`."""
         panel = self.by_id(provider_id)
-        if panel is None and not self._ids and self.main is not None:
+        if (
+            panel is None
+            and provider_id not in self._gone
+            and (provider_id is None or not self._ids)
+        ):
             panel = self.main
+        return panel
+
+    def client_for(self, provider_id: int | None) -> ProviderClient | None:
+        panel = self.panel_for(provider_id)
         return None if panel is None else panel.client
+
+    def scope(self, name: str) -> list[int | None] | None:
+        """Which orders' provider ids the panel's jobs follow: None for all of them (a
+        one-panel shop whose ids are not known yet), [] for none."""
+        provider_id = self._ids.get(name)
+        if provider_id is None:
+            return None if name == MAIN_PANEL and not self._ids else []
+        return [provider_id, None] if name == MAIN_PANEL else [provider_id]
 
     def rates_by_id(self) -> dict[int, Decimal]:
         return {

@@ -4,7 +4,7 @@ its sync from the panel."""
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.numbers import parse_whole
 from bot.provider.models import Service, ServiceListing, ServiceType
+from bot.shop.backup_limits import limits
 from bot.shop.enums import MarkupScope
 from bot.shop.errors import NotFound, ServiceUnavailable
 from bot.shop.money import Micro, from_micro, to_micro_ceil
 from bot.shop.platforms import platform_of, platform_order
 from bot.shop.pricing import PricingConfig, price_order, resolve_markup
 from db.models import Markup, ServiceRow
+from db.repositories.backups import BackupRepo
 from db.repositories.catalog import CatalogRepo
 from db.repositories.markups import MarkupRepo
 from db.repositories.providers import ProviderRepo
@@ -170,7 +172,12 @@ class CatalogService:
         row = await self.storefront.visible(service_id)
         if row is None:
             raise ServiceUnavailable(service_id)
-        return self._card(row, await self.markups.all())
+        card = self._card(row, await self.markups.all())
+        backups = await BackupRepo(self.storefront.session).of(row.id)
+        if backups:  # the form asks for what every panel that may take it accepts
+            low, high = limits(row, backups)
+            card = replace(card, min=low, max=high)
+        return card
 
     @reads
     async def search(self, text: str) -> list[ServiceCard]:

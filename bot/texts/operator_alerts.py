@@ -17,6 +17,7 @@ from aiogram.utils.i18n import ngettext
 from bot.provider.errors import AccountIssue
 from bot.shop.admin_alerts import ErrorAlert
 from bot.shop.admin_broadcast import BroadcastProgress
+from bot.shop.money import Micro
 from bot.shop.orders.models import OrderDTO
 from bot.texts.format import code, fmt, join, money, when
 
@@ -113,6 +114,31 @@ def alert_order_refused(order: OrderDTO, panel_text: str | None) -> str:
         _("⛔ The panel refused {order}: {text}\nThe customer was refunded in full."),
         order=_head(order),
         text=(panel_text or "—")[:300],
+    )
+
+
+def alert_order_failed_over(order: OrderDTO, attempts: Sequence[str], panel: str) -> str:
+    return fmt(
+        _(
+            "🔀 {order} went to the backup panel {panel}; the customer was charged once.\n"
+            "Attempts:\n{attempts}"
+        ),
+        order=_head(order),
+        panel=code(panel),
+        attempts=join("\n", (f"• {line[:200]}" for line in attempts[:10])),
+    )
+
+
+def alert_backup_too_dear(order: OrderDTO, panel: str, cost: Micro) -> str:
+    return fmt(
+        _(
+            "💸 The backup at panel {panel} was skipped for {order}: it would cost {cost}, "
+            "more than the customer paid ({charge})."
+        ),
+        panel=code(panel),
+        order=_head(order),
+        cost=money(cost, order.currency),
+        charge=money(order.charge, order.currency),
     )
 
 
