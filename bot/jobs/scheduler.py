@@ -52,7 +52,17 @@ def panel_job(job: str, panel: str) -> str:
     return job if panel == MAIN_PANEL else f"{job}.{panel}"
 
 
+def quiet_scheduler_logs() -> None:
+    """APScheduler logs every run of every job at INFO ("Running job", "executed
+    successfully", "Added job": hundreds of lines an hour): shown with LOG_LEVEL=DEBUG
+    only. Its warnings (a missed run, a job still running) and errors always show."""
+    scheduler_log = logging.getLogger("apscheduler")
+    debugging = logging.getLogger().isEnabledFor(logging.DEBUG)
+    scheduler_log.setLevel(logging.NOTSET if debugging else logging.WARNING)
+
+
 def create_scheduler() -> AsyncIOScheduler:
+    quiet_scheduler_logs()
     return AsyncIOScheduler(timezone=UTC, job_defaults=dict(JOB_DEFAULTS))
 
 

@@ -6,6 +6,7 @@ moved a one-panel shop's "panel.<what>" and "catalog.refused_since" keys to `mai
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -36,6 +37,8 @@ PANEL_DOWN_ANSWERING = "down_answering"
 PANEL_BALANCE_LOW = "balance_low"  # operators were told the balance is low
 REFILL_STATUS_MISSING = "refill_status_missing"  # operators were told it is missing
 CATALOGUE_REFUSED = "catalog_refused_since"  # ISO time; operators were told a list was refused
+# The admin's platform renames: a JSON object, derived platform -> the name shown.
+PLATFORM_RENAMES = "catalog.platform_renames"
 # An admin's /panel <name> off: no new orders go to it (services with a backup fail over).
 PANEL_OFF = "off_since"  # ISO time; absent when on
 
@@ -82,6 +85,27 @@ class ShopSettings:
     @writes
     async def set_maintenance(self, on: bool) -> None:
         await self.repo.set_bool(MAINTENANCE, on, now=self.clock.now())
+
+    # --- the catalogue's platforms ----------------------------------------------------
+
+    @reads
+    async def platform_renames(self) -> dict[str, str]:
+        """The admin's renames; a value that is not what we write reads as none."""
+        try:
+            value = json.loads(await self.repo.get(PLATFORM_RENAMES) or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(value, dict):
+            return {}
+        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+    @writes
+    async def set_platform_renames(self, renames: dict[str, str]) -> None:
+        if renames:
+            text = json.dumps(renames, ensure_ascii=False, sort_keys=True)
+            await self.repo.set(PLATFORM_RENAMES, text, now=self.clock.now())
+        else:
+            await self.repo.delete(PLATFORM_RENAMES)
 
     async def _get(self, panel: str, what: str) -> str | None:
         return await self.repo.get(panel_key(panel, what))

@@ -10,12 +10,13 @@ from bot.shop.admin.backups import AdminBackups
 from bot.shop.admin.customers import AdminCustomers
 from bot.shop.admin.orders import AdminOrders
 from bot.shop.admin.panels import AdminPanels
+from bot.shop.admin.platforms import AdminPlatforms
 from bot.shop.admin.values import ProviderOverview
 from bot.shop.panels import MAIN_PANEL
 from db.uow import writes
 
 
-class AdminService(AdminCustomers, AdminBackups, AdminOrders, AdminPanels):
+class AdminService(AdminCustomers, AdminBackups, AdminPlatforms, AdminOrders, AdminPanels):
     @writes
     async def set_maintenance(self, actor_id: int, on: bool) -> bool:
         """Switch maintenance; False when it was already so."""
