@@ -221,6 +221,11 @@ class Config(BaseSettings):
         self._more_panels = tuple(panels)
         return self
 
+    def add_panels(self, *panels: PanelSettings) -> None:
+        """More panels besides those of PROVIDERS (the demo's second simulated panel)."""
+        known = {panel.name for panel in self.panels}
+        self._more_panels += tuple(p for p in panels if p.name not in known)
+
     @property
     def panels(self) -> tuple[PanelSettings, ...]:
         """Every configured panel: `main` first (when PROVIDER_URL is set), then PROVIDERS."""
