@@ -10,7 +10,7 @@ from bot.provider.models import ServiceType
 from bot.shop.errors import ProviderPaused
 from db.models import ServiceBackup, ServiceRow, Setting
 from tests.handlers.arrange import LINK, OPERATORS, audit, outbox, place, user_id
-from tests.harness import Customer, ShopApp, catalog_id
+from tests.harness import KEY, Customer, ShopApp, catalog_id
 
 pytestmark = [
     pytest.mark.shop("admin", panels=("backup",)),
@@ -194,3 +194,17 @@ async def test_stats_by_panel(app: ShopApp, admin: Customer, alice: Customer) ->
     text = admin.last_text
     assert "<b>By panel</b>" in text
     assert "<code>main</code>: revenue" in text and "<code>backup</code>: revenue 0.00 USD" in text
+
+
+async def test_no_panel_key_in_what_admins_and_operators_read(
+    app: ShopApp, admin: Customer, alice: Customer
+) -> None:
+    keys = [KEY, app.more["backup"].key]
+    app.more["backup"].faults.update(account_refusal="Invalid API key")
+    app.sim.faults.update(html=True)
+    await admin.send("/panels")
+    await admin.send("/sync")
+    await admin.send("/provider")
+    texts = [m.text or "" for m in app.session.messages.values()]
+    texts += [m.text for m in await outbox(app)]
+    assert texts and [k for k in keys if any(k in t for t in texts)] == []
