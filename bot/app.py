@@ -16,15 +16,16 @@ from bot.clock import Clock
 from bot.commands import register_commands
 from bot.config import Config
 from bot.deps import Deps
-from bot.factory import create_bot, create_deps, create_dispatcher, create_provider
+from bot.factory import create_bot, create_deps, create_dispatcher, create_panels
 from bot.fsm_storage import create_fsm_storage
 from bot.health import Monitor
 from bot.jobs import Jobs, create_jobs
-from bot.jobs.catalog import scheduled_sync
+from bot.jobs.catalog import sync_all
 from bot.metrics import Metrics
 from bot.middlewares.redis_throttling import RedisThrottlingMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.migrations import migrate as migrate_database
+from bot.panels_setup import setup_panels
 from bot.provider.client import ProviderClient
 from bot.redis_client import close_redis, create_redis
 from db.session import create_engine
@@ -91,9 +92,9 @@ class Application:
             await migrate_database(settings.database_url)
         engine = create_engine(settings.database_url)
         metrics = Metrics()
-        if provider is None:
-            provider = create_provider(settings, observer=metrics.observe_panel)
-        deps = create_deps(settings, engine=engine, provider=provider, clock=clock)
+        # Every panel's client (`provider`, when given, is `main`'s).
+        panels = create_panels(settings, main=provider, observer=metrics.observe_panel)
+        deps = create_deps(settings, engine=engine, clock=clock, panels=panels)
         bot = create_bot(settings, session=bot_session)
         # REDIS_URL: FSM in Redis, one update per customer at a time across replicas, and
         # the per-customer throttle shared by all of them.
@@ -119,14 +120,16 @@ class Application:
         return cls(settings, engine, deps, bot, dp, background, metrics=metrics, redis=redis)
 
     async def sync_catalog(self) -> None:
-        """Load the panel's catalogue (the same sync as /sync and the schedule); a panel
-        that is down only delays it, and an empty or unreadable list is not used."""
-        await scheduled_sync(self.deps)
+        """Load every panel's catalogue (the same sync as /sync and the schedule); a
+        panel that is down only delays its own, and an empty or unreadable list is not
+        used."""
+        await sync_all(self.deps)
 
     async def startup(self) -> None:
         me = await self.bot.get_me()
         log.info("bot @%s (id %s) starting", me.username, me.id)
         await register_commands(self.bot, self.deps.i18n, admin_ids=self.settings.admin_ids)
+        await setup_panels(self.deps)  # rows by name; a panel answering garbage is left out
         await self.sync_catalog()
         if self.jobs is not None:
             await self.jobs.start()
@@ -135,7 +138,7 @@ class Application:
         """Stop the jobs and close every connection (the runner has stopped its server)."""
         if self.jobs is not None:
             await self.jobs.stop()
-        await self.deps.provider.close()
+        await self.deps.panels.close()
         await self.bot.session.close()
         await self.deps.close()
         await self.engine.dispose()

@@ -6,18 +6,32 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.numbers import parse_whole
 
 TELEGRAM_API_URL = "https://api.telegram.org"
+MAIN_PANEL = "main"  # the panel PROVIDER_URL and PROVIDER_KEY describe
+PANEL_NAME = re.compile(r"[a-z0-9_]{1,20}")
+# A panel named in PROVIDERS is configured by these (PROVIDER_<NAME>_...).
+PANEL_FIELDS = ("URL", "KEY", "CURRENCY_RATE", "TIMEOUT_SECONDS")
+MAX_TIMEOUT = 600.0
+PANEL_LINES = "panel variables:\n"  # marks the lines of PROVIDER_<NAME>_... errors
 
 
 class ConfigError(Exception):
@@ -38,6 +52,67 @@ def _check_url(value: str | None, *, schemes: tuple[str, ...] = ("http", "https"
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class PanelSettings:
+    """One panel the shop buys from. The key is a SecretStr: it never shows in a repr."""
+
+    name: str
+    url: str
+    key: SecretStr
+    currency_rate: Decimal  # shop units per unit of the panel's currency
+    timeout_seconds: float
+
+
+def _env_value(name: str) -> str | None:
+    """A dynamic variable (PROVIDER_<NAME>_...): the environment first, then `.env`."""
+    for candidate in (name, name.lower()):
+        if candidate in os.environ:
+            return os.environ[candidate]
+    if Path(".env").is_file():
+        values = {key.upper(): value for key, value in dotenv_values(".env").items()}
+        return values.get(name)
+    return None
+
+
+def _panel_settings(
+    name: str, default_rate: Decimal, default_timeout: float
+) -> tuple[PanelSettings | None, list[str]]:
+    """The panel `name`'s settings from PROVIDER_<NAME>_..., or one line per bad field."""
+    prefix = f"PROVIDER_{name.upper()}_"
+    lines: list[str] = []
+    raw = {field: (_env_value(prefix + field) or "").strip() for field in PANEL_FIELDS}
+    url = raw["URL"]
+    if not url:
+        lines.append(f"{prefix}URL: required")
+    else:
+        try:
+            _check_url(url)
+        except ValueError:
+            lines.append(f"{prefix}URL: not a URL")
+    if not raw["KEY"]:
+        lines.append(f"{prefix}KEY: required")
+    rate = default_rate
+    if raw["CURRENCY_RATE"]:
+        text = raw["CURRENCY_RATE"][:40]
+        try:
+            rate = Decimal(text)
+        except ArithmeticError:
+            rate = Decimal(0)
+        if not rate.is_finite() or rate <= 0:
+            lines.append(f"{prefix}CURRENCY_RATE: a positive number")
+    timeout = default_timeout
+    if raw["TIMEOUT_SECONDS"]:
+        try:
+            timeout = float(raw["TIMEOUT_SECONDS"][:40])
+        except ValueError:
+            timeout = 0.0
+        if not (0 < timeout <= MAX_TIMEOUT):
+            lines.append(f"{prefix}TIMEOUT_SECONDS: a number of seconds above 0, at most 600")
+    if lines:
+        return None, lines
+    return PanelSettings(name, url, SecretStr(raw["KEY"]), rate, timeout), []
+
+
 class Config(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -48,6 +123,9 @@ class Config(BaseSettings):
     provider_url: str | None = None
     provider_key: SecretStr | None = None
     provider_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    # More panels besides `main`: each configured by PROVIDER_<NAME>_URL, _KEY and
+    # optionally _CURRENCY_RATE and _TIMEOUT_SECONDS (read by `_more_panels` below).
+    providers: Annotated[tuple[str, ...], NoDecode] = ()
     database_url: str = "sqlite+aiosqlite:///data/bot.sqlite3"
     redis_url: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
@@ -93,6 +171,7 @@ class Config(BaseSettings):
     demo_port: int = Field(8080, ge=1, le=65535)
     demo_provider_port: int = Field(8081, ge=0, le=65535)
     demo_keep_database_url: bool = False
+    _more_panels: tuple[PanelSettings, ...] = PrivateAttr(default=())
 
     @field_validator("telegram_api_url", mode="before")
     @classmethod
@@ -106,6 +185,63 @@ class Config(BaseSettings):
         if value is not None and not isinstance(value, str):
             raise ValueError("not a URL")
         return _check_url(value)
+
+    @field_validator("providers", mode="before")
+    @classmethod
+    def _providers(cls, value: Any) -> tuple[str, ...]:
+        if value is None or value == "":
+            return ()
+        items = value.split(",") if isinstance(value, str) else list(value)
+        names: list[str] = []
+        for item in items:
+            name = str(item).strip()[:40]
+            if not name:
+                continue
+            if not PANEL_NAME.fullmatch(name):
+                raise ValueError(f"not a panel name (a-z, 0-9, _; up to 20): {name!r}")
+            if name == MAIN_PANEL:
+                raise ValueError("`main` is the panel of PROVIDER_URL and PROVIDER_KEY")
+            if name not in names:
+                names.append(name)
+        return tuple(names)
+
+    @model_validator(mode="after")
+    def _panel_variables(self) -> Config:
+        """PROVIDER_<NAME>_... are named at run time, so they are read here, from the
+        environment and `.env`; every bad one is a line of its own."""
+        panels: list[PanelSettings] = []
+        lines: list[str] = []
+        for name in self.providers:
+            panel, bad = _panel_settings(name, self.currency_rate, self.provider_timeout_seconds)
+            lines += bad
+            if panel is not None:
+                panels.append(panel)
+        if lines:
+            raise ValueError(PANEL_LINES + "\n".join(lines))
+        self._more_panels = tuple(panels)
+        return self
+
+    def add_panels(self, *panels: PanelSettings) -> None:
+        """More panels besides those of PROVIDERS (the demo's second simulated panel)."""
+        known = {panel.name for panel in self.panels}
+        self._more_panels += tuple(p for p in panels if p.name not in known)
+
+    @property
+    def panels(self) -> tuple[PanelSettings, ...]:
+        """Every configured panel: `main` first (when PROVIDER_URL is set), then PROVIDERS."""
+        main: tuple[PanelSettings, ...] = ()
+        if self.provider_url:
+            key = self.provider_key or SecretStr("")
+            main = (
+                PanelSettings(
+                    MAIN_PANEL,
+                    self.provider_url,
+                    key,
+                    self.currency_rate,
+                    self.provider_timeout_seconds,
+                ),
+            )
+        return main + self._more_panels
 
     @field_validator("webhook_secret", mode="before")
     @classmethod
@@ -257,9 +393,13 @@ def load_config(*, for_run: bool = False, **overrides: Any) -> Config:
         lines = []
         failed = set()
         for error in exc.errors(include_input=False):
+            message = _plain(error["msg"])
+            if message.startswith(PANEL_LINES):
+                lines += message.removeprefix(PANEL_LINES).splitlines()
+                continue
             field = ".".join(str(part) for part in error["loc"]).upper() or "SETTINGS"
             failed.add(field)
-            lines.append(f"{field}: {_plain(error['msg'])}")
+            lines.append(f"{field}: {message}")
         if for_run:
             lines += [
                 f"{name}: required"

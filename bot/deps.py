@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Catalogues
 from bot.provider.client import ProviderClient
+from bot.provider.panels import PanelRegistry
 from bot.shop.pricing import PricingConfig
 
 
@@ -17,9 +18,10 @@ from bot.shop.pricing import PricingConfig
 class Deps:
     settings: Config
     session_factory: async_sessionmaker[AsyncSession]
-    provider: ProviderClient
+    provider: ProviderClient  # the `main` panel's client
     clock: Clock
     i18n: Catalogues
+    panels: PanelRegistry  # every panel by name, `main` among them
     # SQLite: the engine of reading use cases (db/session.py), owned by these deps.
     reader: AsyncEngine | None = None
 
@@ -34,4 +36,5 @@ class Deps:
             currency=self.settings.shop_currency,
             currency_rate=self.settings.currency_rate,
             default_markup=self.settings.markup_percent,
+            panel_rates=self.panels.rates_by_id(),
         )

@@ -27,6 +27,7 @@ from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.middlewares.tx_guard import TransactionGuard
 from bot.middlewares.user import UserMiddleware
 from bot.provider.client import CallObserver, ProviderClient
+from bot.provider.panels import MAIN_PANEL, Panel, PanelRegistry
 from bot.timeouts import add_timeout
 from db.session import create_engine, create_reader, create_session_factory
 from handlers import create_routers
@@ -58,6 +59,52 @@ def create_provider(settings: Config, *, observer: CallObserver | None = None) -
     )
 
 
+def create_panels(
+    settings: Config,
+    *,
+    main: ProviderClient | None = None,
+    more: dict[str, ProviderClient] | None = None,
+    observer: CallObserver | None = None,
+) -> PanelRegistry:
+    """Every configured panel with its client; `main` and `more` (by name) replace the
+    clients that would be built (tests hand in their own)."""
+    given: dict[str, ProviderClient | None] = dict(more or {})
+    if main is not None:
+        given[MAIN_PANEL] = main
+    panels: list[Panel] = []
+    for panel in settings.panels:
+        client = given.pop(panel.name, None) or ProviderClient(
+            panel.url,
+            panel.key,
+            timeout=panel.timeout_seconds,
+            add_timeout=max(panel.timeout_seconds, add_timeout(settings)),
+            observer=observer,
+        )
+        panels.append(
+            Panel(panel.name, panel.url, client, panel.currency_rate, panel.timeout_seconds)
+        )
+    if not any(p.name == MAIN_PANEL for p in panels):
+        # No PROVIDER_URL (the demo before it starts its simulator, a test): `main` is
+        # still there, so the shop's one-panel paths keep a client.
+        client = given.pop(MAIN_PANEL, None) or create_provider(settings, observer=observer)
+        panels.insert(
+            0,
+            Panel(
+                MAIN_PANEL,
+                settings.provider_url or "",
+                client,
+                settings.currency_rate,
+                settings.provider_timeout_seconds,
+            ),
+        )
+    for name, extra in given.items():  # clients of panels the settings do not name
+        if extra is not None:
+            panels.append(
+                Panel(name, "", extra, settings.currency_rate, settings.provider_timeout_seconds)
+            )
+    return PanelRegistry(panels)
+
+
 def create_deps(
     settings: Config,
     *,
@@ -65,17 +112,22 @@ def create_deps(
     provider: ProviderClient | None = None,
     clock: Clock | None = None,
     i18n: Catalogues | None = None,
+    panels: PanelRegistry | None = None,
 ) -> Deps:
     """The shared services. Its sessions begin no transaction by themselves: each use
     case opens its own (db/uow.py). Close the deps (`await deps.close()`) with the engine."""
     engine = engine or create_engine(settings.database_url)
     reader = create_reader(engine)
+    if panels is None:
+        panels = create_panels(settings, main=provider)
+    main = panels.main
     return Deps(
         settings=settings,
         session_factory=create_session_factory(engine, reader=reader, autobegin=False),
-        provider=provider or create_provider(settings),
+        provider=main.client if main is not None else provider or create_provider(settings),
         clock=clock or SystemClock(),
         i18n=i18n or create_i18n(settings.default_locale),
+        panels=panels,
         reader=reader,
     )
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.i18n import Catalogues, in_language
 from bot.outbox.writer import Outbox
 from bot.panel_pause import announce_pause
 from bot.shop.admin_alerts import AlertSwitches
+from bot.shop.money import Micro
 from bot.shop.orders.models import OrderDTO
 from bot.shop.shop_settings import ShopSettings
 from bot.texts.operator_alerts import (
+    alert_backup_too_dear,
+    alert_order_failed_over,
     alert_order_id_taken,
     alert_order_placed,
     alert_order_refused,
@@ -23,10 +26,17 @@ from db.repositories.settings import SettingsRepo
 class OutboxPlacementAlerts:
     """PlacementAlerts through the notification outbox, in operators' language."""
 
-    def __init__(self, outbox: Outbox, switches: AlertSwitches, i18n: Catalogues) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        switches: AlertSwitches,
+        i18n: Catalogues,
+        shown: Callable[[str], str | None] = lambda _name: None,
+    ) -> None:
         self.outbox = outbox
         self.switches = switches
         self.i18n = i18n
+        self.shown = shown  # a panel's name in alerts (None in a one-panel shop)
 
     async def _send(self, render: Callable[[], str], key: str) -> None:
         with in_language(self.i18n, None):
@@ -56,6 +66,16 @@ class OutboxPlacementAlerts:
             f"order:{order.id}:unknown",
         )
 
-    async def paused(self) -> None:
+    async def failed_over(self, order: OrderDTO, attempts: Sequence[str], panel: str) -> None:
+        await self._send(
+            lambda: alert_order_failed_over(order, attempts, panel), f"order:{order.id}:failover"
+        )
+
+    async def backup_too_dear(self, order: OrderDTO, panel: str, cost: Micro) -> None:
+        await self._send(
+            lambda: alert_backup_too_dear(order, panel, cost), f"order:{order.id}:dear:{panel}"
+        )
+
+    async def paused(self, panel: str) -> None:
         settings = ShopSettings(SettingsRepo(self.outbox.session), self.outbox.clock)
-        await announce_pause(settings, self.outbox, self.i18n)
+        await announce_pause(settings, self.outbox, self.i18n, panel=panel, shown=self.shown(panel))

@@ -165,6 +165,26 @@ class ServiceRow(Base):
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ServiceBackup(Base):
+    """Another panel's service that takes a storefront service's orders, in `position`
+    order, when the service's own panel refuses for a reason about the panel."""
+
+    __tablename__ = "service_backups"
+    __table_args__ = (
+        UniqueConstraint("service_id", "backup_service_id"),
+        Index("ix_service_backups_service_id_position", "service_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    service_id: Mapped[int] = mapped_column(IdType, ForeignKey("services.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    backup_service_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("services.id", ondelete="CASCADE")
+    )
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)  # the admin's Telegram id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Markup(Base):
     __tablename__ = "markups"
     __table_args__ = (CheckConstraint(_in("scope", MarkupScope), name="scope_known"),)

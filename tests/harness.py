@@ -33,7 +33,9 @@ from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher
 from bot.jobs.catalog import sync_catalog
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.panels_setup import register_panels
 from bot.provider.client import ProviderClient
+from bot.provider.panels import MAIN_PANEL, Panel, PanelRegistry
 from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.recording import BOT_USER, RecordingSession, Sent
 from bot.shop.catalog import SyncReport
@@ -53,6 +55,8 @@ class ShopApp:
     session: RecordingSession
     sim: ProviderSimulator
     clock: FakeClock
+    # Panels besides `main` (running_shop's `panels`), by name: their simulators.
+    more: dict[str, ProviderSimulator] = field(default_factory=dict)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -266,9 +270,13 @@ async def running_shop(
     operator_chat_id: int | None = None,
     synced_catalogue: bool = False,
     dialects: tuple[str, ...] = (),
+    panels: tuple[str, ...] = (),
 ) -> AsyncIterator[ShopApp]:
     """A shop on `engine` with the simulator's catalogue (synced for real when
-    `synced_catalogue`, else, on a fresh database, the rows a first sync leaves)."""
+    `synced_catalogue`, else, on a fresh database, the rows a first sync leaves).
+
+    `panels`: more panels besides `main`, each a simulator of its own (another seed,
+    another key), registered and synced as at start-up (`app.more[name]`)."""
     clock = FakeClock()
     sim = ProviderSimulator(
         key=KEY, clock=clock, seed=seed, balance=Decimal("100000"), dialects=dialects
@@ -289,35 +297,55 @@ async def running_shop(
         return None
 
     provider = ProviderClient(url, KEY, timeout=2, add_timeout=1, retries=1, sleep=no_sleep)
-    deps = create_deps(settings, engine=engine, provider=provider, clock=clock)
+    more: dict[str, ProviderSimulator] = {}
+    registry = PanelRegistry([Panel(MAIN_PANEL, url, provider, settings.currency_rate, 2.0)])
+    for number, name in enumerate(panels, start=1):
+        other = ProviderSimulator(
+            key=f"{KEY}-{name}", clock=clock, seed=seed + 10 * number, balance=Decimal("100000")
+        )
+        other_url = await other.start()
+        more[name] = other
+        client = ProviderClient(
+            other_url, other.key, timeout=2, add_timeout=1, retries=1, sleep=no_sleep
+        )
+        registry = PanelRegistry(
+            [*registry, Panel(name, other_url, client, settings.currency_rate, 2.0)]
+        )
+    deps = create_deps(settings, engine=engine, clock=clock, panels=registry)
     session = RecordingSession()
     bot = create_bot(settings, session=session)
     # Throttling has its own tests; here a customer may click as fast as a test runs.
     dp = create_dispatcher(
         deps, throttling=ThrottlingMiddleware(deps.i18n, rate=1e6, burst=1_000_000)
     )
-    app = ShopApp(deps=deps, dp=dp, bot=bot, session=session, sim=sim, clock=clock)
+    app = ShopApp(deps=deps, dp=dp, bot=bot, session=session, sim=sim, clock=clock, more=more)
     try:
-        if synced_catalogue:
+        if synced_catalogue or panels:
             await app.sync_catalog()
         else:
             await open_catalogue(engine, sim, clock, app.sync_catalog)
+        if panels:
+            await register_panels(deps)
+            for name in panels:
+                await sync_catalog(deps, provider_name=name)
         yield app
         # Telegram would have refused these: a handler test fails on any of them.
         assert not session.errors, f"Bot API calls Telegram refuses: {session.errors}"
     finally:
-        await provider.close()
+        await deps.panels.close()
         await sim.stop()
+        for other in more.values():
+            await other.stop()
         await deps.close()
 
 
-async def catalog_id(app: ShopApp, provider_service_id: int | str) -> int:
+async def catalog_id(app: ShopApp, provider_service_id: int | str, panel: str = "main") -> int:
     """The shop's id of a panel service (what customers see as #id)."""
     from db.repositories.catalog import CatalogRepo
     from db.repositories.providers import ProviderRepo
 
     async with app.deps.session_factory() as session, session.begin():
-        provider = await ProviderRepo(session).by_name("main")
+        provider = await ProviderRepo(session).by_name(panel)
         assert provider is not None
         row = await CatalogRepo(session).by_provider_service_id(
             provider.id, str(provider_service_id)

@@ -21,6 +21,10 @@ off, operators are alerted once when it persists and once when it answers again;
 it does not answer, checkout is refused before paying (bot/shop/placement.py). A
 refusal about the shop's account (an invalid key, the IP, no funds) pauses ordering
 instead (bot/panel_pause.py), with its own alert.
+
+Each panel has a poller of its own (a job per panel, bot/jobs/scheduler.py) following the
+orders placed there, with its own back-off, outage alerts and pause: one panel's outage
+never slows the others. Recovery of interrupted placements runs in `main`'s poller.
 """
 
 from __future__ import annotations
@@ -42,10 +46,12 @@ from bot.outbox.writer import Outbox
 from bot.panel_outage import panel_answers
 from bot.panel_pause import pause_for_refusal
 from bot.provider import parsing
+from bot.provider.client import ProviderClient
 from bot.provider.errors import ProviderError, ProviderFailure, ProviderUnavailable
 from bot.provider.models import ItemError
 from bot.provider.models import OrderState as PanelState
 from bot.provider.models import OrderStatus as PanelStatus
+from bot.provider.panels import MAIN_PANEL
 from bot.shop import settlement
 from bot.shop.enums import OrderState
 from bot.shop.errors import ShopError
@@ -67,6 +73,7 @@ from bot.texts.operator_alerts import (
     alert_orders_unknown,
     alert_panel_down,
     alert_panel_refusing,
+    panel_tag,
 )
 from bot.timeouts import add_timeout
 from db.models import Order, User
@@ -128,8 +135,11 @@ class StatusPoller:
         alert_after: int = 3,
         max_backoff: timedelta = timedelta(minutes=30),
         perf_counter: Callable[[], float] = time.perf_counter,
+        panel: str = MAIN_PANEL,
     ) -> None:
         self.deps = deps
+        self.panel = panel
+        self.recovers = panel == MAIN_PANEL  # one poller recovers interrupted placements
         self.chunk = max(1, min(chunk, CHUNK))
         self.concurrency = max(1, concurrency)
         self.max_per_cycle = max_per_cycle
@@ -158,6 +168,21 @@ class StatusPoller:
     def clock(self) -> Any:
         return self.deps.clock
 
+    @property
+    def client(self) -> ProviderClient:
+        if self.panel == MAIN_PANEL:  # the deps' own client of `main`
+            return self.deps.provider
+        found = self.deps.panels.find(self.panel)
+        return found.client if found is not None else self.deps.provider
+
+    @property
+    def _shown(self) -> str | None:
+        return self.deps.panels.shown(self.panel)
+
+    def _key(self, what: str) -> str:
+        """An alert's dedupe key; `main`'s keep their one-panel spelling."""
+        return what if self.panel == MAIN_PANEL else f"{what}:{self.panel}"
+
     # --- the cycle --------------------------------------------------------------------
 
     async def run_cycle(self) -> PollReport:
@@ -171,15 +196,22 @@ class StatusPoller:
             # The balance watch heard the panel meanwhile: no more backing off.
             self._failures, self._retry_at, self._down_since = 0, None, None
         t = self._perf()
-        report.recovered = len(await self.recover_submitting())
+        if self.recovers:
+            report.recovered = len(await self.recover_submitting())
+        scope = self.deps.panels.scope(self.panel)
+        if scope == []:  # the panel's row is not known yet: nothing of its own to ask
+            return report
         async with unit_of_work(self.deps.session_factory, write=False) as session:
-            due = await OrderRepo(session).poll_due(checked_before=now, limit=self.max_per_cycle)
+            due = await OrderRepo(session).poll_due(
+                checked_before=now, limit=self.max_per_cycle, provider_ids=scope
+            )
         report.db_seconds += self._perf() - t
         report.due = len(due)
         chunks = [due[i : i + self.chunk] for i in range(0, len(due), self.chunk)]
         gate = asyncio.Semaphore(self.concurrency)
         failure: list[ProviderFailure] = []
-        calls_before = self.deps.provider.calls["status"]
+        client = self.client
+        calls_before = client.calls["status"]
 
         async def one(chunk: list[tuple[int, str]]) -> None:
             async with gate:
@@ -187,7 +219,7 @@ class StatusPoller:
                     return
                 t = self._perf()
                 try:
-                    replies = await self.deps.provider.statuses([pid for _, pid in chunk])
+                    replies = await client.statuses([pid for _, pid in chunk])
                 except (ProviderUnavailable, ProviderError) as exc:
                     failure.append(exc)
                     return
@@ -207,7 +239,7 @@ class StatusPoller:
                         report.db_seconds += self._perf() - t
 
         await asyncio.gather(*(one(chunk) for chunk in chunks))
-        report.calls = self.deps.provider.calls["status"] - calls_before
+        report.calls = client.calls["status"] - calls_before
         if failure:
             report.unavailable = _reason(failure[0])
             await self._on_failure(failure[0])
@@ -489,12 +521,15 @@ class StatusPoller:
         delay = min(self.interval * 2 ** min(self._failures - 1, 16), self.max_backoff)
         self._retry_at = now + delay - self.interval / 2
         log.warning(
-            "status poll: panel unavailable (%s), failure %d in a row; next try %s",
+            "status poll: panel %s unavailable (%s), failure %d in a row; next try %s",
+            self.panel,
             reason,
             self._failures,
             self._retry_at.isoformat(),
         )
-        if isinstance(failure, ProviderError) and await pause_for_refusal(self.deps, failure):
+        if isinstance(failure, ProviderError) and await pause_for_refusal(
+            self.deps, failure, panel=self.panel
+        ):
             return  # the pause's own alert names the cause: the panel is not down
         if self._failures < self.alert_after:
             return
@@ -505,11 +540,11 @@ class StatusPoller:
         since = self._down_since
         async with self.deps.session_factory() as session, session.begin():
             settings = ShopSettings.from_session(session, self.clock)
-            if await settings.panel_down_since() is None:
+            if await settings.panel_down_since(self.panel) is None:
                 # Not answering at all refuses checkout until it answers (placement);
                 # answering but refusing status checks does not: `add` may still work.
                 await settings.set_panel_down_since(
-                    since, answering=isinstance(failure, ProviderError)
+                    since, answering=isinstance(failure, ProviderError), panel=self.panel
                 )
                 with in_language(self.deps.i18n, None):
                     if isinstance(failure, ProviderError):
@@ -517,7 +552,8 @@ class StatusPoller:
                     else:
                         text = alert_panel_down(reason, since)
                 await Outbox.from_session(session, self.deps).to_operators(
-                    text, dedupe_key=f"panel:down:{since.isoformat()}"
+                    panel_tag(text, self._shown),
+                    dedupe_key=self._key(f"panel:down:{since.isoformat()}"),
                 )
         self._alerted = True
 
@@ -528,7 +564,7 @@ class StatusPoller:
         await self._load_alert_state()
         if not self._alerted or not heard:
             return
-        await panel_answers(self.deps, status=True)
+        await panel_answers(self.deps, status=True, panel=self.panel)
         self._alerted = False
 
     async def _outage_ended_elsewhere(self) -> bool:
@@ -536,7 +572,9 @@ class StatusPoller:
         if not self._alerted:
             return False
         async with unit_of_work(self.deps.session_factory, write=False) as session:
-            since = await ShopSettings.from_session(session, self.clock).panel_down_since()
+            since = await ShopSettings.from_session(session, self.clock).panel_down_since(
+                self.panel
+            )
         if since is None:
             self._alerted = False
             return True
@@ -547,7 +585,9 @@ class StatusPoller:
         if self._alert_state_known:
             return
         async with unit_of_work(self.deps.session_factory, write=False) as session:
-            since = await ShopSettings.from_session(session, self.clock).panel_down_since()
+            since = await ShopSettings.from_session(session, self.clock).panel_down_since(
+                self.panel
+            )
         self._alerted = since is not None
         if since is not None and self._down_since is None:
             self._down_since = since

@@ -19,11 +19,13 @@ from bot.deps import Deps
 from bot.i18n import in_language
 from bot.outbox.writer import Outbox
 from bot.panel_pause import pause_for_refusal
+from bot.provider.client import ProviderClient
 from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.provider.models import ItemError, RefillState, RefillStatus
+from bot.provider.panels import MAIN_PANEL
 from bot.shop.shop_settings import ShopSettings
 from bot.texts.customer_notices import refill_completed, refill_rejected
-from bot.texts.operator_alerts import alert_refills_untracked
+from bot.texts.operator_alerts import alert_refills_untracked, panel_tag
 from db.models import Order, Refill, User
 from db.repositories.refills import RefillRepo
 from db.uow import unit_of_work
@@ -49,37 +51,58 @@ class RefillReport:
 
 
 class RefillPoller:
-    def __init__(self, deps: Deps, *, concurrency: int = 2, max_per_cycle: int = 20_000) -> None:
+    """Refills of one panel's orders (a poller per panel)."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        concurrency: int = 2,
+        max_per_cycle: int = 20_000,
+        panel: str = MAIN_PANEL,
+    ) -> None:
         self.deps = deps
         self.concurrency = max(1, concurrency)
         self.max_per_cycle = max_per_cycle
+        self.panel = panel
+
+    @property
+    def client(self) -> ProviderClient:
+        if self.panel == MAIN_PANEL:  # the deps' own client of `main`
+            return self.deps.provider
+        found = self.deps.panels.find(self.panel)
+        return found.client if found is not None else self.deps.provider
 
     async def run_cycle(self) -> RefillReport:
         report = RefillReport()
         now = self.deps.clock.now()
+        scope = self.deps.panels.scope(self.panel)
+        if scope == []:
+            return report
         async with unit_of_work(self.deps.session_factory, write=False) as session:
             due = [
                 (r.id, str(r.provider_refill_id))
                 for r in await RefillRepo(session).in_status(
-                    OPEN, checked_before=now, limit=self.max_per_cycle
+                    OPEN, checked_before=now, limit=self.max_per_cycle, provider_ids=scope
                 )
             ]
         report.due = len(due)
         chunks = [due[i : i + CHUNK] for i in range(0, len(due), CHUNK)]
         gate = asyncio.Semaphore(self.concurrency)
-        calls_before = self.deps.provider.calls["refill_status"]
+        client = self.client
+        calls_before = client.calls["refill_status"]
 
         async def one(chunk: list[tuple[int, str]]) -> None:
             async with gate:
                 if report.unavailable:
                     return
                 try:
-                    replies = await self.deps.provider.refill_statuses([p for _, p in chunk])
+                    replies = await client.refill_statuses([p for _, p in chunk])
                 except ProviderError as exc:
                     if exc.unknown_action:
                         await self.untrack(chunk, exc.text, report)
                         return
-                    await pause_for_refusal(self.deps, exc)
+                    await pause_for_refusal(self.deps, exc, panel=self.panel)
                     report.unavailable = str(exc)
                     return
                 except ProviderUnavailable as exc:
@@ -91,7 +114,7 @@ class RefillPoller:
                     log.exception("refill poll: applying a chunk of %d failed", len(chunk))
 
         await asyncio.gather(*(one(chunk) for chunk in chunks))
-        report.calls = self.deps.provider.calls["refill_status"] - calls_before
+        report.calls = client.calls["refill_status"] - calls_before
         if report.unavailable:
             log.warning("refill poll: panel unavailable (%s); next cycle", report.unavailable)
         return report
@@ -110,8 +133,9 @@ class RefillPoller:
             repo = RefillRepo(session)
             outbox = Outbox.from_session(session, deps)
             settings = ShopSettings.from_session(session, deps.clock)
-            if await settings.refill_status_missing():
-                await settings.set_refill_status_missing(False)  # the action answers again
+            if await settings.refill_status_missing(self.panel):
+                # the action answers again
+                await settings.set_refill_status_missing(False, self.panel)
             refills = {r.id: r for r in await repo.many(rid for rid, _ in chunk)}
             for refill_id, provider_refill_id in sorted(chunk):
                 refill = refills.get(refill_id)
@@ -171,12 +195,14 @@ class RefillPoller:
                 ):
                     moved += 1
             settings = ShopSettings.from_session(session, deps.clock)
-            if moved and not await settings.refill_status_missing():
-                await settings.set_refill_status_missing(True)
+            if moved and not await settings.refill_status_missing(self.panel):
+                await settings.set_refill_status_missing(True, self.panel)
                 with in_language(deps.i18n, None):
-                    text = alert_refills_untracked(moved, reason)
+                    text = panel_tag(
+                        alert_refills_untracked(moved, reason), deps.panels.shown(self.panel)
+                    )
                 await Outbox.from_session(session, deps).to_operators(
-                    text, dedupe_key=f"refills:untracked:{now.isoformat()}"
+                    text, dedupe_key=f"refills:untracked:{self.panel}:{now.isoformat()}"
                 )
         report.untracked += moved
         log.warning(

@@ -9,6 +9,9 @@ bot (bot/app.py).
 | catalog.sync   | CATALOG_SYNC_MINUTES        | `poller` |
 | outbox.sender  | runs until stopped          | `sender` |
 
+The first four are `main`'s; every other panel has its own four, named with a suffix
+(`orders.poll.backup`, ...).
+
 Every job has max_instances=1 and coalesce=True and opens its own database session per
 batch. A scheduled job does its work only while this replica holds the `poller` lock;
 the sender sends only while it holds the `sender` lock (bot/jobs/locks.py).
@@ -21,6 +24,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aiogram import Bot
@@ -34,11 +38,18 @@ from bot.jobs.locks import LeaderLock, create_lock
 from bot.jobs.orders import StatusPoller
 from bot.jobs.refills import RefillPoller
 from bot.outbox.sender import OutboxSender
+from bot.provider.panels import MAIN_PANEL
 
 log = logging.getLogger(__name__)
 
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}
 BALANCE_EVERY = timedelta(seconds=60)
+
+
+def panel_job(job: str, panel: str) -> str:
+    """A panel's own job: `main`'s keeps the one-panel id (`orders.poll`), another's
+    carries its name (`orders.poll.backup`)."""
+    return job if panel == MAIN_PANEL else f"{job}.{panel}"
 
 
 def quiet_scheduler_logs() -> None:
@@ -74,6 +85,16 @@ class Jobs:
         self.poller = poller
         self.refills = refills
         self.balance = balance
+        # Each panel's own status poller, refill poller and balance watch (`main`'s are the
+        # ones above): one panel's outage never holds the others' jobs up.
+        self.pollers: dict[str, StatusPoller] = {MAIN_PANEL: poller}
+        self.refill_pollers: dict[str, RefillPoller] = {MAIN_PANEL: refills}
+        self.balances: dict[str, BalanceWatch] = {MAIN_PANEL: balance}
+        for name in deps.panels.names:
+            if name != MAIN_PANEL:
+                self.pollers[name] = StatusPoller(deps, panel=name)
+                self.refill_pollers[name] = RefillPoller(deps, panel=name)
+                self.balances[name] = BalanceWatch(deps, provider_name=name)
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
         self._started = False
@@ -100,45 +121,53 @@ class Jobs:
         now = datetime.now(UTC)
         poll = settings.poll_interval_seconds
         add = self.scheduler.add_job
-        add(
-            self._guarded,
-            "interval",
-            seconds=poll,
-            args=["orders.poll", self.poller.run_cycle],
-            id="orders.poll",
-            next_run_time=now + timedelta(seconds=1),
-            replace_existing=True,
-            **JOB_DEFAULTS,
-        )
-        add(
-            self._guarded,
-            "interval",
-            seconds=poll,
-            args=["refills.poll", self.refills.run_cycle],
-            id="refills.poll",
-            next_run_time=now + timedelta(seconds=min(poll // 2, 20)),
-            replace_existing=True,
-            **JOB_DEFAULTS,
-        )
-        add(
-            self._guarded,
-            "interval",
-            seconds=BALANCE_EVERY.total_seconds(),
-            args=["panel.balance", self.balance.run],
-            id="panel.balance",
-            next_run_time=now + timedelta(seconds=2),
-            replace_existing=True,
-            **JOB_DEFAULTS,
-        )
-        add(
-            self._guarded,
-            "interval",
-            minutes=settings.catalog_sync_minutes,
-            args=["catalog.sync", lambda: scheduled_sync(self.deps)],
-            id="catalog.sync",
-            replace_existing=True,
-            **JOB_DEFAULTS,
-        )
+        for name, poller in self.pollers.items():
+            job_id = panel_job("orders.poll", name)
+            add(
+                self._guarded,
+                "interval",
+                seconds=poll,
+                args=[job_id, poller.run_cycle],
+                id=job_id,
+                next_run_time=now + timedelta(seconds=1),
+                replace_existing=True,
+                **JOB_DEFAULTS,
+            )
+        for name, refills in self.refill_pollers.items():
+            job_id = panel_job("refills.poll", name)
+            add(
+                self._guarded,
+                "interval",
+                seconds=poll,
+                args=[job_id, refills.run_cycle],
+                id=job_id,
+                next_run_time=now + timedelta(seconds=min(poll // 2, 20)),
+                replace_existing=True,
+                **JOB_DEFAULTS,
+            )
+        for name, balance in self.balances.items():
+            job_id = panel_job("panel.balance", name)
+            add(
+                self._guarded,
+                "interval",
+                seconds=BALANCE_EVERY.total_seconds(),
+                args=[job_id, balance.run],
+                id=job_id,
+                next_run_time=now + timedelta(seconds=2),
+                replace_existing=True,
+                **JOB_DEFAULTS,
+            )
+        for name in self.deps.panels.names:  # each panel's catalogue on its own schedule
+            job_id = panel_job("catalog.sync", name)
+            add(
+                self._guarded,
+                "interval",
+                minutes=settings.catalog_sync_minutes,
+                args=[job_id, partial(scheduled_sync, self.deps, name)],
+                id=job_id,
+                replace_existing=True,
+                **JOB_DEFAULTS,
+            )
         for job_id, seconds, work, leader_only in self._periodic:
             add(
                 self._guarded if leader_only else self._local,

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from bot.provider import parsing, validate
 from bot.provider.errors import (
     BadReply,
+    NotApiReply,
     OrderOutcomeUnknown,
     ProviderError,
     ProviderFailure,
@@ -146,9 +147,7 @@ class ProviderClient:
                 outcome = "unavailable"
                 snippet = self._redact(exc.sample).strip()
                 kind = "an HTML page" if snippet.startswith("<") else "not JSON"
-                raise ProviderUnavailable(
-                    f"HTTP {status}, {kind}: {snippet!r}", action=action
-                ) from None
+                raise NotApiReply(f"HTTP {status}, {kind}: {snippet!r}", action=action) from None
             data = decoded.value
             if decoded.noise is not None:
                 self._note_noise(action, decoded.noise)

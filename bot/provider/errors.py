@@ -63,6 +63,15 @@ _UNKNOWN_ACTION = re.compile(
 )
 
 
+# The panel will not sell this service now, whoever orders it: another panel may.
+_SERVICE_GONE = re.compile(
+    r"(incorrect|invalid|unknown|wrong|bad)\s+service(\s+id)?\b|service\s+(id\s+)?(is\s+)?"
+    r"(disabled|not active|inactive|not available|unavailable|not found|does not exist|"
+    r"deactivated|paused|suspended|off)\b|no such service",
+    re.I,
+)
+
+
 def account_issue(text: str) -> AccountIssue | None:
     """Which account-level refusal the panel's words describe, if any."""
     sample = text[:300]
@@ -94,6 +103,17 @@ class ProviderError(ProviderFailure):
         return self.account_issue is AccountIssue.NO_FUNDS
 
     @property
+    def service_gone(self) -> bool:
+        """The panel does not sell the service now (disabled, an incorrect service id)."""
+        return bool(_SERVICE_GONE.search(self.text[:300]))
+
+    @property
+    def about_the_panel(self) -> bool:
+        """A definite refusal for a reason about the panel, not this order (the shop's
+        account: funds, key, IP, API; or the service there): another panel may take it."""
+        return self.account_issue is not None or self.service_gone
+
+    @property
     def unknown_action(self) -> bool:
         """The panel does not offer the action that was called."""
         return bool(_UNKNOWN_ACTION.search(self.text[:300]))
@@ -116,6 +136,10 @@ class BadReply(ProviderUnavailable):
     """The panel answered with JSON, but not in the API's shape (or out of bounds)."""
 
 
+class NotApiReply(ProviderUnavailable):
+    """The panel's URL answered something that is not JSON at all (an HTML page, text)."""
+
+
 class OrderOutcomeUnknown(ProviderFailure):
     """`add` was sent but no usable reply came back: the order may or may not exist.
 
@@ -130,6 +154,7 @@ class OrderOutcomeUnknown(ProviderFailure):
 __all__ = [
     "AccountIssue",
     "BadReply",
+    "NotApiReply",
     "OrderOutcomeUnknown",
     "ProviderError",
     "ProviderFailure",

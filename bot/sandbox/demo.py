@@ -4,6 +4,10 @@ bot, in one process, on SQLite in a data folder (data/). Nothing from outside is
 A restart carries on where the last run stopped: the shop's database and the simulated
 panel's books (demo-panel.json, beside the database) both live in the data folder, so
 the panel never hands out an order id twice and old orders keep moving.
+
+Two panels: `main` and `backup` (another catalogue, other prices). The popular plain
+Instagram service of `main` has a backup at `backup`, so emptying main's funds
+(`POST /sandbox/balance` on main's simulator) shows a failover in the web chat.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from pydantic import SecretStr
 
 from bot.app import Application
 from bot.clock import ScaledClock
-from bot.config import Config
+from bot.config import Config, PanelSettings
+from bot.provider.models import ServiceType
+from bot.provider.panels import MAIN_PANEL
 from bot.sandbox.demo_seed import CAROL, PROMOS, seed_demo
-from bot.sandbox.provider import ProviderSimulator
+from bot.sandbox.provider import ProviderSimulator, SimService
 from bot.sandbox.provider.saved_state import (
     PanelBooks,
     StateFileError,
@@ -32,12 +38,18 @@ from bot.sandbox.provider.saved_state import (
     restore,
 )
 from bot.sandbox.telegram import OPERATORS_CHAT_ID, TelegramEmulator, default_personas
+from db.repositories.backups import BackupRepo
+from db.repositories.catalog import CatalogRepo
 from db.repositories.panel_ids import PanelIdsRepo
 
 log = logging.getLogger(__name__)
 
 DEMO_TOKEN = "123456:SANDBOX"
 DEMO_KEY = "sandbox-key"
+BACKUP_PANEL = "backup"
+BACKUP_KEY = "sandbox-backup-key"
+BACKUP_SEED = 2  # another catalogue than main's
+BACKUP_SHARE = Decimal("0.8")  # the mapped backup's price, as a share of main's
 DATA_DIR = Path("data")
 DATABASE_FILE = "demo.sqlite3"
 PANEL_STATE_FILE = "demo-panel.json"
@@ -59,6 +71,8 @@ class Demo:
     provider_url: str
     panel_state: Path
     panel_speed: float
+    backup: ProviderSimulator | None = None  # the second panel, `backup`
+    mapped: SimService | None = None  # main's service that has a backup there
 
 
 def _load_books(path: Path) -> tuple[PanelBooks | None, str | None]:
@@ -94,6 +108,10 @@ async def demo_running(
         restore(simulator, books)
     keeper = StateKeeper(simulator, state_path)
     provider_url = await simulator.start(host="127.0.0.1", port=base.demo_provider_port)
+    # The second panel keeps no books across runs: its ids move past the shop's anyway.
+    backup = ProviderSimulator(key=BACKUP_KEY, clock=clock, seed=BACKUP_SEED, balance=PANEL_BALANCE)
+    mapped, spare = popular_pair(simulator, backup)
+    backup_url = await backup.start(host="127.0.0.1", port=0)
     emulator = TelegramEmulator(token=DEMO_TOKEN, personas=[*default_personas(), CAROL])
     app: Application | None = None
     polling: asyncio.Task[None] | None = None
@@ -115,9 +133,19 @@ async def demo_running(
                 "support_contact": base.support_contact or DEMO_SUPPORT,
             }
         )
+        settings.add_panels(
+            PanelSettings(
+                BACKUP_PANEL,
+                backup_url,
+                SecretStr(BACKUP_KEY),
+                settings.currency_rate,
+                settings.provider_timeout_seconds,
+            )
+        )
         app = await Application.create(settings)
         # Before anything can reach the panel's `add`: no id the shop holds comes again.
         next_id = await _number_past_the_shop(app, simulator)
+        await _number_past_the_shop(app, backup)
         if books is None:
             log.info(
                 "panel simulator: no saved state in %s (%s); starting fresh, order ids from %d",
@@ -137,11 +165,22 @@ async def demo_running(
         keeper.start()
         await app.startup()
         await seed_demo(app, emulator)
+        await map_backup(app, mapped, spare)
         polling = asyncio.create_task(
             app.dp.start_polling(app.bot, handle_signals=False, close_bot_session=False)
         )
         await _until_polling(emulator, polling)
-        yield Demo(app, emulator, simulator, telegram_url, provider_url, state_path, panel_speed)
+        yield Demo(
+            app,
+            emulator,
+            simulator,
+            telegram_url,
+            provider_url,
+            state_path,
+            panel_speed,
+            backup=backup,
+            mapped=mapped,
+        )
     finally:
         if polling is not None and app is not None:
             with contextlib.suppress(RuntimeError):  # polling had not started
@@ -153,6 +192,41 @@ async def demo_running(
         await emulator.stop()
         await keeper.stop()
         await simulator.stop()
+        await backup.stop()
+
+
+def popular_pair(
+    main: ProviderSimulator, backup: ProviderSimulator
+) -> tuple[SimService, SimService]:
+    """Main's plain service and the backup panel's service that backs it: of the same
+    type and limits, somewhat cheaper (a margin the failover keeps)."""
+    ours = main.find_service(ServiceType.DEFAULT, dripfeed=False)
+    theirs = backup.find_service(ServiceType.DEFAULT, dripfeed=False)
+    spare = backup.change_service(
+        theirs.service_id,
+        rate=(ours.rate * BACKUP_SHARE).quantize(Decimal("0.0001")),
+        min=ours.min,
+        max=ours.max,
+    )
+    return ours, spare
+
+
+async def map_backup(app: Application, ours: SimService, theirs: SimService) -> None:
+    """The backup of main's popular service (once: a restart finds it there)."""
+    panels = app.deps.panels
+    main_id, backup_id = panels.id_of(MAIN_PANEL), panels.id_of(BACKUP_PANEL)
+    if main_id is None or backup_id is None:
+        return  # a panel was left out at start-up
+    async with app.deps.session_factory() as session, session.begin():
+        catalog = CatalogRepo(session)
+        service = await catalog.by_provider_service_id(main_id, str(ours.service_id))
+        spare = await catalog.by_provider_service_id(backup_id, str(theirs.service_id))
+        if service is None or spare is None:
+            return
+        backups = BackupRepo(session)
+        if any(row.id == spare.id for row in await backups.of(service.id)):
+            return
+        await backups.add(service.id, spare.id, actor_id=None, now=app.deps.clock.now())
 
 
 async def _until_polling(emulator: TelegramEmulator, polling: asyncio.Task[None]) -> None:
@@ -181,6 +255,9 @@ def banner(demo: Demo) -> str:
         f"  its books kept in {demo.panel_state}. Make it misbehave, then recover:\n"
         f"    curl -X POST {base}/sandbox/faults -d '{{\"http_5xx\": true}}'\n"
         f"    curl -X POST {base}/sandbox/faults -d '{{\"reset\": true}}'\n"
+        f"  A second panel, `backup`, backs main's «{demo.mapped.name if demo.mapped else '?'}»;"
+        f" empty main's funds and order it to see a failover:\n"
+        f"    curl -X POST {base}/sandbox/balance -d '{{\"balance\": 0}}'\n"
         f"  (switches in README.md, 'The demo'). Ctrl-C stops; `make demo` carries on.\n"
     )
 

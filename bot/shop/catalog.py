@@ -4,7 +4,7 @@ its sync from the panel."""
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.numbers import parse_whole
 from bot.provider.models import Service, ServiceListing, ServiceType
+from bot.shop.backup_limits import limits
 from bot.shop.enums import MarkupScope
 from bot.shop.errors import NotFound, ServiceUnavailable
 from bot.shop.money import Micro, from_micro, to_micro_ceil
@@ -22,6 +23,7 @@ from bot.shop.pricing import PricingConfig, price_order, resolve_markup
 from bot.shop.search import index_of, parse_query, rank
 from bot.shop.shop_settings import ShopSettings
 from db.models import Markup, ServiceRow
+from db.repositories.backups import BackupRepo
 from db.repositories.catalog import CatalogRepo
 from db.repositories.markups import MarkupRepo
 from db.repositories.providers import ProviderRepo
@@ -110,6 +112,7 @@ class SyncReport:
     unsupported: int
     skipped: int = 0  # entries the panel listed that failed the checks
     refused: str | None = None  # why the whole list was not used (nothing changed)
+    provider_id: int | None = None  # the panel's providers row
 
 
 class CatalogService:
@@ -221,7 +224,12 @@ class CatalogService:
         row = await self.storefront.visible(service_id)
         if row is None:
             raise ServiceUnavailable(service_id)
-        return self._card(row, await self.markups.all(), await self.settings.platform_renames())
+        card = self._card(row, await self.markups.all(), await self.settings.platform_renames())
+        backups = await BackupRepo(self.storefront.session).of(row.id)
+        if backups:  # the form asks for what every panel that may take it accepts
+            low, high = limits(row, backups)
+            card = replace(card, min=low, max=high)
+        return card
 
     @reads
     async def search(self, text: str, *, locale: str = "en", page: int = 0) -> SearchPage:
@@ -265,7 +273,7 @@ class CatalogService:
             from_micro(row.rate),
             1 if flat else 1000,
             flat=flat,
-            currency_rate=self.pricing.currency_rate,
+            currency_rate=self.pricing.rate_of(row.provider_id),
             markup_percent=self._markup(row, markups),
             currency=self.pricing.currency,
             price_override=None if row.price_override is None else from_micro(row.price_override),
@@ -345,4 +353,6 @@ class CatalogService:
             await self.catalog.upsert(provider.id, service.service_id, now=now, **values)
         removed = await self.catalog.mark_removed(provider.id, seen_before=now, now=now)
         skipped = services.skipped if isinstance(services, ServiceListing) else 0
-        return SyncReport(added, changed, removed, len(services), unsupported, skipped)
+        return SyncReport(
+            added, changed, removed, len(services), unsupported, skipped, provider_id=provider.id
+        )

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 # The panel that PROVIDER_URL and PROVIDER_KEY describe.
-MAIN_PANEL = "main"
+from bot.provider.panels import MAIN_PANEL
 
 __all__ = ["MAIN_PANEL"]

@@ -12,7 +12,8 @@ shop's favour and the shop never sells below cost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, localcontext
 
 from bot.shop.errors import InvalidAmount, InvalidMarkup, QuantityOutOfRange
@@ -30,6 +31,14 @@ class PricingConfig:
     currency: str = "USD"
     currency_rate: Decimal = Decimal(1)  # shop currency units per provider currency unit
     default_markup: Decimal = Decimal(30)  # percent, when no markup row applies
+    # PROVIDER_<NAME>_CURRENCY_RATE by providers row id; a panel not here uses the above.
+    panel_rates: Mapping[int, Decimal] = field(default_factory=dict)
+
+    def rate_of(self, provider_id: int | None) -> Decimal:
+        """Shop units per unit of the currency of the panel behind `provider_id`."""
+        if provider_id is None:
+            return self.currency_rate
+        return self.panel_rates.get(provider_id, self.currency_rate)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,13 +57,16 @@ class Shop:
     @cached_property
     def placement(self) -> PlacementService:
         alerts = OutboxPlacementAlerts(
-            Outbox.from_session(self.session, self.deps), self.alert_switches, self.deps.i18n
+            Outbox.from_session(self.session, self.deps),
+            self.alert_switches,
+            self.deps.i18n,
+            self.deps.panels.shown,
         )
-        return PlacementService(self.session, self.orders, self.deps.provider, alerts)
+        return PlacementService(self.session, self.orders, self.deps.panels, alerts)
 
     @cached_property
     def tracking(self) -> OrderTracking:
-        return OrderTracking(self.session, self.orders, self.deps.provider, self.deps.clock)
+        return OrderTracking(self.session, self.orders, self.deps.panels, self.deps.clock)
 
     # --- payments in Stars, referrals, promo codes --------------------------------------
 
@@ -89,7 +92,7 @@ class Shop:
             self.session,
             clock=self.deps.clock,
             pricing=self.deps.pricing,
-            provider=self.deps.provider,
+            panels=self.deps.panels,
             wallet=self.wallet,
             orders=self.orders,
             catalog=self.catalog,
@@ -98,7 +101,13 @@ class Shop:
 
     @cached_property
     def stats(self) -> StatsService:
-        return StatsService.from_session(self.session, self.deps.clock, self.deps.pricing)
+        panels = self.deps.panels
+        names = {
+            provider_id: panel.name
+            for panel in panels
+            if (provider_id := panels.id_of(panel.name)) is not None
+        }
+        return StatsService.from_session(self.session, self.deps.clock, self.deps.pricing, names)
 
     @cached_property
     def broadcasts(self) -> BroadcastService:

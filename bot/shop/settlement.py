@@ -47,6 +47,7 @@ class OrderFacts:
     currency: str
     service_type: str
     fields: Mapping[str, Any]  # the `add` form as sent
+    provider_id: int | None = None  # the order's panel (its currency rate)
 
     @classmethod
     def of(cls, order: Any) -> OrderFacts:
@@ -57,6 +58,7 @@ class OrderFacts:
             currency=str(order.currency),
             service_type=str(order.service_type),
             fields=dict(order.fields or {}),
+            provider_id=getattr(order, "provider_id", None),
         )
 
     @property

@@ -1,4 +1,8 @@
-"""Switches an admin changes at run time, kept in the settings table."""
+"""Switches an admin changes at run time, kept in the settings table.
+
+Each panel's state is kept under keys of its own, "panel.<name>.<what>" (migration 0005
+moved a one-panel shop's "panel.<what>" and "catalog.refused_since" keys to `main`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.numbers import parse_whole
 from bot.provider.errors import AccountIssue
+from bot.provider.panels import MAIN_PANEL
 from bot.shop.money import Micro
 from db.repositories.settings import SettingsRepo
 from db.uow import reads, writes
@@ -19,21 +24,28 @@ from db.uow import reads, writes
 MAINTENANCE = "maintenance"
 # The panel refused the shop's account (no funds, a bad key, the IP, the API switched
 # off): no checkout until a balance check answers normally again (with enough funds).
-PANEL_PAUSED = "panel.paused_since"  # ISO time; absent when not paused
-PANEL_PAUSED_REASON = "panel.paused_reason"  # the panel's words
-PANEL_PAUSED_CAUSE = "panel.paused_cause"  # an AccountIssue value; absent: no funds
-PANEL_PAUSED_NEED = "panel.paused_need"  # micro-units (shop currency) of the refused order
-PANEL_PAUSED_ANNOUNCED = "panel.paused_announced"  # operators were told
+PANEL_PAUSED = "paused_since"  # ISO time; absent when not paused
+PANEL_PAUSED_REASON = "paused_reason"  # the panel's words
+PANEL_PAUSED_CAUSE = "paused_cause"  # an AccountIssue value; absent: no funds
+PANEL_PAUSED_NEED = "paused_need"  # micro-units (shop currency) of the refused order
+PANEL_PAUSED_ANNOUNCED = "paused_announced"  # operators were told
 # Watchdog state kept across restarts, so an alert is sent once and its all-clear once.
-PANEL_DOWN_SINCE = "panel.down_since"  # ISO time; operators were told the panel is down
+PANEL_DOWN_SINCE = "down_since"  # ISO time; operators were told the panel is down
 # Set with PANEL_DOWN_SINCE when the panel answers but refuses status checks: it may
 # still take orders, so checkout goes on.
-PANEL_DOWN_ANSWERING = "panel.down_answering"
-PANEL_BALANCE_LOW = "panel.balance_low"  # operators were told the balance is low
-REFILL_STATUS_MISSING = "panel.refill_status_missing"  # operators were told it is missing
-CATALOGUE_REFUSED = "catalog.refused_since"  # ISO time; operators were told a list was refused
+PANEL_DOWN_ANSWERING = "down_answering"
+PANEL_BALANCE_LOW = "balance_low"  # operators were told the balance is low
+REFILL_STATUS_MISSING = "refill_status_missing"  # operators were told it is missing
+CATALOGUE_REFUSED = "catalog_refused_since"  # ISO time; operators were told a list was refused
 # The admin's platform renames: a JSON object, derived platform -> the name shown.
 PLATFORM_RENAMES = "catalog.platform_renames"
+# An admin's /panel <name> off: no new orders go to it (services with a backup fail over).
+PANEL_OFF = "off_since"  # ISO time; absent when on
+
+
+def panel_key(panel: str, what: str) -> str:
+    """The settings key of one panel's `what` ("panel.main.paused_since")."""
+    return f"panel.{panel}.{what}"
 
 
 class OrderingHold(StrEnum):
@@ -41,6 +53,7 @@ class OrderingHold(StrEnum):
 
     PAUSED = "paused"  # the panel refused the shop's account
     DOWN = "down"  # the panel has not been answering (operators were told)
+    OFF = "off"  # an admin stopped new orders to it (/panel <name> off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,37 +107,55 @@ class ShopSettings:
         else:
             await self.repo.delete(PLATFORM_RENAMES)
 
-    # --- the panel's pause (an account-level refusal) --------------------------------
+    async def _get(self, panel: str, what: str) -> str | None:
+        return await self.repo.get(panel_key(panel, what))
+
+    async def _set(self, panel: str, what: str, value: str) -> None:
+        await self.repo.set(panel_key(panel, what), value, now=self.clock.now())
+
+    async def _flag(self, panel: str, what: str) -> bool:
+        return await self.repo.get_bool(panel_key(panel, what))
+
+    async def _set_flag(self, panel: str, what: str, on: bool) -> None:
+        await self.repo.set_bool(panel_key(panel, what), on, now=self.clock.now())
+
+    async def _delete(self, panel: str, what: str) -> bool:
+        return await self.repo.delete(panel_key(panel, what))
+
+    # --- a panel's pause (an account-level refusal) ----------------------------------
 
     @reads
-    async def panel_paused(self) -> bool:
+    async def panel_paused(self, panel: str = MAIN_PANEL) -> bool:
         """True while the panel cannot take orders: checkout is refused before paying."""
-        return await self.repo.get(PANEL_PAUSED) is not None
+        return await self._get(panel, PANEL_PAUSED) is not None
 
     @reads
-    async def ordering_hold(self) -> OrderingHold | None:
-        """Whether checkout must be refused now: the pause, or the poller's outage (it
-        ends when the panel answers a status or balance call again)."""
-        if await self.repo.get(PANEL_PAUSED) is not None:
+    async def ordering_hold(self, panel: str = MAIN_PANEL) -> OrderingHold | None:
+        """Whether new orders to the panel must be refused now: an admin switched it off,
+        the pause, or the poller's outage (it ends when the panel answers a status or
+        balance call again)."""
+        if await self._get(panel, PANEL_OFF) is not None:
+            return OrderingHold.OFF
+        if await self._get(panel, PANEL_PAUSED) is not None:
             return OrderingHold.PAUSED
-        if await self.repo.get(PANEL_DOWN_SINCE) is not None and not await self.repo.get_bool(
-            PANEL_DOWN_ANSWERING
+        if await self._get(panel, PANEL_DOWN_SINCE) is not None and not await self._flag(
+            panel, PANEL_DOWN_ANSWERING
         ):
             return OrderingHold.DOWN
         return None
 
     @reads
-    async def panel_pause(self) -> PanelPause | None:
-        since = await self.repo.get(PANEL_PAUSED)
+    async def panel_pause(self, panel: str = MAIN_PANEL) -> PanelPause | None:
+        since = await self._get(panel, PANEL_PAUSED)
         if since is None:
             return None
-        need = parse_whole(await self.repo.get(PANEL_PAUSED_NEED) or "")
-        cause = await self.repo.get(PANEL_PAUSED_CAUSE)
+        need = parse_whole(await self._get(panel, PANEL_PAUSED_NEED) or "")
+        cause = await self._get(panel, PANEL_PAUSED_CAUSE)
         return PanelPause(
             since=datetime.fromisoformat(since),
-            reason=await self.repo.get(PANEL_PAUSED_REASON) or "",
+            reason=await self._get(panel, PANEL_PAUSED_REASON) or "",
             need=need,
-            announced=await self.repo.get_bool(PANEL_PAUSED_ANNOUNCED),
+            announced=await self._flag(panel, PANEL_PAUSED_ANNOUNCED),
             cause=AccountIssue(cause) if cause in set(AccountIssue) else AccountIssue.NO_FUNDS,
         )
 
@@ -135,103 +166,120 @@ class ShopSettings:
         *,
         need: Micro | None = None,
         cause: AccountIssue = AccountIssue.NO_FUNDS,
+        panel: str = MAIN_PANEL,
     ) -> bool:
         """Pause ordering; True when it was not paused before. A second refusal while
         paused raises the amount needed if it is larger; one with another cause replaces
         the cause (and operators are told again)."""
         now = self.clock.now()
-        current = await self.panel_pause()
+        current = await self.panel_pause(panel)
         if current is not None:
             if need is not None and (current.need is None or need > current.need):
-                await self.repo.set(PANEL_PAUSED_NEED, str(need), now=now)
+                await self._set(panel, PANEL_PAUSED_NEED, str(need))
             if cause is not current.cause:
-                await self.repo.set(PANEL_PAUSED_CAUSE, cause.value, now=now)
-                await self.repo.set(PANEL_PAUSED_REASON, reason[:500], now=now)
-                await self.repo.set_bool(PANEL_PAUSED_ANNOUNCED, False, now=now)
+                await self._set(panel, PANEL_PAUSED_CAUSE, cause.value)
+                await self._set(panel, PANEL_PAUSED_REASON, reason[:500])
+                await self._set_flag(panel, PANEL_PAUSED_ANNOUNCED, False)
             return False
-        await self.repo.set(PANEL_PAUSED, now.isoformat(), now=now)
-        await self.repo.set(PANEL_PAUSED_REASON, reason[:500], now=now)
-        await self.repo.set(PANEL_PAUSED_CAUSE, cause.value, now=now)
+        await self._set(panel, PANEL_PAUSED, now.isoformat())
+        await self._set(panel, PANEL_PAUSED_REASON, reason[:500])
+        await self._set(panel, PANEL_PAUSED_CAUSE, cause.value)
         if need is not None:
-            await self.repo.set(PANEL_PAUSED_NEED, str(need), now=now)
+            await self._set(panel, PANEL_PAUSED_NEED, str(need))
         else:
-            await self.repo.delete(PANEL_PAUSED_NEED)
-        await self.repo.set_bool(PANEL_PAUSED_ANNOUNCED, False, now=now)
+            await self._delete(panel, PANEL_PAUSED_NEED)
+        await self._set_flag(panel, PANEL_PAUSED_ANNOUNCED, False)
         return True
 
     @writes
-    async def mark_panel_pause_announced(self) -> None:
-        await self.repo.set_bool(PANEL_PAUSED_ANNOUNCED, True, now=self.clock.now())
+    async def mark_panel_pause_announced(self, panel: str = MAIN_PANEL) -> None:
+        await self._set_flag(panel, PANEL_PAUSED_ANNOUNCED, True)
 
     @writes
-    async def resume_panel(self) -> bool:
+    async def resume_panel(self, panel: str = MAIN_PANEL) -> bool:
         """Take orders again; True when it was paused."""
-        was = await self.repo.delete(PANEL_PAUSED)
-        for key in (
+        was = await self._delete(panel, PANEL_PAUSED)
+        for what in (
             PANEL_PAUSED_REASON,
             PANEL_PAUSED_NEED,
             PANEL_PAUSED_ANNOUNCED,
             PANEL_PAUSED_CAUSE,
         ):
-            await self.repo.delete(key)
+            await self._delete(panel, what)
         return was
+
+    # --- an admin's switch (/panel <name> off|on) -------------------------------------
+
+    @reads
+    async def panel_off_since(self, panel: str = MAIN_PANEL) -> datetime | None:
+        value = await self._get(panel, PANEL_OFF)
+        return datetime.fromisoformat(value) if value else None
+
+    @writes
+    async def set_panel_off(self, off: bool, panel: str = MAIN_PANEL) -> bool:
+        """Stop (or resume) new orders to the panel; False when it was so already."""
+        if off:
+            if await self._get(panel, PANEL_OFF) is not None:
+                return False
+            await self._set(panel, PANEL_OFF, self.clock.now().isoformat())
+            return True
+        return await self._delete(panel, PANEL_OFF)
 
     # --- watchdog memory (bot/jobs) ---------------------------------------------------
 
     @reads
-    async def panel_down_since(self) -> datetime | None:
-        value = await self.repo.get(PANEL_DOWN_SINCE)
+    async def panel_down_since(self, panel: str = MAIN_PANEL) -> datetime | None:
+        value = await self._get(panel, PANEL_DOWN_SINCE)
         return datetime.fromisoformat(value) if value else None
 
     @reads
-    async def panel_down_answering(self) -> bool:
+    async def panel_down_answering(self, panel: str = MAIN_PANEL) -> bool:
         """The outage is of a panel that answers but refuses status checks."""
-        return await self.repo.get_bool(PANEL_DOWN_ANSWERING)
+        return await self._flag(panel, PANEL_DOWN_ANSWERING)
 
     @writes
     async def set_panel_down_since(
-        self, since: datetime | None, *, answering: bool = False
+        self, since: datetime | None, *, answering: bool = False, panel: str = MAIN_PANEL
     ) -> None:
         """Since when the panel is down (None: it answers again); `answering`: it answers
         but refuses status checks."""
         if since is None:
-            await self.repo.delete(PANEL_DOWN_SINCE)
-            await self.repo.delete(PANEL_DOWN_ANSWERING)
+            await self._delete(panel, PANEL_DOWN_SINCE)
+            await self._delete(panel, PANEL_DOWN_ANSWERING)
             return
-        now = self.clock.now()
-        await self.repo.set(PANEL_DOWN_SINCE, since.isoformat(), now=now)
+        await self._set(panel, PANEL_DOWN_SINCE, since.isoformat())
         if answering:
-            await self.repo.set_bool(PANEL_DOWN_ANSWERING, True, now=now)
+            await self._set_flag(panel, PANEL_DOWN_ANSWERING, True)
         else:
-            await self.repo.delete(PANEL_DOWN_ANSWERING)
+            await self._delete(panel, PANEL_DOWN_ANSWERING)
 
     @reads
-    async def panel_balance_low(self) -> bool:
-        return await self.repo.get_bool(PANEL_BALANCE_LOW)
+    async def panel_balance_low(self, panel: str = MAIN_PANEL) -> bool:
+        return await self._flag(panel, PANEL_BALANCE_LOW)
 
     @writes
-    async def set_panel_balance_low(self, low: bool) -> None:
-        await self.repo.set_bool(PANEL_BALANCE_LOW, low, now=self.clock.now())
+    async def set_panel_balance_low(self, low: bool, panel: str = MAIN_PANEL) -> None:
+        await self._set_flag(panel, PANEL_BALANCE_LOW, low)
 
     @reads
-    async def catalogue_refused_since(self) -> datetime | None:
-        value = await self.repo.get(CATALOGUE_REFUSED)
+    async def catalogue_refused_since(self, panel: str = MAIN_PANEL) -> datetime | None:
+        value = await self._get(panel, CATALOGUE_REFUSED)
         return datetime.fromisoformat(value) if value else None
 
     @writes
-    async def set_catalogue_refused(self, since: datetime | None) -> None:
+    async def set_catalogue_refused(self, since: datetime | None, panel: str = MAIN_PANEL) -> None:
         if since is None:
-            await self.repo.delete(CATALOGUE_REFUSED)
+            await self._delete(panel, CATALOGUE_REFUSED)
         else:
-            await self.repo.set(CATALOGUE_REFUSED, since.isoformat(), now=self.clock.now())
+            await self._set(panel, CATALOGUE_REFUSED, since.isoformat())
 
     @reads
-    async def refill_status_missing(self) -> bool:
-        return await self.repo.get_bool(REFILL_STATUS_MISSING)
+    async def refill_status_missing(self, panel: str = MAIN_PANEL) -> bool:
+        return await self._flag(panel, REFILL_STATUS_MISSING)
 
     @writes
-    async def set_refill_status_missing(self, missing: bool) -> None:
+    async def set_refill_status_missing(self, missing: bool, panel: str = MAIN_PANEL) -> None:
         if missing:
-            await self.repo.set_bool(REFILL_STATUS_MISSING, True, now=self.clock.now())
+            await self._set_flag(panel, REFILL_STATUS_MISSING, True)
         else:
-            await self.repo.delete(REFILL_STATUS_MISSING)
+            await self._delete(panel, REFILL_STATUS_MISSING)

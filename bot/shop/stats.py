@@ -9,6 +9,7 @@ nothing, and unknown or submitting ones are shown by count only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -20,6 +21,7 @@ from bot.clock import Clock
 from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import Micro, round_up
 from bot.shop.pricing import PricingConfig
+from db.repositories.panels import PanelFiguresRepo
 from db.repositories.stats import StatsRepo
 from db.uow import reads
 
@@ -60,6 +62,19 @@ class TopService:
 
 
 @dataclass(frozen=True, slots=True)
+class PanelMoney:
+    """One panel's share of the period's orders (in the shop currency)."""
+
+    name: str
+    revenue: Micro
+    cost: Micro
+
+    @property
+    def profit(self) -> Micro:
+        return self.revenue - self.cost
+
+
+@dataclass(frozen=True, slots=True)
 class Stats:
     period: Period
     since: datetime | None
@@ -81,6 +96,7 @@ class Stats:
     bonuses: Micro  # referral rewards and promo credits
     adjusted_in: Micro  # admins' credits
     adjusted_out: Micro  # admins' debits
+    panels: tuple[PanelMoney, ...] = ()  # by panel, in a shop of several
 
     @property
     def revenue(self) -> Micro:
@@ -97,10 +113,17 @@ class Stats:
 
 
 class StatsService:
-    def __init__(self, repo: StatsRepo, clock: Clock, pricing: PricingConfig) -> None:
+    def __init__(
+        self,
+        repo: StatsRepo,
+        clock: Clock,
+        pricing: PricingConfig,
+        panel_names: Mapping[int, str] | None = None,
+    ) -> None:
         self.repo = repo
         self.clock = clock
         self.pricing = pricing
+        self.panel_names = dict(panel_names or {})  # providers row id -> panel name
 
     @property
     def session(self) -> AsyncSession:
@@ -108,9 +131,29 @@ class StatsService:
 
     @classmethod
     def from_session(
-        cls, session: AsyncSession, clock: Clock, pricing: PricingConfig
+        cls,
+        session: AsyncSession,
+        clock: Clock,
+        pricing: PricingConfig,
+        panel_names: Mapping[int, str] | None = None,
     ) -> StatsService:
-        return cls(StatsRepo(session), clock, pricing)
+        return cls(StatsRepo(session), clock, pricing, panel_names)
+
+    async def _by_panel(self, since: datetime | None) -> tuple[PanelMoney, ...]:
+        """Cost, revenue and profit per panel, when the shop has more than one."""
+        if len(self.panel_names) < 2:
+            return ()
+        figures = await PanelFiguresRepo(self.session).money(since)
+        shares: list[PanelMoney] = []
+        for provider_id, name in self.panel_names.items():
+            charged, refunded, reported, expected = figures.get(provider_id, (0, 0, 0, 0))
+            reported_shop = Decimal(reported) * self.pricing.rate_of(provider_id)
+            cost = round_up(
+                int(reported_shop.to_integral_value(rounding=ROUND_CEILING)) + expected,
+                self.pricing.currency,
+            )
+            shares.append(PanelMoney(name, charged - refunded, cost))
+        return tuple(shares)
 
     @reads
     async def collect(self, period: Period) -> Stats:
@@ -149,6 +192,7 @@ class StatsService:
             bonuses=credits(LedgerKind.REFERRAL) + credits(LedgerKind.PROMO),
             adjusted_in=credits(LedgerKind.ADJUSTMENT),
             adjusted_out=ledger.get(LedgerKind.ADJUSTMENT, (0, 0))[1],
+            panels=await self._by_panel(since),
         )
 
     def _in_shop_currency(self, provider_amount: Micro) -> Micro:

@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.provider.client import ProviderClient
 from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.provider.models import RefillStatus
+from bot.provider.panels import PanelRegistry
 from bot.shop.enums import OrderState
 from bot.shop.errors import ShopError
 from bot.shop.orders.models import OrderDTO
@@ -96,15 +97,22 @@ class OrderView:
 
 class OrderTracking:
     def __init__(
-        self, session: AsyncSession, orders: OrderService, provider: ProviderClient, clock: Clock
+        self, session: AsyncSession, orders: OrderService, panels: PanelRegistry, clock: Clock
     ) -> None:
         self.session = session
         self.orders = orders
-        self.provider = provider
+        self.panels = panels
         self.clock = clock
         self.catalog = CatalogRepo(session)
         self.refills = RefillRepo(session)
         self.order_rows = OrderRepo(session)
+
+    def _client(self, order: OrderDTO) -> ProviderClient:
+        """The order's own panel (orders keep their panel for life)."""
+        client = self.panels.client_for(order.provider_id)
+        if client is None:  # its panel is no longer configured
+            raise PanelUnavailable()
+        return client
 
     @reads
     async def view(self, user_id: int, order_id: int) -> OrderView:
@@ -153,7 +161,7 @@ class OrderTracking:
             wait = REFRESH_EVERY - (now - order.last_checked_at)
             return view, max(1, int(wait.total_seconds()))
         try:
-            reply = await self.provider.order_status(order.provider_order_id)
+            reply = await self._client(order).order_status(order.provider_order_id)
         except ProviderError as exc:
             raise _declined(exc) from None
         except ProviderUnavailable:
@@ -168,7 +176,7 @@ class OrderTracking:
         if not view.can_refill or view.order.provider_order_id is None:
             raise ActionNotAvailable("refill", order_id)
         try:
-            created = await self.provider.refill(view.order.provider_order_id)
+            created = await self._client(view.order).refill(view.order.provider_order_id)
         except ProviderError as exc:
             raise _declined(exc) from None
         except ProviderUnavailable:
@@ -219,7 +227,7 @@ class OrderTracking:
         order = await self.orders.get_for_user(user_id, order_id)
         assert order.provider_order_id is not None
         try:
-            results = await self.provider.cancel([order.provider_order_id])
+            results = await self._client(order).cancel([order.provider_order_id])
         except ProviderError as exc:
             raise _declined(exc) from None
         except ProviderUnavailable:

@@ -17,8 +17,16 @@ from aiogram.utils.i18n import ngettext
 from bot.provider.errors import AccountIssue
 from bot.shop.admin_alerts import ErrorAlert
 from bot.shop.admin_broadcast import BroadcastProgress
+from bot.shop.money import Micro
 from bot.shop.orders.models import OrderDTO
 from bot.texts.format import code, fmt, join, money, when
+
+
+def panel_tag(text: str, panel: str | None) -> str:
+    """An alert about one panel of several starts with the panel's name."""
+    if panel is None:
+        return text
+    return fmt("🏷 <code>{name}</code> · ", name=panel) + text
 
 
 def alert_error(alert: ErrorAlert) -> str:
@@ -106,6 +114,31 @@ def alert_order_refused(order: OrderDTO, panel_text: str | None) -> str:
         _("⛔ The panel refused {order}: {text}\nThe customer was refunded in full."),
         order=_head(order),
         text=(panel_text or "—")[:300],
+    )
+
+
+def alert_order_failed_over(order: OrderDTO, attempts: Sequence[str], panel: str) -> str:
+    return fmt(
+        _(
+            "🔀 {order} went to the backup panel {panel}; the customer was charged once.\n"
+            "Attempts:\n{attempts}"
+        ),
+        order=_head(order),
+        panel=code(panel),
+        attempts=join("\n", (f"• {line[:200]}" for line in attempts[:10])),
+    )
+
+
+def alert_backup_too_dear(order: OrderDTO, panel: str, cost: Micro) -> str:
+    return fmt(
+        _(
+            "💸 The backup at panel {panel} was skipped for {order}: it would cost {cost}, "
+            "more than the customer paid ({charge})."
+        ),
+        panel=code(panel),
+        order=_head(order),
+        cost=money(cost, order.currency),
+        charge=money(order.charge, order.currency),
     )
 
 
@@ -314,4 +347,15 @@ def alert_refills_untracked(count: int, reason: str) -> str:
         ),
         n=count,
         reason=reason[:200],
+    )
+
+
+def alert_panel_skipped(name: str, reason: str) -> str:
+    return fmt(
+        _(
+            "⚠️ Panel {name} is left out: its URL does not answer as an SMM panel API "
+            "({reason}). The other panels work as usual; fix its PROVIDER_*_URL and restart."
+        ),
+        name=code(name),
+        reason=reason[:300],
     )

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, bindparam, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    String,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from bot.shop.enums import OrderState
 from db.models import Order, OrderEvent, table_of
 from db.repositories.base import Repo
+
+
+def of_providers(column: Any, provider_ids: Sequence[int | None]) -> ColumnElement[bool]:
+    """`column` is one of `provider_ids` (None in them: or NULL)."""
+    ids = [i for i in provider_ids if i is not None]
+    clauses: list[ColumnElement[bool]] = [column.in_(ids)] if ids else []
+    if None in provider_ids:
+        clauses.append(column.is_(None))
+    return or_(*clauses) if clauses else false()
 
 
 class OrderRepo(Repo):
@@ -132,6 +151,31 @@ class OrderRepo(Repo):
         await self.session.flush()
         return event
 
+    async def move_to_panel(
+        self,
+        order_id: int,
+        *,
+        provider_id: int,
+        provider_service_id: str,
+        rate: int,
+        cost: int,
+        fields: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """A `submitting` order that a backup's panel takes: it is that panel's now."""
+        await self.session.execute(
+            update(Order)
+            .where(Order.id == order_id, Order.state == OrderState.SUBMITTING)
+            .values(
+                provider_id=provider_id,
+                provider_service_id=provider_service_id,
+                rate=rate,
+                cost=cost,
+                fields=fields,
+                updated_at=now,
+            )
+        )
+
     async def events(self, order_id: int) -> list[OrderEvent]:
         stmt = select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
         return list(await self.session.scalars(stmt))
@@ -146,15 +190,23 @@ class OrderRepo(Repo):
 
     # --- status polling (bot/jobs/orders.py) ---------------------------------------
 
-    async def poll_due(self, *, checked_before: datetime, limit: int) -> list[tuple[int, str]]:
+    async def poll_due(
+        self,
+        *,
+        checked_before: datetime,
+        limit: int,
+        provider_ids: Sequence[int | None] | None = None,
+    ) -> list[tuple[int, str]]:
         """(id, provider order id) of active orders the panel knows, not checked since
-        `checked_before`: never-checked first, then least recently checked."""
+        `checked_before`: never-checked first, then least recently checked. With
+        `provider_ids`, only the orders of those panels (None: orders without one)."""
         stmt = (
             select(Order.id, Order.provider_order_id)
             .where(
                 Order.state == OrderState.ACTIVE,
                 Order.provider_order_id.is_not(None),
                 or_(Order.last_checked_at.is_(None), Order.last_checked_at < checked_before),
+                *([] if provider_ids is None else [of_providers(Order.provider_id, provider_ids)]),
             )
             .order_by(Order.last_checked_at.is_not(None), Order.last_checked_at, Order.id)
             .limit(limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -27,10 +28,15 @@ class ProviderRepo(Repo):
         await self.session.execute(stmt)
         provider = await self.by_name(name)
         assert provider is not None
-        if provider.url != url:
+        if url and provider.url != url:
             provider.url = url
             await self.session.flush()
         return provider
+
+    async def enable_only(self, names: Collection[str]) -> None:
+        """The configured panels are enabled, every other row (a panel no longer in the
+        configuration) disabled: its services leave the storefront."""
+        await self.session.execute(update(Provider).values(enabled=Provider.name.in_(list(names))))
 
     async def all(self) -> list[Provider]:
         return list(await self.session.scalars(select(Provider).order_by(Provider.id)))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
 
-from db.models import Refill
+from db.models import Order, Refill
 from db.repositories.base import Repo
+from db.repositories.orders import of_providers
 
 
 class RefillRepo(Repo):
@@ -43,15 +44,29 @@ class RefillRepo(Repo):
         return list(await self.session.scalars(stmt))
 
     async def in_status(
-        self, statuses: Iterable[str], *, checked_before: datetime, limit: int = 100
+        self,
+        statuses: Iterable[str],
+        *,
+        checked_before: datetime,
+        limit: int = 100,
+        provider_ids: Sequence[int | None] | None = None,
     ) -> list[Refill]:
-        """Refills in one of `statuses` not checked since `checked_before`, oldest first."""
+        """Refills in one of `statuses` not checked since `checked_before`, oldest first;
+        with `provider_ids`, only those of orders of these panels."""
+        of_panels = []
+        if provider_ids is not None:
+            of_panels = [
+                Refill.order_id.in_(
+                    select(Order.id).where(of_providers(Order.provider_id, provider_ids))
+                )
+            ]
         stmt = (
             select(Refill)
             .where(
                 Refill.status.in_(list(statuses)),
                 Refill.provider_refill_id.is_not(None),
                 or_(Refill.last_checked_at.is_(None), Refill.last_checked_at < checked_before),
+                *of_panels,
             )
             .order_by(Refill.last_checked_at.is_not(None), Refill.last_checked_at, Refill.id)
             .limit(limit)

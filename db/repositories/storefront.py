@@ -7,7 +7,7 @@ from collections.abc import Collection
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ServiceRow
+from db.models import Provider, ServiceRow
 from db.repositories.base import Repo
 
 
@@ -23,6 +23,8 @@ class StorefrontRepo(Repo):
             ServiceRow.removed_at.is_(None),
             ServiceRow.hidden.is_(False),
             ServiceRow.type.in_(self.types),
+            # A panel no longer configured takes no orders: its services are not shown.
+            ServiceRow.provider_id.in_(select(Provider.id).where(Provider.enabled.is_(True))),
         ]
 
     async def platforms(self) -> list[tuple[str, int]]:

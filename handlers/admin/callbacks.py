@@ -53,3 +53,14 @@ class BroadcastCD(CallbackData, prefix="ab"):
 
 class AdminAlertsCD(CallbackData, prefix="aa"):
     order_placed: bool
+
+
+class BackupAction(StrEnum):
+    ADD = "a"  # the admin confirmed the backup shown
+    CANCEL = "n"
+
+
+class BackupCD(CallbackData, prefix="ab"):
+    action: BackupAction
+    service_id: Id
+    backup_id: Id

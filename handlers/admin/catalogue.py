@@ -1,4 +1,4 @@
-"""The catalogue and the panel: /markup, /hide, /show, /sync, /provider, /platform."""
+"""The catalogue and the panels: /markup, /hide, /show, /sync [panel], /provider, /platform."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from bot.deps import Deps
 from bot.jobs.catalog import sync_catalog
 from bot.numbers import parse_whole
 from bot.shop.admin.parsing import parse_percent
-from bot.shop.errors import InvalidMarkup
+from bot.shop.catalog import SyncReport
+from bot.shop.errors import InvalidMarkup, ShopError
 from bot.shop.platforms import clean_name, split_rename
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
 from handlers.admin import texts
-from handlers.admin.common import Usage, admin_router, id_arg, no_args
+from handlers.admin.common import Usage, admin_router, command_args, id_arg, no_args
 
 
 def create_router() -> Router:
@@ -66,10 +67,33 @@ async def cmd_set_hidden(
 async def cmd_sync(
     message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
 ) -> None:
-    no_args(command, "sync")
+    words = command_args(command)
+    if len(words) > 1:
+        raise Usage("sync")
+    if words and words[0] not in deps.panels:
+        raise Usage("sync", prefix=texts.unknown_panel(words[0], deps.panels.names))
+    names = (words[0],) if words else deps.panels.names
     await message.answer(texts.sync_started())
-    report = await shop.admin.sync(user.telegram_id, lambda: sync_catalog(deps))
-    await message.answer(texts.sync_report(report))
+    if len(names) == 1:
+        [name] = names
+        report = await shop.admin.sync(
+            user.telegram_id, lambda: sync_catalog(deps, provider_name=name), panel=name
+        )
+        await message.answer(texts.sync_report(report, panel=deps.panels.shown(name)))
+        return
+    for name in names:  # one panel's trouble does not keep the others from syncing
+
+        async def load(panel: str = name) -> SyncReport:
+            return await sync_catalog(deps, provider_name=panel)
+
+        try:
+            report = await shop.admin.sync(user.telegram_id, load, panel=name)
+        except ShopError as error:
+            await message.answer(
+                texts.on_panel(texts.error(error, deps.settings.shop_currency), name)
+            )
+            continue
+        await message.answer(texts.sync_report(report, panel=name))
 
 
 async def cmd_provider(

@@ -14,6 +14,8 @@ from handlers.admin.callbacks import (
     AdminStatsCD,
     AdminUserAction,
     AdminUserCD,
+    BackupAction,
+    BackupCD,
     BroadcastAction,
     BroadcastCD,
 )
@@ -119,4 +121,18 @@ def broadcast_progress(broadcast_id: str) -> InlineKeyboardMarkup:
         text=texts.progress_button(),
         callback_data=BroadcastCD(action=BroadcastAction.PROGRESS, broadcast_id=broadcast_id),
     )
+    return b.as_markup()
+
+
+def confirm_backup(service_id: int, backup_id: int) -> InlineKeyboardMarkup:
+    b = KeyboardBuilder()
+    for action, label in (
+        (BackupAction.ADD, texts.button_confirm()),
+        (BackupAction.CANCEL, texts.button_cancel()),
+    ):
+        b.button(
+            text=label,
+            callback_data=BackupCD(action=action, service_id=service_id, backup_id=backup_id),
+        )
+    b.adjust(2)
     return b.as_markup()

@@ -4,12 +4,15 @@ user-supplied value escaped."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.provider.errors import AccountIssue
+from bot.shop.admin.backups import BackupList, BackupPreview, BackupRefused, BackupSide
+from bot.shop.admin.panels import PanelLine, PanelUnknown
 from bot.shop.admin.parsing import MAX_ADJUSTMENT_UNITS, MAX_MARKUP
 from bot.shop.admin.platforms import PlatformOverview, PlatformRename
 from bot.shop.admin.values import (
@@ -56,8 +59,11 @@ SYNTAX: dict[str, str] = {
     "markup": "/markup <percent> [category <name> | service <id>]",
     "hide": "/hide <service id>",
     "show": "/show <service id>",
-    "sync": "/sync",
+    "sync": "/sync [panel]",
     "provider": "/provider",
+    "backup": "/backup <service id> [<panel>:<panel service id> | off <panel>]",
+    "panels": "/panels",
+    "panel": "/panel <name> off|on",
     "platform": "/platform list | rename <from> <to> | reset <name>",
     "order": "/order <id>",
     "refund": "/refund <id>",
@@ -78,8 +84,11 @@ def command_descriptions() -> dict[str, str]:
         "markup": _("Set the markup: global, per category or per service"),
         "hide": _("Hide a service from the catalogue"),
         "show": _("Show a hidden service again"),
-        "sync": _("Load the panel's catalogue now"),
+        "sync": _("Load the panels' catalogues now (or one panel's)"),
         "provider": _("Panel balance, polling and active orders"),
+        "backup": _("A service's backups at other panels: list, add (confirmed), remove"),
+        "panels": _("Every panel: balance, polling, failures, orders, services, pause"),
+        "panel": _("Stop or resume new orders to one panel"),
         "platform": _(
             "Platforms with their counts; rename one (onto another: merge them); "
             "reset undoes a rename"
@@ -169,6 +178,8 @@ def _unexpected(error: Exception, currency: str) -> str:
 
 ADMIN_ERRORS: ErrorTable = {
     NotFound: _not_found,
+    BackupRefused: lambda e, c: _backup_refused(e, c),
+    PanelUnknown: lambda e, c: unknown_panel(e.name, e.names),
     InvalidAmount: lambda e, c: bad_amount(c),
     InvalidMarkup: lambda e, c: bad_percent(),
     InsufficientFunds: lambda e, c: fmt(
@@ -284,6 +295,18 @@ def stats(s: Stats) -> str:
         fmt(_("provider cost: {amount}"), amount=money(s.provider_cost, c)),
         fmt(_("profit: <b>{amount}</b>"), amount=_signed(s.profit, c)),
     ]
+    if s.panels:
+        lines += ["", _("<b>By panel</b>")]
+        for share in s.panels:
+            lines.append(
+                fmt(
+                    _("{panel}: revenue {revenue}, cost {cost}, profit {profit}"),
+                    panel=code(share.name),
+                    revenue=money(share.revenue, c),
+                    cost=money(share.cost, c),
+                    profit=_signed(share.profit, c),
+                )
+            )
     if s.top:
         lines += ["", _("<b>Top services</b>")]
         for n, top in enumerate(s.top, 1):
@@ -498,6 +521,97 @@ def sync_started() -> str:
     return _("⏳ Loading the panel's catalogue…")
 
 
+def _backup_side(side: BackupSide, currency: str) -> str:
+    return fmt(
+        _("#{id} «{name}» at {panel} (its id {panel_id}), {type}, {min}–{max}; cost {cost}"),
+        id=side.id,
+        name=side.name[:80],
+        panel=code(side.panel),
+        panel_id=code(side.provider_service_id),
+        type=side.type,
+        min=side.min,
+        max=side.max,
+        cost=money(side.cost, currency),
+    )
+
+
+def backup_preview(preview: BackupPreview, currency: str) -> str:
+    percent = preview.margin_percent
+    lines: list[str] = [
+        _("🔀 <b>Add a backup?</b> Prices per 1000 (per order for flat-price types)."),
+        fmt(_("Service: {side}"), side=trusted(_backup_side(preview.service, currency))),
+        fmt(_("Backup: {side}"), side=trusted(_backup_side(preview.backup, currency))),
+        fmt(
+            _("Customers pay {price}; at the backup the margin is {margin}{percent}."),
+            price=money(preview.price, currency),
+            margin=money(preview.margin, currency),
+            percent="" if percent is None else f" ({percent}%)",
+        ),
+    ]
+    if preview.margin < 0:
+        lines.append(_("⚠️ The backup costs more than customers pay: orders will not go to it."))
+    return "\n".join(lines)
+
+
+def backup_list(listing: BackupList, currency: str) -> str:
+    lines: list[str] = [
+        fmt(_("Service: {side}"), side=trusted(_backup_side(listing.service, currency))),
+        fmt(_("Customers pay {price}."), price=money(listing.price, currency)),
+    ]
+    if not listing.backups:
+        lines.append(_("No backups: when its panel refuses, the order fails and is refunded."))
+    for number, side in enumerate(listing.backups, start=1):
+        lines.append(fmt("{n}. {side}", n=number, side=trusted(_backup_side(side, currency))))
+    return "\n".join(lines)
+
+
+def backup_added() -> str:
+    return _("✅ Backup added.")
+
+
+def backup_removed(panel: str) -> str:
+    return fmt(_("🗑 The backup at panel {panel} is removed."), panel=code(panel))
+
+
+def backup_cancelled() -> str:
+    return _("Nothing was changed.")
+
+
+def _backup_refused(e: BackupRefused, c: str) -> str:
+    d = e.details
+    reasons = {
+        BackupRefused.UNKNOWN_PANEL: lambda: fmt(
+            _("There is no panel {name}."), name=code(str(d.get("panel", ""))[:40])
+        ),
+        BackupRefused.MISSING: lambda: fmt(
+            _("Panel {panel} lists no service {id} (a /sync {panel} may help)."),
+            panel=code(str(d.get("panel", ""))[:40]),
+            id=code(str(d.get("id", ""))[:64]),
+        ),
+        BackupRefused.OTHER_TYPE: lambda: fmt(
+            _("A backup must be of the same type: it is {theirs}, the service is {ours}."),
+            theirs=str(d.get("theirs", ""))[:64],
+            ours=str(d.get("ours", ""))[:64],
+        ),
+        BackupRefused.ITSELF: lambda: _("A service cannot be its own backup."),
+        BackupRefused.SAME_PANEL: lambda: _("A backup must be at another panel."),
+        BackupRefused.LOOP: lambda: _(
+            "That backup leads back to the service through backups of its own (a loop)."
+        ),
+        BackupRefused.ALREADY: lambda: _("That service is a backup of this one already."),
+        BackupRefused.TOO_MANY: lambda: fmt(
+            _("A service has {max} backups at most."), max=d.get("max", 0)
+        ),
+        BackupRefused.NONE_THERE: lambda: fmt(
+            _("The service has no backup at panel {panel}."),
+            panel=code(str(d.get("panel", ""))[:40]),
+        ),
+    }
+    build = reasons.get(e.reason)
+    text = build() if build is not None else _("That did not work. Please try again.")
+    return text + "\n" + _("Nothing was changed.")
+
+
 def pause_cause(cause: AccountIssue) -> str:
     names = {
         AccountIssue.NO_FUNDS: _("the panel's balance is not enough"),
@@ -508,7 +622,26 @@ def pause_cause(cause: AccountIssue) -> str:
     return names[cause]
 
 
-def sync_report(report: SyncReport) -> str:
+def on_panel(text: str, panel: str | None) -> str:
+    """A reply about one panel of several starts with its name."""
+    if panel is None:
+        return text
+    return fmt("<b>{name}</b> · ", name=panel) + text
+
+
+def unknown_panel(name: str, names: Sequence[str]) -> str:
+    return fmt(
+        _("There is no panel {name}. Panels: {names}."),
+        name=code(name[:40]),
+        names=join(", ", (code(n) for n in names)),
+    )
+
+
+def sync_report(report: SyncReport, *, panel: str | None = None) -> str:
+    return on_panel(_sync_report(report), panel)
+
+
+def _sync_report(report: SyncReport) -> str:
     if report.refused is not None:
         return fmt(
             _(
@@ -546,6 +679,60 @@ def sync_report(report: SyncReport) -> str:
             n=report.skipped,
         )
     return text
+
+
+def panels(lines: Sequence[PanelLine]) -> str:
+    out: list[str] = [_("🔌 <b>Panels</b>")]
+    for line in lines:
+        if line.balance is not None:
+            balance = fmt(
+                _("balance {balance} {currency}"),
+                balance=f"{line.balance:f}",
+                currency=line.currency or "",
+            )
+        else:
+            balance = fmt(_("balance unknown ({reason})"), reason=(line.error or "")[:120])
+        state: str
+        if line.off_since is not None:
+            state = fmt(_("⛔ switched off since {at}"), at=when(line.off_since))
+        elif line.paused is not None:
+            state = fmt(_("⏸ paused: {cause}"), cause=pause_cause(line.paused.cause))
+        elif line.down_since is not None:
+            state = fmt(_("🔴 not answering since {at}"), at=when(line.down_since))
+        else:
+            state = _("🟢 taking orders")
+        out += [
+            "",
+            fmt("<b>{name}</b> · {state}", name=line.name, state=state),
+            balance + (" ⚠️" if line.balance_low else ""),
+            fmt(
+                _(
+                    "last good poll: {at} · failing orders: {flagged} · active orders: "
+                    "{active} · services: {services}"
+                ),
+                at=when(line.last_polled),
+                flagged=line.flagged,
+                active=line.active,
+                services=line.services,
+            ),
+        ]
+    return "\n".join(out)
+
+
+def panel_switched(name: str, off: bool, changed: bool) -> str:
+    if not changed:
+        if off:
+            return fmt(_("Panel {name} is switched off already."), name=code(name))
+        return fmt(_("Panel {name} takes new orders already."), name=code(name))
+    if off:
+        return fmt(
+            _(
+                "⛔ Panel {name} takes no new orders now: services with a backup go to the "
+                "backup, the others are unavailable. Its orders are followed as usual."
+            ),
+            name=code(name),
+        )
+    return fmt(_("🟢 Panel {name} takes new orders again."), name=code(name))
 
 
 def provider(p: ProviderOverview, currency: str) -> str:
@@ -954,6 +1141,10 @@ def button_yes() -> str:
 
 def button_back() -> str:
     return _("« Back")
+
+
+def button_confirm() -> str:
+    return _("✅ Confirm")
 
 
 def button_cancel() -> str:

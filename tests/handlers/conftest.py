@@ -6,6 +6,7 @@ storefront with no admins:
     pytestmark = pytest.mark.shop("admin")        # an admin and an operators' chat
     pytestmark = pytest.mark.shop("stars")        # that, plus Stars top-ups and referrals
     pytestmark = pytest.mark.shop("admin", alice="100")  # alice starts with 100 USD
+    pytestmark = pytest.mark.shop("admin", panels=("backup",))  # a second panel
 
 `alice` starts with 50 USD in the admin shop and an empty wallet elsewhere.
 """
@@ -41,14 +42,16 @@ async def app(
     engine: AsyncEngine, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[ShopApp]:
     kind, _ = _shop_marker(request)
+    marker = request.node.get_closest_marker("shop")
+    panels = tuple(marker.kwargs.get("panels", ())) if marker is not None else ()
     opened: AbstractAsyncContextManager[ShopApp]
     if kind == "admin":
-        opened = admin_shop(engine)
+        opened = admin_shop(engine, panels=panels)
     elif kind == "stars":
         stars_env(monkeypatch)
-        opened = running_shop(engine, admin_ids=frozenset({ADMIN}))
+        opened = running_shop(engine, admin_ids=frozenset({ADMIN}), panels=panels)
     else:
-        opened = running_shop(engine)
+        opened = running_shop(engine, panels=panels)
     async with opened as shop:
         yield shop
 

@@ -54,6 +54,10 @@ EVERY_COMMAND = [
     "/show 1",
     "/sync",
     "/provider",
+    "/panels",
+    "/panel main off",
+    "/panel main on",
+    "/backup 1",
     "/order 1",
     "/refund 1",
     "/broadcast",
@@ -354,7 +358,10 @@ async def test_malformed_commands_get_usage_and_change_nothing(
         "/stats 7d 30d": "one of: today, 7d, 30d, all",
         "/maintenance": "Maintenance is off.\nUsage: <code>/maintenance on|off</code>",
         "/maintenance maybe": "Usage: <code>/maintenance on|off</code>",
-        "/sync now": "Usage: <code>/sync</code>",
+        "/sync now": (
+            "There is no panel <code>now</code>. Panels: <code>main</code>.\n"
+            "Usage: <code>/sync [panel]</code>"
+        ),
         "/provider please": "Usage: <code>/provider</code>",
         "/broadcast hello": "Usage: <code>/broadcast</code>",
     }

@@ -106,3 +106,85 @@ def test_bad_config_stops_start_up_without_traceback(tmp_path: Path) -> None:
     assert "PROVIDER_URL: not a URL" in done.stderr
     assert "BOT_TOKEN: required" in done.stderr
     assert "Traceback" not in done.stderr and "secret-key-1" not in done.stderr
+
+
+PANEL_ENV = (
+    "PROVIDERS",
+    "PROVIDER_BACKUP_URL",
+    "PROVIDER_BACKUP_KEY",
+    "PROVIDER_BACKUP_CURRENCY_RATE",
+    "PROVIDER_BACKUP_TIMEOUT_SECONDS",
+    "PROVIDER_CHEAP_URL",
+    "PROVIDER_CHEAP_KEY",
+)
+
+
+@pytest.fixture
+def panel_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in PANEL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PROVIDER_URL", "https://main.example/api/v2")
+    monkeypatch.setenv("PROVIDER_KEY", "main-key-0001")
+    return monkeypatch
+
+
+def test_more_panels_from_the_environment(panel_env: pytest.MonkeyPatch) -> None:
+    panel_env.setenv("PROVIDERS", " backup , cheap,backup")
+    panel_env.setenv("PROVIDER_BACKUP_URL", "https://backup.example/api/v2")
+    panel_env.setenv("PROVIDER_BACKUP_KEY", "backup-key-0002")
+    panel_env.setenv("PROVIDER_BACKUP_CURRENCY_RATE", "92.5")
+    panel_env.setenv("PROVIDER_BACKUP_TIMEOUT_SECONDS", "15")
+    panel_env.setenv("PROVIDER_CHEAP_URL", "http://cheap.example/api/v2")
+    panel_env.setenv("PROVIDER_CHEAP_KEY", "cheap-key-0003")
+    panel_env.setenv("CURRENCY_RATE", "0.9")
+    s = load_config()
+    assert s.providers == ("backup", "cheap")
+    main, backup, cheap = s.panels
+    assert (main.name, main.url, main.currency_rate) == (
+        "main",
+        "https://main.example/api/v2",
+        Decimal("0.9"),
+    )
+    assert (backup.name, backup.currency_rate, backup.timeout_seconds) == (
+        "backup",
+        Decimal("92.5"),
+        15,
+    )
+    assert backup.key.get_secret_value() == "backup-key-0002"
+    assert (cheap.currency_rate, cheap.timeout_seconds) == (Decimal("0.9"), 30)  # defaults
+    for key in ("main-key-0001", "backup-key-0002", "cheap-key-0003"):
+        assert key not in repr(s) and key not in repr(s.panels)
+
+
+def test_panel_variables_from_env_file(panel_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "PROVIDERS=backup\nPROVIDER_BACKUP_URL=https://b.example/api/v2\nPROVIDER_BACKUP_KEY=k2\n"
+    )
+    s = load_config()
+    assert [p.name for p in s.panels] == ["main", "backup"]
+
+
+def test_bad_panel_values_one_line_per_field(panel_env: pytest.MonkeyPatch) -> None:
+    panel_env.setenv("PROVIDERS", "backup,cheap")
+    panel_env.setenv("PROVIDER_BACKUP_URL", "backup.example")
+    panel_env.setenv("PROVIDER_BACKUP_KEY", "backup-key-0002")
+    panel_env.setenv("PROVIDER_BACKUP_CURRENCY_RATE", "-1")
+    panel_env.setenv("PROVIDER_BACKUP_TIMEOUT_SECONDS", "abc")
+    panel_env.setenv("PROVIDER_CHEAP_URL", "https://cheap.example/api/v2")
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert info.value.lines == [
+        "PROVIDER_BACKUP_URL: not a URL",
+        "PROVIDER_BACKUP_CURRENCY_RATE: a positive number",
+        "PROVIDER_BACKUP_TIMEOUT_SECONDS: a number of seconds above 0, at most 600",
+        "PROVIDER_CHEAP_KEY: required",
+    ]
+    assert "backup-key-0002" not in str(info.value)
+
+
+@pytest.mark.parametrize("names", ["Backup", "main", "bad-name", "x" * 21])
+def test_panel_names(panel_env: pytest.MonkeyPatch, names: str) -> None:
+    panel_env.setenv("PROVIDERS", names)
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert len(info.value.lines) == 1 and info.value.lines[0].startswith("PROVIDERS: ")

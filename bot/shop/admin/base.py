@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.provider.client import ProviderClient
+from bot.provider.panels import PanelRegistry
 from bot.shop.admin.parsing import UserRef
 from bot.shop.catalog import CatalogService
 from bot.shop.errors import NotFound
 from bot.shop.orders.service import OrderService
 from bot.shop.pricing import PricingConfig
 from bot.shop.shop_settings import ShopSettings
+from bot.shop.tracking import PanelUnavailable
 from bot.shop.wallet import WalletService
 from db.models import User
 from db.repositories.admin import AdminRepo
@@ -40,7 +42,7 @@ class AdminServiceBase:
         *,
         clock: Clock,
         pricing: PricingConfig,
-        provider: ProviderClient,
+        panels: PanelRegistry,
         wallet: WalletService,
         orders: OrderService,
         catalog: CatalogService,
@@ -49,7 +51,7 @@ class AdminServiceBase:
         self.session = session
         self.clock = clock
         self.pricing = pricing
-        self.provider = provider
+        self.panels = panels
         self.wallet = wallet
         self.orders = orders
         self.catalog = catalog
@@ -62,6 +64,13 @@ class AdminServiceBase:
         self.markups = MarkupRepo(session)
         self.order_rows = OrderRepo(session)
         self.providers = ProviderRepo(session)
+
+    def client_for(self, provider_id: int | None) -> ProviderClient:
+        """The client of an order's panel; PanelUnavailable when it is not configured."""
+        client = self.panels.client_for(provider_id)
+        if client is None:
+            raise PanelUnavailable()
+        return client
 
     @writes
     async def record(

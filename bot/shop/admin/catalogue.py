@@ -151,7 +151,7 @@ class AdminCatalogue(AdminServiceBase):
             from_micro(row.rate),
             1 if flat else 1000,
             flat=flat,
-            currency_rate=self.pricing.currency_rate,
+            currency_rate=self.pricing.rate_of(row.provider_id),
             markup_percent=markup,
             currency=self.pricing.currency,
             price_override=None if row.price_override is None else from_micro(row.price_override),
@@ -176,7 +176,13 @@ class AdminCatalogue(AdminServiceBase):
             )
         return ServiceToggle(row.id, row.name, row.category, hidden, changed)
 
-    async def sync(self, actor_id: int, load: Callable[[], Awaitable[SyncReport]]) -> SyncReport:
+    async def sync(
+        self,
+        actor_id: int,
+        load: Callable[[], Awaitable[SyncReport]],
+        *,
+        panel: str = MAIN_PANEL,
+    ) -> SyncReport:
         """Run `load` (the catalogue sync, in its own unit of work) with no transaction
         open; PanelUnavailable / PanelDeclined when the panel does not give its list."""
         try:
@@ -189,7 +195,7 @@ class AdminCatalogue(AdminServiceBase):
             actor_id,
             "sync",
             target_type="provider",
-            target_id=MAIN_PANEL,
+            target_id=panel,
             total=report.total,
             added=report.added,
             changed=report.changed,

@@ -48,7 +48,9 @@ class AdminOrders(AdminServiceBase):
         note = None
         if order.provider_order_id is not None and order.state is OrderState.ACTIVE:
             try:
-                reply = await self.provider.order_status(order.provider_order_id)
+                reply = await self.client_for(order.provider_id).order_status(
+                    order.provider_order_id
+                )
             except ProviderError as exc:
                 note = exc.text
             except ProviderUnavailable as exc:
@@ -93,7 +95,7 @@ class AdminOrders(AdminServiceBase):
         if order.state is not OrderState.UNKNOWN:
             raise TransitionNotAllowed(order_id, order.state, OrderState.ACTIVE)
         try:
-            reply = await self.provider.order_status(provider_order_id)
+            reply = await self.client_for(order.provider_id).order_status(provider_order_id)
         except ProviderError as exc:
             raise PanelDeclined(exc.text) from None
         except ProviderUnavailable:

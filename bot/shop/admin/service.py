@@ -6,16 +6,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.provider.errors import ProviderError, ProviderUnavailable
-from bot.shop.admin.catalogue import AdminCatalogue
+from bot.shop.admin.backups import AdminBackups
 from bot.shop.admin.customers import AdminCustomers
 from bot.shop.admin.orders import AdminOrders
+from bot.shop.admin.panels import AdminPanels
 from bot.shop.admin.platforms import AdminPlatforms
 from bot.shop.admin.values import ProviderOverview
 from bot.shop.panels import MAIN_PANEL
 from db.uow import writes
 
 
-class AdminService(AdminCustomers, AdminCatalogue, AdminPlatforms, AdminOrders):
+class AdminService(AdminCustomers, AdminBackups, AdminPlatforms, AdminOrders, AdminPanels):
     @writes
     async def set_maintenance(self, actor_id: int, on: bool) -> bool:
         """Switch maintenance; False when it was already so."""
@@ -30,7 +31,7 @@ class AdminService(AdminCustomers, AdminCatalogue, AdminPlatforms, AdminOrders):
         knows about polling."""
         balance = currency = error = None
         try:
-            result = await self.provider.balance()
+            result = await self.panels.get(MAIN_PANEL).client.balance()
         except ProviderError as exc:
             error = exc.text
         except ProviderUnavailable as exc:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.provider.models import ServiceType
+from bot.shop.backup_limits import narrowed
 from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.errors import NotFound, NotYours, PriceChanged, ServiceUnavailable
 from bot.shop.money import from_micro, to_micro
@@ -15,6 +16,7 @@ from bot.shop.orders.form import build_request, size_order
 from bot.shop.orders.models import CheckoutResult, Draft, OrderDTO, new_checkout_token
 from bot.shop.pricing import price_order, resolve_markup
 from db.models import Order, ServiceRow
+from db.repositories.backups import BackupRepo
 from db.uow import reads, writes
 
 
@@ -54,7 +56,8 @@ class OrderCheckout(OrderServiceBase):
         if service_type is None:
             raise ServiceUnavailable(service.id)
         request = build_request(service_type, service.provider_service_id, fields)
-        sized = size_order(service_type, service, request)
+        backups = await BackupRepo(self.catalog.session).of(service.id)
+        sized = size_order(service_type, narrowed(service, backups), request)
         service_markup, category_markup, global_markup = await self.markups.lookup(
             service_id=service.id, category=service.category
         )
@@ -70,7 +73,7 @@ class OrderCheckout(OrderServiceBase):
             sized.quantity,
             flat=sized.flat,
             runs=sized.runs,
-            currency_rate=self.pricing.currency_rate,
+            currency_rate=self.pricing.rate_of(service.provider_id),
             markup_percent=markup,
             currency=self.pricing.currency,
             price_override=(

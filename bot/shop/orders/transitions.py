@@ -221,7 +221,7 @@ class OrderTransitions(OrderServiceBase):
         assert isinstance(reply, ProviderOrderState)
         now = self.clock.now()
         values = _progress({**settlement.progress(facts, reply), "last_checked_at": now})
-        end = settlement.ending(facts, reply, self.pricing.currency_rate)
+        end = settlement.ending(facts, reply, self.pricing.rate_of(order.provider_id))
         if end is None:
             if reply.status is ProviderStatus.UNRECOGNISED:
                 log.warning("order %s: unrecognised provider status %r", order_id, reply.raw_status)
@@ -247,7 +247,7 @@ class OrderTransitions(OrderServiceBase):
         records running orders' progress in bulk)."""
         if isinstance(reply, ItemError):
             return reply.message or "error"
-        return settlement.judge(order, reply, self.pricing.currency_rate)
+        return settlement.judge(order, reply, self.pricing.rate_of(order.provider_id))
 
     @writes
     async def reject_reply(self, order_id: int, problem: str) -> OrderChange:
