@@ -730,15 +730,6 @@ def order_card(view: AdminOrder, currency: str) -> str:
     return "\n".join(lines)
 
 
-def refund_confirm(view: AdminOrder) -> str:
-    return fmt(
-        _("Refund {amount} of order #{id} to {who}?"),
-        amount=money(view.refundable, view.order.currency),
-        id=view.order.id,
-        who=who(view.customer),
-    )
-
-
 def fail_confirm(view: AdminOrder) -> str:
     return fmt(
         _(

@@ -8,13 +8,14 @@ from decimal import Decimal
 from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.shop.admin.catalogue import AdminCatalogue
 from bot.shop.admin.customers import AdminCustomers
+from bot.shop.admin.money_confirm import AdminMoneyConfirm
 from bot.shop.admin.orders import AdminOrders
 from bot.shop.admin.values import ProviderOverview
 from bot.shop.panels import MAIN_PANEL
 from db.uow import writes
 
 
-class AdminService(AdminCustomers, AdminCatalogue, AdminOrders):
+class AdminService(AdminMoneyConfirm, AdminCustomers, AdminCatalogue, AdminOrders):
     @writes
     async def set_maintenance(self, actor_id: int, on: bool) -> bool:
         """Switch maintenance; False when it was already so."""
