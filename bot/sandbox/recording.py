@@ -47,7 +47,15 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, InlineKeyboardMarkup, Invoice, Message, MessageId, User
+from aiogram.types import (
+    Chat,
+    InlineKeyboardMarkup,
+    InputFile,
+    Invoice,
+    Message,
+    MessageId,
+    User,
+)
 
 from db.uow import open_transactions
 
@@ -93,6 +101,8 @@ class Sent:
     method: str = "sendMessage"
     deleted: bool = False
     history: list[str] = field(default_factory=list)
+    file: bytes | None = None  # an uploaded document's contents
+    filename: str | None = None
 
 
 class RecordingSession(BaseSession):
@@ -235,9 +245,13 @@ class RecordingSession(BaseSession):
                         ),
                     }
                 )
-            self.messages[(chat_id, message.message_id)] = Sent(
+            sent = Sent(
                 chat_id, message.message_id, text, method.reply_markup, method=method.__api_method__
             )
+            if isinstance(method, SendDocument) and isinstance(method.document, InputFile):
+                sent.file = b"".join([chunk async for chunk in method.document.read(bot)])
+                sent.filename = method.document.filename
+            self.messages[(chat_id, message.message_id)] = sent
             result = message
         elif isinstance(method, EditMessageText | EditMessageReplyMarkup):
             chat_id, message_id = int(method.chat_id or 0), int(method.message_id or 0)

@@ -61,6 +61,7 @@ SYNTAX: dict[str, str] = {
     "refund": "/refund <id>",
     "broadcast": "/broadcast",
     "maintenance": "/maintenance on|off",
+    "export": "/export orders|ledger|customers [from] [to]",
 }
 
 
@@ -82,6 +83,7 @@ def command_descriptions() -> dict[str, str]:
         "refund": _("Refund what is left of an order"),
         "broadcast": _("Send a message to every customer"),
         "maintenance": _("Close or reopen the storefront for customers"),
+        "export": _("A CSV file of orders, the ledger or customers; dates YYYY-MM-DD, UTC"),
     }
 
 

@@ -106,3 +106,27 @@ def test_bad_config_stops_start_up_without_traceback(tmp_path: Path) -> None:
     assert "PROVIDER_URL: not a URL" in done.stderr
     assert "BOT_TOKEN: required" in done.stderr
     assert "Traceback" not in done.stderr and "secret-key-1" not in done.stderr
+
+
+@pytest.mark.parametrize("value", ["24", "-1", "9am", "٣", "1.5"])
+def test_a_bad_daily_report_hour_is_one_line(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("DAILY_REPORT_HOUR", value)
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert info.value.lines == [
+        "DAILY_REPORT_HOUR: an hour from 0 to 23 (UTC), or unset for no daily report"
+    ]
+
+
+def test_daily_report_hour_and_required_channel(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_config().daily_report_hour is None
+    monkeypatch.setenv("DAILY_REPORT_HOUR", " 0 ")
+    monkeypatch.setenv("REQUIRED_CHANNEL", "@shop_news")
+    config = load_config()
+    assert config.daily_report_hour == 0 and config.required_channel == "@shop_news"
+    monkeypatch.setenv("REQUIRED_CHANNEL", "shop_news")
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert info.value.lines == [
+        "REQUIRED_CHANNEL: a public channel's @username, such as @myshop_news"
+    ]
