@@ -37,8 +37,10 @@ ADMIN_JOBS_EVERY = 30  # seconds
 
 
 def add_admin_jobs(jobs: Jobs, deps: Deps, dp: Dispatcher) -> None:
-    """Broadcast reports (shared state: the leader) and this process's error summary."""
+    """Broadcast reports and the daily report (shared state: the leader) and this
+    process's error summary."""
     from bot.jobs.broadcasts import report_finished_broadcasts
+    from bot.jobs.daily_report import EVERY_SECONDS, send_daily_report
     from bot.jobs.error_alerts import flush_error_alerts
 
     jobs.add_periodic(
@@ -50,6 +52,8 @@ def add_admin_jobs(jobs: Jobs, deps: Deps, dp: Dispatcher) -> None:
         lambda: flush_error_alerts(deps, dp),
         leader_only=False,
     )
+    if deps.settings.daily_report_hour is not None:
+        jobs.add_periodic("admin.daily_report", EVERY_SECONDS, lambda: send_daily_report(deps))
 
 
 @dataclass
