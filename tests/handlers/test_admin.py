@@ -120,6 +120,8 @@ async def test_tampered_admin_buttons_are_refused_for_customers(
         "ab:p:0123456789ab",
         "am:y:0123456789ab",
         "am:n:0123456789ab",
+        "abm:each:",
+        "abm:only:ru",
     ]:
         await alice.press(data)
         assert alice.alerts()[-1] == stale, data
