@@ -12,9 +12,10 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channel import channel_problem
 from bot.clock import Clock
 from bot.commands import register_commands
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher, create_provider
 from bot.fsm_storage import create_fsm_storage
@@ -130,6 +131,11 @@ class Application:
     async def startup(self) -> None:
         me = await self.bot.get_me()
         log.info("bot @%s (id %s) starting", me.username, me.id)
+        if self.settings.required_channel is not None:
+            # Telegram answers getChatMember about customers only to an admin of the channel.
+            problem = await channel_problem(self.bot, self.settings.required_channel)
+            if problem is not None:
+                raise ConfigError([problem])
         await register_commands(self.bot, self.deps.i18n, admin_ids=self.settings.admin_ids)
         await self.sync_catalog()
         if self.jobs is not None:

@@ -30,6 +30,7 @@ from bot.provider.client import CallObserver, ProviderClient
 from bot.timeouts import add_timeout
 from db.session import create_engine, create_reader, create_session_factory
 from handlers import create_routers
+from handlers.channel.gate import ChannelGate
 
 
 def create_bot(settings: Config, session: BaseSession | None = None) -> Bot:
@@ -103,5 +104,7 @@ def create_dispatcher(
     dp.update.outer_middleware(throttle)
     dp.update.outer_middleware(DbSessionMiddleware(deps))
     dp.update.outer_middleware(UserMiddleware(deps))
+    # REQUIRED_CHANNEL (read on each update; unset: it passes everything through).
+    dp.update.outer_middleware(ChannelGate(deps))
     dp.include_routers(*create_routers())
     return dp
