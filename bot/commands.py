@@ -48,6 +48,10 @@ def admin_commands() -> list[BotCommand]:
         BotCommand(command="show", description=_("<service id> Show a hidden service")),
         BotCommand(command="sync", description=_("Load the panel's catalogue now")),
         BotCommand(command="provider", description=_("Panel balance and polling")),
+        BotCommand(
+            command="platform",
+            description=_("list | rename <from> <to> | reset <name> The catalogue's platforms"),
+        ),
         BotCommand(command="order", description=_("<id> Everything about an order")),
         BotCommand(command="refund", description=_("<id> Refund what is left of an order")),
         BotCommand(command="broadcast", description=_("Message every customer")),

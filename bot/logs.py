@@ -45,3 +45,5 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     root.setLevel(level)
     # aiohttp's access log is noise for a bot; the sandbox servers log what matters.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Alembic names each of its plugins at start-up; the migrations it runs still show.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -41,7 +41,17 @@ JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}
 BALANCE_EVERY = timedelta(seconds=60)
 
 
+def quiet_scheduler_logs() -> None:
+    """APScheduler logs every run of every job at INFO ("Running job", "executed
+    successfully", "Added job": hundreds of lines an hour): shown with LOG_LEVEL=DEBUG
+    only. Its warnings (a missed run, a job still running) and errors always show."""
+    scheduler_log = logging.getLogger("apscheduler")
+    debugging = logging.getLogger().isEnabledFor(logging.DEBUG)
+    scheduler_log.setLevel(logging.NOTSET if debugging else logging.WARNING)
+
+
 def create_scheduler() -> AsyncIOScheduler:
+    quiet_scheduler_logs()
     return AsyncIOScheduler(timezone=UTC, job_defaults=dict(JOB_DEFAULTS))
 
 

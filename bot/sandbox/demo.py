@@ -1,5 +1,10 @@
 """`make demo`: the provider simulator, the Telegram emulator with its web chat and the
-bot, in one process, on SQLite under data/. Nothing from outside is needed."""
+bot, in one process, on SQLite in a data folder (data/). Nothing from outside is needed.
+
+A restart carries on where the last run stopped: the shop's database and the simulated
+panel's books (demo-panel.json, beside the database) both live in the data folder, so
+the panel never hands out an order id twice and old orders keep moving.
+"""
 
 from __future__ import annotations
 
@@ -7,96 +12,193 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from pydantic import SecretStr
 
 from bot.app import Application
 from bot.clock import ScaledClock
 from bot.config import Config
+from bot.sandbox.demo_seed import CAROL, PROMOS, seed_demo
 from bot.sandbox.provider import ProviderSimulator
-from bot.sandbox.telegram import OPERATORS_CHAT_ID, TelegramEmulator
-from bot.shop.enums import LedgerKind
-from bot.shop.money import to_micro
-from bot.shop.services import Shop
+from bot.sandbox.provider.saved_state import (
+    PanelBooks,
+    StateFileError,
+    StateKeeper,
+    read_books,
+    restore,
+)
+from bot.sandbox.telegram import OPERATORS_CHAT_ID, TelegramEmulator, default_personas
+from db.repositories.panel_ids import PanelIdsRepo
 
 log = logging.getLogger(__name__)
 
 DEMO_TOKEN = "123456:SANDBOX"
 DEMO_KEY = "sandbox-key"
-DEMO_DATABASE = "sqlite+aiosqlite:///data/demo.sqlite3"
-DEMO_CREDIT = "25"  # in the shop currency, once per demo customer
+DATA_DIR = Path("data")
+DATABASE_FILE = "demo.sqlite3"
+PANEL_STATE_FILE = "demo-panel.json"
 DEMO_STARS_RATE = Decimal("0.013")  # shop currency per Star, unless STARS_RATE is set
 DEMO_SUPPORT = "@demo_support"
 PANEL_SPEED = 20.0  # the simulated panel's clock runs this much faster than real time
+PANEL_BALANCE = Decimal("5000")
+STARTUP_TIMEOUT = 30.0  # seconds for the bot's first long poll to reach the emulator
 
 
-async def _credit_personas(app: Application, emulator: TelegramEmulator) -> None:
-    async with app.deps.session_factory() as session, session.begin():
-        shop = Shop(session, app.deps)
-        for persona in emulator.personas:
-            user, _ = await shop.users.enter(
-                persona.user_id,
-                username=persona.username,
-                first_name=persona.first_name,
-                language=app.deps.i18n.pick(persona.language_code),
-            )
-            # The reference makes this a one-off: restarting the demo adds nothing.
-            await shop.wallet.credit(
-                user.id,
-                to_micro(DEMO_CREDIT),
-                LedgerKind.PROMO,
-                f"demo:welcome:{persona.user_id}",
-                note="demo credit",
-            )
+@dataclass(frozen=True)
+class Demo:
+    """A running demo: what the banner names and what tests drive."""
+
+    app: Application
+    emulator: TelegramEmulator
+    simulator: ProviderSimulator
+    telegram_url: str
+    provider_url: str
+    panel_state: Path
+    panel_speed: float
 
 
-async def run_demo(base: Config) -> None:
-    simulator = ProviderSimulator(
-        key=DEMO_KEY, clock=ScaledClock(PANEL_SPEED), balance=Decimal("5000")
-    )
-    provider_url = await simulator.start(host="127.0.0.1", port=base.demo_provider_port)
-    emulator = TelegramEmulator(token=DEMO_TOKEN)
-    telegram_url = await emulator.start(host="127.0.0.1", port=base.demo_port)
-    admins = [p.user_id for p in emulator.personas if p.is_admin_hint]
-    settings = base.model_copy(
-        update={
-            "bot_token": SecretStr(DEMO_TOKEN),
-            "telegram_api_url": telegram_url,
-            "provider_url": provider_url,
-            "provider_key": SecretStr(DEMO_KEY),
-            "database_url": base.database_url if base.demo_keep_database_url else DEMO_DATABASE,
-            "admin_ids": frozenset(admins) | base.admin_ids,
-            "operator_chat_id": OPERATORS_CHAT_ID,
-            # Every feature on: Stars top-ups (the emulator pays) and a support contact.
-            "stars_rate": base.stars_rate or DEMO_STARS_RATE,
-            "support_contact": base.support_contact or DEMO_SUPPORT,
-        }
-    )
-    app = await Application.create(settings)
+def _load_books(path: Path) -> tuple[PanelBooks | None, str | None]:
+    """The saved books, or None and why there are none (missing, corrupt)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        await app.startup()
-        await _credit_personas(app, emulator)
-        print(
-            f"\n  Demo shop is running: open {telegram_url}/ in your browser.\n"
-            f"  Act as Alice (English), Boris (Russian) or Admin; Ctrl-C stops.\n"
-            f"  Panel simulator: {provider_url} (key {DEMO_KEY!r}, clock x{PANEL_SPEED:g})\n",
-            flush=True,
+        return read_books(path), None
+    except StateFileError as error:
+        return None, str(error)
+
+
+async def _number_past_the_shop(app: Application, simulator: ProviderSimulator) -> int:
+    """Make the panel's next ids larger than every id the shop's database holds."""
+    async with app.deps.session_factory() as session, session.begin():
+        order_id, refill_id = await PanelIdsRepo(session).highest()
+    simulator.book.number_past(order_id, refill_id)
+    return simulator.book.next_order_id
+
+
+@contextlib.asynccontextmanager
+async def demo_running(
+    base: Config, *, data_dir: Path = DATA_DIR, panel_speed: float = PANEL_SPEED
+) -> AsyncIterator[Demo]:
+    """Start everything on `data_dir` (the database unless DEMO_KEEP_DATABASE_URL, and
+    the panel's books), polling included; stop it all on leaving."""
+    state_path = data_dir / PANEL_STATE_FILE
+    books, unreadable = _load_books(state_path)
+    # The panel's time resumes where it was saved: a timeline drawn in the last run
+    # neither jumps back to Pending nor skips ahead.
+    clock = ScaledClock(panel_speed, start=books.saved_at if books else None)
+    simulator = ProviderSimulator(key=DEMO_KEY, clock=clock, balance=PANEL_BALANCE)
+    if books is not None:
+        restore(simulator, books)
+    keeper = StateKeeper(simulator, state_path)
+    provider_url = await simulator.start(host="127.0.0.1", port=base.demo_provider_port)
+    emulator = TelegramEmulator(token=DEMO_TOKEN, personas=[*default_personas(), CAROL])
+    app: Application | None = None
+    polling: asyncio.Task[None] | None = None
+    try:
+        telegram_url = await emulator.start(host="127.0.0.1", port=base.demo_port)
+        admins = [p.user_id for p in emulator.personas if p.is_admin_hint]
+        database_url = f"sqlite+aiosqlite:///{data_dir / DATABASE_FILE}"
+        settings = base.model_copy(
+            update={
+                "bot_token": SecretStr(DEMO_TOKEN),
+                "telegram_api_url": telegram_url,
+                "provider_url": provider_url,
+                "provider_key": SecretStr(DEMO_KEY),
+                "database_url": base.database_url if base.demo_keep_database_url else database_url,
+                "admin_ids": frozenset(admins) | base.admin_ids,
+                "operator_chat_id": OPERATORS_CHAT_ID,
+                # Every feature on: Stars top-ups (the emulator pays) and a support contact.
+                "stars_rate": base.stars_rate or DEMO_STARS_RATE,
+                "support_contact": base.support_contact or DEMO_SUPPORT,
+            }
         )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
+        app = await Application.create(settings)
+        # Before anything can reach the panel's `add`: no id the shop holds comes again.
+        next_id = await _number_past_the_shop(app, simulator)
+        if books is None:
+            log.info(
+                "panel simulator: no saved state in %s (%s); starting fresh, order ids from %d",
+                state_path,
+                unreadable,
+                next_id,
+            )
+        else:
+            log.info(
+                "panel simulator: restored from %s (orders: %d, refills: %d); next order id %d",
+                state_path,
+                len(books.orders),
+                len(books.refills),
+                next_id,
+            )
+        keeper.save(force=True)
+        keeper.start()
+        await app.startup()
+        await seed_demo(app, emulator)
         polling = asyncio.create_task(
             app.dp.start_polling(app.bot, handle_signals=False, close_bot_session=False)
         )
-        await stop.wait()
-        print("\n  Stopping the demo ...", flush=True)
-        await app.dp.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError):
-            await polling
+        await _until_polling(emulator, polling)
+        yield Demo(app, emulator, simulator, telegram_url, provider_url, state_path, panel_speed)
     finally:
-        await app.close()
+        if polling is not None and app is not None:
+            with contextlib.suppress(RuntimeError):  # polling had not started
+                await app.dp.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
+        if app is not None:
+            await app.close()
         await emulator.stop()
+        await keeper.stop()
         await simulator.stop()
+
+
+async def _until_polling(emulator: TelegramEmulator, polling: asyncio.Task[None]) -> None:
+    """Until the bot's first getUpdates arrived (start-up is over), or polling failed."""
+    waiting = asyncio.ensure_future(
+        emulator.wait_for_counters(lambda c: c.polls >= 1, timeout=STARTUP_TIMEOUT)
+    )
+    await asyncio.wait({waiting, polling}, return_when=asyncio.FIRST_COMPLETED)
+    if polling.done():
+        waiting.cancel()
+        polling.result()  # its error, if it failed
+        raise RuntimeError("the bot stopped polling during start-up")
+    waiting.result()
+
+
+def banner(demo: Demo) -> str:
+    """What to open, who you are, how to make the panel misbehave: printed last."""
+    base = demo.provider_url.removesuffix("/api/v2")
+    codes = ", ".join(p.code for p in PROMOS)
+    return (
+        f"\n  Demo shop is running: open {demo.telegram_url}/ in your browser.\n"
+        f"  Pick a person on the left: Alice (English) and Boris (Russian) are customers,\n"
+        f"  Carol came through Alice's referral link, Admin is the shop's admin (/admin);\n"
+        f"  the Operators group gets the alerts. Promo codes to try: {codes}.\n"
+        f"  Panel simulator: {demo.provider_url} (key {DEMO_KEY!r}, clock x{demo.panel_speed:g}),\n"
+        f"  its books kept in {demo.panel_state}. Make it misbehave, then recover:\n"
+        f"    curl -X POST {base}/sandbox/faults -d '{{\"http_5xx\": true}}'\n"
+        f"    curl -X POST {base}/sandbox/faults -d '{{\"reset\": true}}'\n"
+        f"  (switches in README.md, 'The demo'). Ctrl-C stops; `make demo` carries on.\n"
+    )
+
+
+async def run_demo(base: Config, *, data_dir: Path = DATA_DIR) -> None:
+    """Until Ctrl-C or SIGTERM; everything is stopped and saved before returning."""
+    async with demo_running(base, data_dir=data_dir) as demo:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        handled = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+                handled.append(sig)
+        try:
+            print(banner(demo), flush=True)
+            await stop.wait()
+            print("\n  Stopping the demo ...", flush=True)
+        finally:
+            for sig in handled:
+                loop.remove_signal_handler(sig)

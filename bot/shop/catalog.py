@@ -16,8 +16,11 @@ from bot.provider.models import Service, ServiceListing, ServiceType
 from bot.shop.enums import MarkupScope
 from bot.shop.errors import NotFound, ServiceUnavailable
 from bot.shop.money import Micro, from_micro, to_micro_ceil
-from bot.shop.platforms import platform_of, platform_order
+from bot.shop.paging import Paging
+from bot.shop.platforms import Renames, platform_of, platform_order, shown
 from bot.shop.pricing import PricingConfig, price_order, resolve_markup
+from bot.shop.search import index_of, parse_query, rank
+from bot.shop.shop_settings import ShopSettings
 from db.models import Markup, ServiceRow
 from db.repositories.catalog import CatalogRepo
 from db.repositories.markups import MarkupRepo
@@ -27,7 +30,7 @@ from db.uow import reads, writes
 
 ORDERABLE_TYPES = tuple(t.value for t in ServiceType)
 PER_PAGE = 8
-SEARCH_LIMIT = 20
+SEARCH_PER_PAGE = 8
 
 
 def category_key(name: str) -> str:
@@ -78,6 +81,27 @@ class ServicePage:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchPage(Paging):
+    """One page of what a search found; `total` is every service it found."""
+
+    cards: tuple[ServiceCard, ...]
+    page: int
+    pages: int
+    total: int
+    per_page: int = SEARCH_PER_PAGE
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformCount:
+    """A platform as customers see it, with where it comes from (for the admin)."""
+
+    name: str
+    categories: int
+    services: int
+    renamed_from: tuple[str, ...]  # derived platforms shown under this name
+
+
+@dataclass(frozen=True, slots=True)
 class SyncReport:
     added: int
     changed: int
@@ -98,7 +122,9 @@ class CatalogService:
         providers: ProviderRepo,
         clock: Clock,
         pricing: PricingConfig,
+        settings: ShopSettings,
     ) -> None:
+        self.settings = settings
         self.storefront = storefront
         self.catalog = catalog
         self.markups = markups
@@ -121,15 +147,22 @@ class CatalogService:
             providers=ProviderRepo(session),
             clock=clock,
             pricing=pricing,
+            settings=ShopSettings.from_session(session, clock),
         )
 
     # --- browsing -------------------------------------------------------------
 
     @reads
     async def platforms(self) -> list[PlatformEntry]:
-        rows = await self.storefront.platforms()
-        rows.sort(key=lambda row: (platform_order(row[0]), row[0]))
-        return [PlatformEntry(name, count) for name, count in rows]
+        """The platforms as customers see them (the admin's renames applied, merged ones
+        counted together), well-known ones first, Other last."""
+        renames = await self.settings.platform_renames()
+        counts: dict[str, int] = {}
+        for name, count in await self.storefront.platforms():
+            key = shown(name, renames)
+            counts[key] = counts.get(key, 0) + count
+        names = sorted(counts, key=lambda name: (platform_order(name), name.casefold()))
+        return [PlatformEntry(name, counts[name]) for name in names]
 
     @reads
     async def platform(self, index: int) -> PlatformEntry:
@@ -139,10 +172,28 @@ class CatalogService:
         return platforms[index]
 
     @reads
+    async def platform_counts(self) -> list[PlatformCount]:
+        """Every platform customers see, with its categories, services and renames."""
+        renames = await self.settings.platform_renames()
+        merged: dict[str, tuple[int, int, set[str]]] = {}
+        for name, categories, services in await self.storefront.platform_counts():
+            key = shown(name, renames)
+            c, n, sources = merged.get(key, (0, 0, set()))
+            merged[key] = (c + categories, n + services, sources | ({name} - {key}))
+        names = sorted(merged, key=lambda name: (platform_order(name), name.casefold()))
+        return [
+            PlatformCount(name, merged[name][0], merged[name][1], tuple(sorted(merged[name][2])))
+            for name in names
+        ]
+
+    @reads
     async def categories(self, platform: str) -> list[CategoryEntry]:
+        renames = await self.settings.platform_renames()
+        derived = [name for name, _ in await self.storefront.platforms()]
+        sources = [name for name in derived if shown(name, renames) == platform]
         return [
             CategoryEntry(category_key(name), name, count)
-            for name, count in await self.storefront.categories(platform)
+            for name, count in await self.storefront.categories(sources)
         ]
 
     @reads
@@ -161,7 +212,8 @@ class CatalogService:
             category.name, limit=PER_PAGE, offset=page * PER_PAGE
         )
         markups = await self.markups.all()
-        cards = tuple(self._card(row, markups) for row in rows)
+        renames = await self.settings.platform_renames()
+        cards = tuple(self._card(row, markups, renames) for row in rows)
         return ServicePage(category, cards, page, pages)
 
     @reads
@@ -169,25 +221,42 @@ class CatalogService:
         row = await self.storefront.visible(service_id)
         if row is None:
             raise ServiceUnavailable(service_id)
-        return self._card(row, await self.markups.all())
+        return self._card(row, await self.markups.all(), await self.settings.platform_renames())
 
     @reads
-    async def search(self, text: str) -> list[ServiceCard]:
-        """By `#<id>` or by words found in the name or category."""
+    async def search(self, text: str, *, locale: str = "en", page: int = 0) -> SearchPage:
+        """By `#<id>`, or by the words of the service's name, category and platform in
+        the customer's language (bot/shop/search): page `page` of all it found, best
+        first. Only the four columns search compares are read for every service, whole
+        rows only for the page shown."""
         query = text.strip()
         markups = await self.markups.all()
+        renames = await self.settings.platform_renames()
         if query.startswith("#"):
             # `#<id>`: an id is ASCII digits that fit a BIGINT; anything else finds nothing.
             service_id = parse_whole(query[1:], low=1)
             row = await self.storefront.visible(service_id) if service_id is not None else None
-            return [self._card(row, markups)] if row is not None else []
-        words = [w for w in query.split() if len(w) >= 2][:5]
-        if not words:
-            return []
-        rows = await self.storefront.search(words, limit=SEARCH_LIMIT)
-        return [self._card(row, markups) for row in rows]
+            cards: tuple[ServiceCard, ...] = ()
+            if row is not None:
+                cards = (self._card(row, markups, renames),)
+            return SearchPage(cards, 0, 1, len(cards))
+        parsed = parse_query(query, locale)
+        if not parsed:
+            return SearchPage((), 0, 1, 0)
+        rows = []
+        for service_id, name, category, platform in await self.storefront.search_index():
+            seen = shown(platform or platform_of(category), renames)
+            rows.append((platform_order(seen), seen.casefold(), (service_id, name, category, seen)))
+        rows.sort(key=lambda item: item[:2])  # stable: category, price, id within a platform
+        found = rank(parsed, index_of(tuple(row for _, _, row in rows)))
+        pages = max(1, -(-len(found) // SEARCH_PER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        shown_ids = found[page * SEARCH_PER_PAGE : (page + 1) * SEARCH_PER_PAGE]
+        by_id = {row.id: row for row in await self.storefront.by_ids(shown_ids)}
+        cards = tuple(self._card(by_id[i], markups, renames) for i in shown_ids if i in by_id)
+        return SearchPage(cards, page, pages, len(found))
 
-    def _card(self, row: ServiceRow, markups: list[Markup]) -> ServiceCard:
+    def _card(self, row: ServiceRow, markups: list[Markup], renames: Renames) -> ServiceCard:
         service_type = ServiceType.parse(row.type)
         if service_type is None:  # filtered by the repository; a guard for old rows
             raise ServiceUnavailable(row.id)
@@ -205,7 +274,7 @@ class CatalogService:
             id=row.id,
             name=row.name,
             category=row.category,
-            platform=row.platform or platform_of(row.category),
+            platform=shown(row.platform or platform_of(row.category), renames),
             type=service_type,
             price=quote.charge,
             unit_price=quote.charge if flat else quote.exact,

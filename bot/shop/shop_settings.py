@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -31,6 +32,8 @@ PANEL_DOWN_ANSWERING = "panel.down_answering"
 PANEL_BALANCE_LOW = "panel.balance_low"  # operators were told the balance is low
 REFILL_STATUS_MISSING = "panel.refill_status_missing"  # operators were told it is missing
 CATALOGUE_REFUSED = "catalog.refused_since"  # ISO time; operators were told a list was refused
+# The admin's platform renames: a JSON object, derived platform -> the name shown.
+PLATFORM_RENAMES = "catalog.platform_renames"
 
 
 class OrderingHold(StrEnum):
@@ -69,6 +72,27 @@ class ShopSettings:
     @writes
     async def set_maintenance(self, on: bool) -> None:
         await self.repo.set_bool(MAINTENANCE, on, now=self.clock.now())
+
+    # --- the catalogue's platforms ----------------------------------------------------
+
+    @reads
+    async def platform_renames(self) -> dict[str, str]:
+        """The admin's renames; a value that is not what we write reads as none."""
+        try:
+            value = json.loads(await self.repo.get(PLATFORM_RENAMES) or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(value, dict):
+            return {}
+        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+    @writes
+    async def set_platform_renames(self, renames: dict[str, str]) -> None:
+        if renames:
+            text = json.dumps(renames, ensure_ascii=False, sort_keys=True)
+            await self.repo.set(PLATFORM_RENAMES, text, now=self.clock.now())
+        else:
+            await self.repo.delete(PLATFORM_RENAMES)
 
     # --- the panel's pause (an account-level refusal) --------------------------------
 

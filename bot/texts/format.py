@@ -8,6 +8,8 @@ value is `Markup`: HTML already made safe (by `fmt`, `join`, `bold`, `code` or
 Plain texts (buttons, invoice titles, toasts) are not HTML: Telegram shows them as they
 are, so they are built with `str.format` and never escaped.
 
+`shorten` cuts a plain label (a button) to what a phone shows, at a word, with "…".
+
 `money` and `when` are the one money and the one date formatter of every text (`when`
 for operators, exact and in UTC; `day_time` for customers, in their locale through Babel),
 `number` writes a count the way the customer's language groups digits, `unit_price` a
@@ -126,6 +128,63 @@ def unit_price(amount: Micro, currency: str) -> str:
         frac = frac + "0" * (keep - len(frac)) if len(frac) < keep else frac
         text = f"{whole}.{frac}" if frac else whole
     return f"{decimal_text(text)} {currency}"
+
+
+ELLIPSIS = "…"
+# Where a label may be cut when no space is near: after these, a new word starts.
+_SOFT_BREAKS = "-–—|/,;:·)]"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters: whole when it fits, else cut at the last word
+    boundary that leaves room for "…" (mid-word only when a single word is longer than
+    half the room), with any dangling separator or opening bracket dropped."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ELLIPSIS[:limit]
+    room = limit - len(ELLIPSIS)
+    head = text[: room + 1]  # one more: is the cut right before a space?
+    cut = max(head.rfind(" "), *(head.rfind(c, 0, room) + 1 for c in _SOFT_BREAKS))
+    if cut < room // 2:  # one long word: cut inside it rather than keep almost nothing
+        cut = room
+    head = _close_brackets(text[:cut].rstrip(" -–—|/,;:·([{"), room // 2)
+    return (head or text[:room]) + ELLIPSIS
+
+
+def without_prefix(text: str, *prefixes: str) -> str:
+    """`text` without the leading words it shares with the longest-matching prefix
+    (case-insensitive, whole words, with the separators after them): a service
+    "Instagram Followers [HQ]" in the category "Instagram Followers" reads "[HQ]". The
+    text as it is when nothing would be left."""
+    words = text.split()
+    best = 0
+    for prefix in prefixes:
+        shared = 0
+        for mine, theirs in zip(words, prefix.split(), strict=False):
+            if _word_key(mine) != _word_key(theirs) or not _word_key(mine):
+                break
+            shared += 1
+        best = max(best, shared)
+    rest = " ".join(words[best:]).lstrip(" -–—|/,;:·")
+    return rest if rest else " ".join(words)
+
+
+def _word_key(word: str) -> str:
+    return "".join(ch for ch in word.casefold() if ch.isalnum())
+
+
+def _close_brackets(head: str, keep: int) -> str:
+    """`head` without a trailing bracketed part that the cut left open ("Views (Fast"),
+    unless dropping it would leave fewer than `keep` characters."""
+    for opener, closer in ("()", "[]"):
+        start = head.rfind(opener)
+        if start > head.rfind(closer):
+            shorter = head[:start].rstrip(" -–—|/,;:·")
+            if len(shorter) >= keep:
+                head = shorter
+    return head
 
 
 ErrorText = Callable[[Any, str], str]

@@ -35,10 +35,23 @@ class StorefrontRepo(Repo):
             (platform or "Other", count) for platform, count in await self.session.execute(stmt)
         ]
 
-    async def categories(self, platform: str) -> list[tuple[str, int]]:
+    async def platform_counts(self) -> list[tuple[str, int, int]]:
+        """(platform as derived, categories, services) of every platform."""
+        stmt = (
+            select(ServiceRow.platform, func.count(ServiceRow.category.distinct()), func.count())
+            .where(*self._visible())
+            .group_by(ServiceRow.platform)
+        )
+        return [(p or "Other", c, n) for p, c, n in await self.session.execute(stmt)]
+
+    async def categories(self, platforms: Collection[str]) -> list[tuple[str, int]]:
+        """Categories of the platforms (as derived) with their service counts, by name."""
+        on: ColumnElement[bool] = ServiceRow.platform.in_(list(platforms))
+        if "Other" in platforms:  # rows from before platforms were derived
+            on = or_(on, ServiceRow.platform.is_(None))
         stmt = (
             select(ServiceRow.category, func.count())
-            .where(ServiceRow.platform == platform, *self._visible())
+            .where(on, *self._visible())
             .group_by(ServiceRow.category)
             .order_by(ServiceRow.category)
         )
@@ -62,21 +75,21 @@ class StorefrontRepo(Repo):
         stmt = select(ServiceRow).where(ServiceRow.id == service_id, *self._visible())
         return await self.session.scalar(stmt)
 
-    async def search(self, words: list[str], *, limit: int) -> list[ServiceRow]:
-        """Services whose name or category holds every word (case-insensitive)."""
-        criteria = [
-            or_(
-                func.lower(ServiceRow.name).contains(word.lower(), autoescape=True),
-                func.lower(ServiceRow.category).contains(word.lower(), autoescape=True),
-            )
-            for word in words
-        ]
+    async def search_index(self) -> list[tuple[int, str, str, str | None]]:
+        """(id, name, category, platform) of every visible service, in the catalogue's
+        order within a platform (category, price, id): what search reads, and no more."""
         stmt = (
-            select(ServiceRow)
-            .where(*self._visible(), *criteria)
-            .order_by(ServiceRow.platform, ServiceRow.category, ServiceRow.rate)
-            .limit(limit)
+            select(ServiceRow.id, ServiceRow.name, ServiceRow.category, ServiceRow.platform)
+            .where(*self._visible())
+            .order_by(ServiceRow.category, ServiceRow.rate, ServiceRow.id)
         )
+        return [(i, n, c, p) for i, n, c, p in await self.session.execute(stmt)]
+
+    async def by_ids(self, ids: Collection[int]) -> list[ServiceRow]:
+        """The visible services among `ids` (in no particular order)."""
+        if not ids:
+            return []
+        stmt = select(ServiceRow).where(ServiceRow.id.in_(list(ids)), *self._visible())
         return list(await self.session.scalars(stmt))
 
     async def for_provider(self, provider_id: int) -> list[ServiceRow]:

@@ -1,4 +1,4 @@
-"""The catalogue and the panel: /markup, /hide, /show, /sync, /provider."""
+"""The catalogue and the panel: /markup, /hide, /show, /sync, /provider, /platform."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.jobs.catalog import sync_catalog
 from bot.numbers import parse_whole
 from bot.shop.admin.parsing import parse_percent
 from bot.shop.errors import InvalidMarkup
+from bot.shop.platforms import clean_name, split_rename
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
 from handlers.admin import texts
@@ -26,6 +27,7 @@ def create_router() -> Router:
     router.message.register(partial(cmd_set_hidden, hidden=False), Command("show"))
     router.message.register(cmd_sync, Command("sync"))
     router.message.register(cmd_provider, Command("provider"))
+    router.message.register(cmd_platform, Command("platform"))
     return router
 
 
@@ -76,3 +78,25 @@ async def cmd_provider(
     no_args(command, "provider")
     overview = await shop.admin.provider_overview(user.telegram_id)
     await message.answer(texts.provider(overview, deps.settings.shop_currency))
+
+
+async def cmd_platform(message: Message, command: CommandObject, shop: Shop, user: UserDTO) -> None:
+    """`/platform list`, `/platform rename <from> <to>`, `/platform reset <name>`."""
+    action, _, rest = (command.args or "").strip().partition(" ")
+    rest = rest.strip()
+    match action.lower():
+        case "list" if not rest:
+            overview = await shop.admin.platform_overview(user.telegram_id)
+            await message.answer(texts.platform_overview(overview))
+        case "rename":
+            parts = split_rename(rest, await shop.admin.platform_names())
+            target = clean_name(parts[1]) if parts else None
+            if parts is None or target is None:
+                raise Usage("platform")
+            change = await shop.admin.rename_platform(user.telegram_id, parts[0], target)
+            await message.answer(texts.platform_renamed(parts[0], change))
+        case "reset" if rest:
+            change = await shop.admin.reset_platform(user.telegram_id, rest)
+            await message.answer(texts.platform_reset(rest, change))
+        case _:
+            raise Usage("platform")

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.provider.errors import AccountIssue
 from bot.shop.admin.parsing import MAX_ADJUSTMENT_UNITS, MAX_MARKUP
+from bot.shop.admin.platforms import PlatformOverview, PlatformRename
 from bot.shop.admin.values import (
     Adjustment,
     AdminOrder,
@@ -57,6 +58,7 @@ SYNTAX: dict[str, str] = {
     "show": "/show <service id>",
     "sync": "/sync",
     "provider": "/provider",
+    "platform": "/platform list | rename <from> <to> | reset <name>",
     "order": "/order <id>",
     "refund": "/refund <id>",
     "broadcast": "/broadcast",
@@ -79,6 +81,10 @@ def command_descriptions() -> dict[str, str]:
         "show": _("Show a hidden service again"),
         "sync": _("Load the panel's catalogue now"),
         "provider": _("Panel balance, polling and active orders"),
+        "platform": _(
+            "Platforms with their counts; rename one (onto another: merge them); "
+            "reset undoes a rename"
+        ),
         "order": _("Everything about an order, with refund and resolve buttons"),
         "refund": _("Refund what is left of an order"),
         "broadcast": _("Send a message to every customer"),
@@ -146,6 +152,8 @@ def _not_found(error: NotFound, currency: str) -> str:
             return fmt(_("There is no service #{id}."), id=key)
         case "category":
             return fmt(_("There is no category «{name}» in the catalogue."), name=key)
+        case "platform":
+            return fmt(_("There is no platform «{name}». /platform list shows them."), name=key)
     return _unexpected(error, currency)
 
 
@@ -955,3 +963,62 @@ def button_unban() -> str:
 
 def button_order(order: OrderDTO) -> str:
     return f"{STATE_ICONS[order.state]} #{order.id}"
+
+
+# --- platforms ---------------------------------------------------------------------------
+
+
+def _platform(name: str) -> str:
+    return _("Other") if name == "Other" else name
+
+
+def platform_overview(overview: PlatformOverview) -> str:
+    lines = [_("🧭 <b>Platforms</b> (as customers see them)"), ""]
+    if not overview.platforms:
+        lines.append(_("The catalogue is empty."))
+    for entry in overview.platforms:
+        counts = fmt(
+            _("{categories} · {services}"),
+            categories=ngettext("{n} category", "{n} categories", entry.categories).format(
+                n=entry.categories
+            ),
+            services=ngettext("{n} service", "{n} services", entry.services).format(
+                n=entry.services
+            ),
+        )
+        line = fmt("<b>{name}</b> — {counts}", name=_platform(entry.name), counts=counts)
+        if entry.renamed_from:
+            line = fmt(
+                _("{line} (renamed from {names})"),
+                line=line,
+                names=", ".join(_platform(n) for n in entry.renamed_from),
+            )
+        lines.append(line)
+    if overview.renames:
+        lines += ["", _("Renames:")]
+        lines += [
+            fmt("{source} → {target}", source=_platform(src), target=_platform(dst))
+            for src, dst in overview.renames
+        ]
+    lines += ["", usage("platform")]
+    return "\n".join(lines)
+
+
+def platform_renamed(source: str, change: PlatformRename) -> str:
+    target = _platform(change.target or "")
+    if not change.moved:
+        return fmt(_("«{source}» is shown as «{target}» already."), source=source, target=target)
+    if change.merged:
+        return fmt(
+            _("«{source}» is merged into «{target}»: customers see one platform."),
+            source=source,
+            target=target,
+        )
+    return fmt(_("«{source}» is shown as «{target}» now."), source=source, target=target)
+
+
+def platform_reset(name: str, change: PlatformRename) -> str:
+    return fmt(
+        _("Renames undone: {names} show under their own names again."),
+        names=", ".join(_platform(n) for n in change.moved),
+    )

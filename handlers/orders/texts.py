@@ -10,8 +10,11 @@ from bot.shop.orders.models import OrderDTO, OrderPage
 from bot.shop.settlement import posts_served
 from bot.shop.tracking import RefillView
 from bot.shop.usual_time import UsualTime
-from bot.texts.format import day_time, escape, fmt, money, number
+from bot.texts.format import day_time, escape, fmt, money, number, shorten
 from handlers.common.texts import STATE_ICONS, drip_total, duration, page_suffix, state_name
+
+# A button's worth of "⏳ #12 · service name": longer names end in "…".
+ORDER_LABEL_ROOM = 40
 
 
 def orders_title(page: OrderPage) -> str:
@@ -22,7 +25,8 @@ def orders_title(page: OrderPage) -> str:
 
 
 def order_label(order: OrderDTO) -> str:
-    return f"{STATE_ICONS[order.state]} #{order.id} · {order.service_name}"[:60]
+    label = f"{STATE_ICONS[order.state]} #{order.id} · {order.service_name}"
+    return shorten(label, ORDER_LABEL_ROOM)
 
 
 def order_card(order: OrderDTO, refills: list[RefillView], usual: UsualTime | None = None) -> str:

@@ -1,5 +1,5 @@
-"""Callback data of the menu, the catalogue and the language choice (prefixes "m", "c",
-"s", "l")."""
+"""Callback data of the menu, the catalogue, search pages and the language choice
+(prefixes "m", "c", "s", "q", "l")."""
 
 from __future__ import annotations
 
@@ -45,6 +45,14 @@ class ServiceAction(StrEnum):
 class ServiceCD(CallbackData, prefix="s"):
     action: ServiceAction
     service_id: Id
+    page: Page = 0
+
+
+class SearchCD(CallbackData, prefix="q"):
+    """A page of the last search; the query stays in the customer's FSM data and `key`
+    (a short hash of it) tells a button of an older search from the current one."""
+
+    key: str
     page: Page = 0
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.shop.catalog import category_key
 from bot.shop.services import Shop
+from bot.texts.format import locale
 from handlers.common.show import show
 from handlers.storefront import keyboards as kb
 from handlers.storefront import texts
@@ -16,6 +18,7 @@ from handlers.storefront.callbacks import (
     CatalogView,
     Menu,
     MenuCD,
+    SearchCD,
     ServiceAction,
     ServiceCD,
 )
@@ -30,6 +33,7 @@ def create_router() -> Router:
     )
     router.callback_query.register(cb_services, CatalogCD.filter(F.view == CatalogView.SERVICES))
     router.callback_query.register(cb_card, ServiceCD.filter(F.action == ServiceAction.CARD))
+    router.callback_query.register(cb_search_page, SearchCD.filter())
     # Text outside any flow is a search (commands are handled before this router).
     router.message.register(msg_search, StateFilter(None), F.text, ~F.text.startswith("/"))
     return router
@@ -82,10 +86,35 @@ async def cb_card(query: CallbackQuery, callback_data: ServiceCD, shop: Shop) ->
     await query.answer()
 
 
-async def msg_search(message: Message, shop: Shop) -> None:
-    query = (message.text or "").strip()
-    cards = await shop.catalog.search(query)
-    if not cards:
+SEARCH_KEY = "search"  # the FSM data entry that holds the last search's words
+MAX_QUERY = 100
+
+
+def search_key(query: str) -> str:
+    return category_key(query)
+
+
+async def msg_search(message: Message, shop: Shop, state: FSMContext) -> None:
+    query = (message.text or "").strip()[:MAX_QUERY]
+    view = await shop.catalog.search(query, locale=locale())
+    if not view.total:
         await message.answer(texts.unknown_text(), reply_markup=kb.main_menu())
         return
-    await message.answer(texts.search_results(query, cards), reply_markup=kb.search_results(cards))
+    await state.update_data({SEARCH_KEY: query})
+    await message.answer(
+        texts.search_results(query, view), reply_markup=kb.search_results(view, search_key(query))
+    )
+
+
+async def cb_search_page(
+    query: CallbackQuery, callback_data: SearchCD, shop: Shop, state: FSMContext
+) -> None:
+    """Another page of the last search; a button of an older one (or made up) changes
+    nothing."""
+    words = (await state.get_data()).get(SEARCH_KEY)
+    if not isinstance(words, str) or search_key(words) != callback_data.key:
+        await query.answer(texts.search_out_of_date(), show_alert=True)
+        return
+    view = await shop.catalog.search(words, locale=locale(), page=callback_data.page)
+    await show(query, texts.search_results(words, view), kb.search_results(view, callback_data.key))
+    await query.answer()

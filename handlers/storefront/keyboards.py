@@ -7,7 +7,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import LANGUAGE_NAMES
-from bot.shop.catalog import CategoryEntry, PlatformEntry, ServiceCard, ServicePage
+from bot.shop.catalog import CategoryEntry, PlatformEntry, SearchPage, ServiceCard, ServicePage
 from handlers.common.keyboards import KeyboardBuilder
 from handlers.storefront import texts
 from handlers.storefront.callbacks import (
@@ -16,6 +16,7 @@ from handlers.storefront.callbacks import (
     LanguageCD,
     Menu,
     MenuCD,
+    SearchCD,
     ServiceAction,
     ServiceCD,
 )
@@ -75,7 +76,7 @@ def categories(platform: int, entries: list[CategoryEntry], page: int) -> Inline
     for entry in chunk:
         b.row(
             InlineKeyboardButton(
-                text=texts.category_label(entry)[:60],
+                text=texts.category_label(entry),
                 callback_data=CatalogCD(
                     view=CatalogView.SERVICES, platform=platform, category=entry.key
                 ).pack(),
@@ -98,7 +99,7 @@ def services(platform: int, view: ServicePage) -> InlineKeyboardMarkup:
     for card in view.cards:
         b.row(
             InlineKeyboardButton(
-                text=texts.service_label(card),
+                text=texts.service_label(card, view.category.name),
                 callback_data=ServiceCD(
                     action=ServiceAction.CARD, service_id=card.id, page=view.page
                 ).pack(),
@@ -138,15 +139,16 @@ def service_card(card: ServiceCard, back: CatalogCD | None) -> InlineKeyboardMar
     return b.as_markup()
 
 
-def search_results(cards: list[ServiceCard]) -> InlineKeyboardMarkup:
+def search_results(view: SearchPage, key: str) -> InlineKeyboardMarkup:
     b = KeyboardBuilder()
-    for card in cards:
+    for card in view.cards:
         b.row(
             InlineKeyboardButton(
                 text=texts.service_label(card),
                 callback_data=ServiceCD(action=ServiceAction.CARD, service_id=card.id).pack(),
             )
         )
+    pager(b, view.page, view.pages, lambda p: SearchCD(key=key, page=p))
     b.row(home_button())
     return b.as_markup()
 

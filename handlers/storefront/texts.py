@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.shop.catalog import CategoryEntry, PlatformEntry, ServiceCard, ServicePage
+from bot.shop.catalog import CategoryEntry, PlatformEntry, SearchPage, ServiceCard, ServicePage
 from bot.shop.money import Micro
 from bot.shop.users import UserDTO
-from bot.texts.format import bold, escape, fmt, money, number, unit_price
+from bot.texts.format import bold, escape, fmt, money, number, shorten, unit_price, without_prefix
 from handlers.common.texts import page_suffix
 
 
@@ -39,8 +39,8 @@ def help_text() -> str:
         "3. Check the summary and confirm: the price is taken from your balance.\n"
         "4. We tell you here when the order starts, progresses and finishes. Whatever is "
         "not delivered comes back to your balance automatically.\n\n"
-        "You can also type a word (for example <i>followers</i>) or <code>#12</code> to "
-        "find a service.\n\n"
+        "You can also type what you are looking for (for example <i>tiktok followers</i>) "
+        "or <code>#12</code> to find a service.\n\n"
         "<b>Commands</b>\n"
         "/start — main menu\n/orders — my orders\n/balance — balance and history\n"
         "/topup — add funds\n/language — change language\n/cancel — leave the current step\n"
@@ -84,7 +84,7 @@ def categories_title(platform: PlatformEntry, page: int, pages: int) -> str:
 
 
 def category_label(entry: CategoryEntry) -> str:
-    return f"{entry.name} ({entry.services})"
+    return f"{shorten(entry.name, 50)} ({entry.services})"
 
 
 def services_title(view: ServicePage) -> str:
@@ -94,14 +94,20 @@ def services_title(view: ServicePage) -> str:
     ) + page_suffix(view.page, view.pages)
 
 
-def service_label(card: ServiceCard) -> str:
-    """Name and price on one button; the name is shortened, never the price."""
+# How much of a service's name a button shows: what a phone's chat fits beside the price
+# (Telegram cuts longer labels at the end, where the price used to be).
+SERVICE_NAME_ROOM = 30
+
+
+def service_label(card: ServiceCard, category: str | None = None) -> str:
+    """The price first, then the name shortened; inside a category the words that repeat
+    it (or the platform) are left out. The service card shows the full name."""
     price = unit_price(card.unit_price, card.currency)
     unit = _("per order") if card.per_order else _("/1k")
-    tail = f" · {price} {unit}"
-    room = max(12, 60 - len(tail))
-    name = card.name if len(card.name) <= room else card.name[: room - 1].rstrip() + "…"
-    return name + tail
+    if not unit.startswith("/"):  # "0.71 USD/1k", but "1.90 USD per order"
+        price += " "
+    name = without_prefix(card.name, category, card.platform) if category else card.name
+    return f"{price}{unit} · {shorten(name, SERVICE_NAME_ROOM)}"
 
 
 def service_card(card: ServiceCard) -> str:
@@ -131,13 +137,17 @@ def service_card(card: ServiceCard) -> str:
     return "\n".join(lines)
 
 
-def search_results(query: str, cards: list[ServiceCard]) -> str:
+def search_results(query: str, view: SearchPage) -> str:
     return fmt(
         ngettext(
             "🔎 Found {count} service for «{query}»:",
             "🔎 Found {count} services for «{query}»:",
-            len(cards),
+            view.total,
         ),
-        count=len(cards),
+        count=number(view.total),
         query=query[:50],
-    )
+    ) + page_suffix(view.page, view.pages)
+
+
+def search_out_of_date() -> str:
+    return _("That search is out of date: send the words again.")

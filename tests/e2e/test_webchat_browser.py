@@ -3,15 +3,19 @@ emulator: the customer's story, payments, keyboards and alerts, and XSS attempts
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.util
+import re
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandStart
 from aiogram.types import (
@@ -25,10 +29,17 @@ from aiogram.types import (
     PreCheckoutQuery,
     ReplyKeyboardMarkup,
 )
+from pydantic import SecretStr
 
+from bot.app import Application
+from bot.clock import FakeClock
+from bot.config import Config
+from bot.i18n import create_i18n
+from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.sandbox.provider import ProviderSimulator
 from bot.sandbox.telegram import LimitSettings, TelegramEmulator
 
-from .conftest import PollingRunner, make_bot
+from .conftest import PollingRunner, QuickCloseSession, make_bot
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -231,7 +242,7 @@ async def open_as(browser: BrowserPage, name: str) -> Any:
     await page.goto(browser.base_url + "/")
     await page.locator(f'.chat-item[data-persona="{name}"]').click()
     await page.locator("#head-title").filter(has_text="Sandbox Shop").wait_for()
-    await page.locator("#conn-dot.live").wait_for()
+    await page.locator("#conn-dot.live").wait_for(state="attached")  # hidden on a phone
     return page
 
 
@@ -364,3 +375,84 @@ async def test_injected_markup_renders_as_text_and_no_script_runs(
     assert await page.evaluate("window.__xss") is None
     assert browser_page.dialogs == []
     assert browser_page.errors == []
+
+
+@pytest.fixture
+async def real_shop(emulator: TelegramEmulator, tmp_path: Path) -> AsyncIterator[Application]:
+    """The bot itself, polling the emulator, with the simulated panel's catalogue."""
+    clock = FakeClock()
+    sim = ProviderSimulator(key="browser-key", clock=clock, balance=Decimal("1000"))
+    provider_url = await sim.start()
+    assert emulator.base_url
+    settings = Config(
+        bot_token=SecretStr(emulator.token),
+        telegram_api_url=emulator.base_url,
+        provider_url=provider_url,
+        provider_key=SecretStr("browser-key"),
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/browser.db",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    app = await Application.create(
+        settings,
+        bot_session=QuickCloseSession(api=TelegramAPIServer.from_base(emulator.base_url)),
+        clock=clock,
+        throttling=ThrottlingMiddleware(create_i18n(), rate=1000, burst=1000),
+        jobs=False,
+    )
+    await app.startup()
+    polling = asyncio.create_task(
+        app.dp.start_polling(
+            app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+        )
+    )
+    try:
+        yield app
+    finally:
+        await app.dp.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        await app.close()
+        await sim.stop()
+
+
+# Where the price of a service button is, next to where the button and the screen end.
+_PRICE_BOX = """(button) => {
+  const label = button.querySelector('.label') || button;
+  const node = label.firstChild;
+  const range = document.createRange();
+  range.setStart(node, 0);
+  range.setEnd(node, node.textContent.indexOf(' · '));
+  const price = range.getBoundingClientRect();
+  const box = label.getBoundingClientRect();
+  return {price: [price.left, price.right], box: [box.left, box.right],
+          screen: window.innerWidth};
+}"""
+
+
+async def test_service_prices_show_on_a_phone(
+    real_shop: Application, browser_page: BrowserPage
+) -> None:
+    from playwright.async_api import expect
+
+    page = browser_page.page
+    await page.set_viewport_size({"width": 390, "height": 844})
+    page = await open_as(browser_page, "Alice")
+    await page.locator("#input").fill("/start")
+    await page.locator("#input").press("Enter")
+    menu = page.locator(".msg.in", has_text="Hi, Alice")
+    await menu.get_by_role("button", name="New order").click()
+    platforms = page.locator(".msg.in", has_text="Choose a platform")
+    await platforms.get_by_role("button", name="Instagram", exact=True).click()
+    categories = page.locator(".msg.in", has_text="choose a category")
+    await categories.get_by_role("button", name="Instagram Followers").click()
+    services = page.locator(".msg.in", has_text="choose a service")
+    buttons = services.locator(".ikb button", has_text=re.compile(r"^\d[\d.,]* USD/1k · "))
+    await expect(buttons).to_have_count(8)
+    for index in range(8):
+        box = await buttons.nth(index).evaluate(_PRICE_BOX)
+        (left, right), (box_left, box_right) = box["price"], box["box"]
+        assert box_left - 0.5 <= left < right <= box_right + 0.5, box  # the price is not cut
+        assert box_right <= box["screen"], box  # and the button is on the screen
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "webchat-phone.png"))
+    assert browser_page.errors == [] and browser_page.external == []

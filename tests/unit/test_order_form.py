@@ -172,8 +172,8 @@ def test_usernames_checked() -> None:
         ("X - Likes", "X/Twitter"),
         ("Facebook Page Likes", "Facebook"),
         ("Spotify Plays", "Spotify"),
-        ("Website Traffic", "Other"),
-        ("Xiaomi fans", "Other"),
+        ("Website Traffic", "Website Traffic"),
+        ("Xiaomi fans", "Xiaomi"),
     ],
 )
 def test_platform_from_category(category: str, platform: str) -> None:

@@ -7,8 +7,10 @@ import asyncio
 import contextlib
 import signal
 from decimal import Decimal
+from pathlib import Path
 
 from .dialects import Dialect, parse_dialects
+from .saved_state import StateFileError, StateKeeper, read_books, restore
 from .simulator import ProviderSimulator
 
 
@@ -34,6 +36,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="speak like some real panels do (repeatable, or comma-separated): "
         + ", ".join(d.value for d in Dialect),
     )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="keep orders, refills, balance and numbering in this JSON file across restarts",
+    )
     args = parser.parse_args(argv)
     try:
         args.dialects = parse_dialects(args.dialect)
@@ -50,6 +59,15 @@ async def serve(args: argparse.Namespace) -> None:
         currency=args.currency,
         dialects=args.dialects,
     )
+    keeper = StateKeeper(sim, args.state) if args.state is not None else None
+    if keeper is not None:
+        try:
+            restore(sim, read_books(keeper.path))
+            print(f"Provider simulator: restored from {keeper.path} (orders: {len(sim.orders)})")
+        except StateFileError as error:
+            print(f"Provider simulator: starting fresh, nothing restored ({error})")
+        keeper.save(force=True)
+        keeper.start()
     url = await sim.start(args.host, args.port)
     spoken = ", ".join(sorted(sim.dialects)) or "standard"
     print(f"Provider simulator ({spoken} dialect) listening: {url}", flush=True)
@@ -62,6 +80,8 @@ async def serve(args: argparse.Namespace) -> None:
     try:
         await stop.wait()
     finally:
+        if keeper is not None:
+            await keeper.stop()
         await sim.stop()
         print("Provider simulator stopped", flush=True)
 

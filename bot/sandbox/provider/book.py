@@ -8,7 +8,7 @@ the clock passes the outcome, found through a heap so no call scans all orders.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -57,6 +57,45 @@ class OrderBook:
         """Hand out order ids from `next_order_id` on, as a panel that reset its numbering
         (ids it gave before may come again)."""
         self._next_order = next_order_id
+
+    @property
+    def next_refill_id(self) -> int:
+        return self._next_refill
+
+    def number_past(self, order_id: int, refill_id: int) -> None:
+        """Hand out ids above these from now on (ids a client already holds stay unused)."""
+        self._next_order = max(self._next_order, order_id + 1)
+        self._next_refill = max(self._next_refill, refill_id + 1)
+
+    def restore(
+        self,
+        orders: Iterable[SimOrder],
+        refills: Iterable[SimRefill],
+        *,
+        balance: Decimal,
+        next_order_id: int,
+        next_refill_id: int,
+    ) -> None:
+        """Replace the books with saved ones (the demo's panel across restarts), rebuilding
+        the indexes: refunds still owed, active orders by link, each order's last refill."""
+        self.balance = Decimal(balance)
+        self.orders = {str(o.order_id): o for o in orders}
+        self.refills = {str(r.refill_id): r for r in refills}
+        self._next_order = next_order_id
+        self._next_refill = next_refill_id
+        self._due = [
+            (o.ends_at, o.order_id)
+            for o in self.orders.values()
+            if o.outcome in (Outcome.PARTIAL, Outcome.CANCELED) and o.ends_at is not None
+        ]
+        heapq.heapify(self._due)  # settling an order twice credits nothing more
+        self._by_link = {}
+        for order in self.orders.values():
+            if order.link:
+                self._by_link.setdefault(order.link, []).append(order)
+        self._last_refill = {}
+        for refill in sorted(self.refills.values(), key=lambda r: r.refill_id):
+            self._last_refill[refill.order_id] = refill
 
     # -- lookups ----------------------------------------------------------------
 

@@ -10,12 +10,13 @@ from bot.shop.admin.catalogue import AdminCatalogue
 from bot.shop.admin.customers import AdminCustomers
 from bot.shop.admin.money_confirm import AdminMoneyConfirm
 from bot.shop.admin.orders import AdminOrders
+from bot.shop.admin.platforms import AdminPlatforms
 from bot.shop.admin.values import ProviderOverview
 from bot.shop.panels import MAIN_PANEL
 from db.uow import writes
 
 
-class AdminService(AdminMoneyConfirm, AdminCustomers, AdminCatalogue, AdminOrders):
+class AdminService(AdminMoneyConfirm, AdminCustomers, AdminCatalogue, AdminPlatforms, AdminOrders):
     @writes
     async def set_maintenance(self, actor_id: int, on: bool) -> bool:
         """Switch maintenance; False when it was already so."""

@@ -523,7 +523,9 @@ function renderInlineButton(m, b) {
     button.addEventListener("click", () => payInvoice(m, button));
     return button;
   }
-  button.textContent = b.text;
+  // The label in a span of its own: a long one is cut at its end with "…" as Telegram
+  // does, never on both sides (the text of a centred flex box overflows both ways).
+  button.appendChild(el("span", "label", b.text));
   if (b.kind === "url" || b.kind === "invoice_link") {
     button.appendChild(icon("arrow", "corner"));
     button.title = b.url;
