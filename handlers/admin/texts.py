@@ -72,8 +72,8 @@ def command_descriptions() -> dict[str, str]:
         "admin": _("This list"),
         "stats": _("Customers, orders, revenue and profit for a period"),
         "user": _("A customer's profile, balance, orders and actions"),
-        "credit": _("Add money to a customer's balance"),
-        "debit": _("Take money from a customer's balance"),
+        "credit": _("Add money to a balance: asks first; a reason after public: is shown to them"),
+        "debit": _("Take money from a balance: asks first; the customer is told"),
         "ban": _("Close the shop to a customer"),
         "unban": _("Open the shop to a customer again"),
         "markup": _("Set the markup: global, per category or per service"),
@@ -86,8 +86,8 @@ def command_descriptions() -> dict[str, str]:
             "reset undoes a rename"
         ),
         "order": _("Everything about an order, with refund and resolve buttons"),
-        "refund": _("Refund what is left of an order"),
-        "broadcast": _("Send a message to every customer"),
+        "refund": _("Refund what is left of an order: asks first"),
+        "broadcast": _("Message customers: one text, a text per language, or one language"),
         "maintenance": _("Close or reopen the storefront for customers"),
         "export": _("A CSV file of orders, the ledger or customers; dates YYYY-MM-DD, UTC"),
     }
