@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.sandbox.demo import PANEL_STATE_FILE, Demo, banner, demo_running, run_demo
 from bot.sandbox.demo_seed import ALICE, CAROL
+from bot.sandbox.provider import SimService
 from bot.sandbox.telegram import OPERATORS_CHAT_ID
+from bot.sandbox.telegram.models import StoredMessage
 from bot.shop.enums import OrderState
 from bot.shop.services import Shop
 from db.models import Order
@@ -30,6 +33,7 @@ CLASH = "holds that panel order id"
 # Order 23501's drawn life at the demo's clock (x20): Pending ~2.6 s, Completed at ~6 s.
 FINISH_WAIT = 30.0
 STARTUP_WAIT = 60.0  # a loaded two-core machine
+WAIT = 20.0  # for one reply of the bot
 
 
 def demo_config() -> Config:
@@ -47,6 +51,44 @@ def demo_config() -> Config:
 def customer(demo: Demo) -> Life:
     # The demo's own jobs poll and deliver; the story's clock is never used here.
     return Life(demo.app, demo.emulator, demo.simulator, FakeClock())
+
+
+# The demo's jobs send notices at any moment: each step waits for the reply it expects,
+# never just for the next message.
+
+
+def says(text: str) -> Callable[[StoredMessage], bool]:
+    return lambda m: text in (m.text or "")
+
+
+def offers(label: str) -> Callable[[StoredMessage], bool]:
+    return lambda m: any(label in b["text"] for b in m.buttons)
+
+
+async def ask(demo: Demo, text: str, expect: Callable[[StoredMessage], bool]) -> StoredMessage:
+    mark = demo.emulator.mark()
+    await demo.emulator.send_text(ALICE, text)
+    return await demo.emulator.wait_for_bot_message(ALICE, expect, since=mark, timeout=WAIT)
+
+
+async def press(
+    demo: Demo, message: StoredMessage, label: str, expect: Callable[[StoredMessage], bool]
+) -> StoredMessage:
+    data = next(b["callback_data"] for b in message.buttons if label in b["text"])
+    mark = demo.emulator.mark()
+    await demo.emulator.click(ALICE, message.message_id, data)
+    return await demo.emulator.wait_for_bot_message(ALICE, expect, since=mark, timeout=WAIT)
+
+
+async def place_order(demo: Demo, service: SimService) -> Order:
+    """Alice orders the service's minimum through the chat, up to "placed"."""
+    found = await ask(demo, f"#{await customer(demo).shop_id(service)}", says("Found"))
+    card = await press(demo, found, found.buttons[0]["text"], offers("Order"))
+    await press(demo, card, "Order", says("Step 1"))
+    await ask(demo, "https://instagram.com/p/demo", says("Step 2"))
+    summary = await ask(demo, str(service.min), says("Check your order"))
+    await press(demo, summary, "Confirm", says("placed"))
+    return await customer(demo).latest_order()
 
 
 async def order_of(demo: Demo, order_id: int) -> Order:
@@ -72,16 +114,18 @@ async def test_the_demo_carries_on_after_restarts(
 
     # First run: Alice orders; the demo stops while the panel still works on it.
     async with demo_running(config, data_dir=tmp_path) as demo:
-        story = customer(demo)
-        assert "Hi, Alice" in await story.say("/start")
+        await ask(demo, "/start", says("Hi, Alice"))
+        # What the demo shows from the start: the referral, the promo codes, top-ups in
+        # Stars and a support contact.
+        await ask(demo, "/referral", says("You invited 1 person."))
+        await ask(demo, "/promo LAUNCH", says("has been used up"))
+        await ask(demo, "/promo SPRING", says("has expired"))
+        await ask(demo, "/topup", says("1 Star = 0.013 USD"))
+        await ask(demo, "/paysupport", says("@demo_support"))
         service = plain(demo.simulator)
-        first = await story.order(service)
+        first = await place_order(demo, service)
         assert first.state is OrderState.ACTIVE and first.provider_order_id == "23501"
         assert not demo.simulator.view("23501").finished
-        # What the demo shows from the start: the referral and the promo codes.
-        assert "You invited 1 person." in await story.say("/referral")
-        assert "has been used up" in await story.say("/promo LAUNCH")
-        assert "has expired" in await story.say("/promo SPRING")
     saved = json.loads((tmp_path / PANEL_STATE_FILE).read_text())
     assert [o["order_id"] for o in saved["orders"]] == [23501]
     assert saved["next_order_id"] == 23502
@@ -98,10 +142,9 @@ async def test_the_demo_carries_on_after_restarts(
 
         await wait_until(first_finished, FINISH_WAIT, "the first run's order to finish")
         assert (await order_of(demo, first.id)).state is OrderState.COMPLETED
-        await wait_until(
-            lambda: any(f"#{first.id}" in t for t in story.notices()), 10, "the notice"
-        )
-        second = await story.order(service)
+        done = f"Order #{first.id} is completed"
+        await wait_until(lambda: any(done in t for t in story.notices()), WAIT, "the notice")
+        second = await place_order(demo, service)
         assert second.state is OrderState.ACTIVE and second.provider_order_id == "23502"
         assert clash_alerts(demo) == []
         await story.books_balance()
@@ -112,7 +155,7 @@ async def test_the_demo_carries_on_after_restarts(
     async with demo_running(config, data_dir=tmp_path) as demo:
         fresh = [r.getMessage() for r in caplog.records if "starting fresh" in r.getMessage()]
         assert len(fresh) == 1 and "order ids from 23503" in fresh[0], fresh
-        third = await customer(demo).order(service)
+        third = await place_order(demo, service)
         assert third.state is OrderState.ACTIVE and third.provider_order_id == "23503"
         assert clash_alerts(demo) == []
         # Seeding added nothing twice across the three starts.
