@@ -50,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_run(settings))
     except KeyboardInterrupt:
         pass
+    except ConfigError as exc:  # found at start-up (e.g. REQUIRED_CHANNEL): one line each
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return 2
     return 0
 
 

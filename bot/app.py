@@ -12,9 +12,10 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channel import channel_problem
 from bot.clock import Clock
 from bot.commands import register_commands
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.deps import Deps
 from bot.factory import create_bot, create_deps, create_dispatcher, create_panels
 from bot.fsm_storage import create_fsm_storage
@@ -38,8 +39,10 @@ ADMIN_JOBS_EVERY = 30  # seconds
 
 
 def add_admin_jobs(jobs: Jobs, deps: Deps, dp: Dispatcher) -> None:
-    """Broadcast reports (shared state: the leader) and this process's error summary."""
+    """Broadcast reports and the daily report (shared state: the leader) and this
+    process's error summary."""
     from bot.jobs.broadcasts import report_finished_broadcasts
+    from bot.jobs.daily_report import EVERY_SECONDS, send_daily_report
     from bot.jobs.error_alerts import flush_error_alerts
 
     jobs.add_periodic(
@@ -51,6 +54,8 @@ def add_admin_jobs(jobs: Jobs, deps: Deps, dp: Dispatcher) -> None:
         lambda: flush_error_alerts(deps, dp),
         leader_only=False,
     )
+    if deps.settings.daily_report_hour is not None:
+        jobs.add_periodic("admin.daily_report", EVERY_SECONDS, lambda: send_daily_report(deps))
 
 
 @dataclass
@@ -128,6 +133,11 @@ class Application:
     async def startup(self) -> None:
         me = await self.bot.get_me()
         log.info("bot @%s (id %s) starting", me.username, me.id)
+        if self.settings.required_channel is not None:
+            # Telegram answers getChatMember about customers only to an admin of the channel.
+            problem = await channel_problem(self.bot, self.settings.required_channel)
+            if problem is not None:
+                raise ConfigError([problem])
         await register_commands(self.bot, self.deps.i18n, admin_ids=self.settings.admin_ids)
         await setup_panels(self.deps)  # rows by name; a panel answering garbage is left out
         await self.sync_catalog()

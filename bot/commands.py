@@ -57,6 +57,9 @@ def admin_commands() -> list[BotCommand]:
         BotCommand(command="refund", description=_("<id> Refund what is left of an order")),
         BotCommand(command="broadcast", description=_("Message every customer")),
         BotCommand(command="maintenance", description=_("on|off Close or open the shop")),
+        BotCommand(
+            command="export", description=_("orders|ledger|customers [from] [to] A CSV file")
+        ),
     ]
 
 

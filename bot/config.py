@@ -152,6 +152,10 @@ class Config(BaseSettings):
         Decimal(50),
     )
     support_contact: str | None = None
+    # The owner's daily tools: the hour (UTC) of the daily summary to the operators' chat
+    # (unset: none), and a channel customers must join before they shop (unset: none).
+    daily_report_hour: int | None = None
+    required_channel: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_port: int = Field(8443, ge=1, le=65535)
@@ -325,6 +329,27 @@ class Config(BaseSettings):
     def _support(cls, value: Any) -> str | None:
         text = str(value or "").strip()
         return text[:200] or None
+
+    @field_validator("daily_report_hour", mode="before")
+    @classmethod
+    def _report_hour(cls, value: Any) -> int | None:
+        text = str(value if value is not None else "").strip()
+        if not text:
+            return None
+        hour = parse_whole(text, high=23)
+        if hour is None:
+            raise ValueError("an hour from 0 to 23 (UTC), or unset for no daily report")
+        return hour
+
+    @field_validator("required_channel", mode="before")
+    @classmethod
+    def _channel(cls, value: Any) -> str | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        if not re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,31}", text):
+            raise ValueError("a public channel's @username, such as @myshop_news")
+        return text
 
     @field_validator("shop_currency", mode="before")
     @classmethod

@@ -31,6 +31,7 @@ from bot.provider.panels import MAIN_PANEL, Panel, PanelRegistry
 from bot.timeouts import add_timeout
 from db.session import create_engine, create_reader, create_session_factory
 from handlers import create_routers
+from handlers.channel.gate import ChannelGate
 from handlers.menu.maintenance import open_in_maintenance
 
 
@@ -156,5 +157,7 @@ def create_dispatcher(
     dp.update.outer_middleware(throttle)
     dp.update.outer_middleware(DbSessionMiddleware(deps))
     dp.update.outer_middleware(UserMiddleware(deps, open_in_maintenance=open_in_maintenance))
+    # REQUIRED_CHANNEL (read on each update; unset: it passes everything through).
+    dp.update.outer_middleware(ChannelGate(deps))
     dp.include_routers(*create_routers())
     return dp

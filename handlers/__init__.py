@@ -8,6 +8,7 @@ from aiogram import Router
 def create_routers() -> list[Router]:
     """In the order they must be tried: commands and flows before search and fallback."""
     from handlers.admin import router as admin
+    from handlers.channel import router as channel
     from handlers.common import errors
     from handlers.menu import router as menu
     from handlers.ordering import form as order_form
@@ -24,6 +25,7 @@ def create_routers() -> list[Router]:
         payments.create_router(),
         # Admin commands before every customer router; for non-admins they fall through.
         admin.create_router(),
+        channel.create_router(),
         start.create_router(),
         order_form.create_router(),
         my_orders.create_router(),

@@ -131,6 +131,9 @@ async def demo_running(
                 # Every feature on: Stars top-ups (the emulator pays) and a support contact.
                 "stars_rate": base.stars_rate or DEMO_STARS_RATE,
                 "support_contact": base.support_contact or DEMO_SUPPORT,
+                # The sandbox has no channel of the shop's to join (REQUIRED_CHANNEL is for
+                # a real deployment): the storefront stays open in the demo.
+                "required_channel": None,
             }
         )
         settings.add_panels(

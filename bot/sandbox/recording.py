@@ -39,6 +39,7 @@ from aiogram.methods import (
     DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetChatMember,
     GetMe,
     SendDocument,
     SendInvoice,
@@ -47,7 +48,20 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, InlineKeyboardMarkup, Invoice, Message, MessageId, User
+from aiogram.types import (
+    Chat,
+    ChatMemberAdministrator,
+    ChatMemberBanned,
+    ChatMemberLeft,
+    ChatMemberMember,
+    ChatMemberOwner,
+    InlineKeyboardMarkup,
+    InputFile,
+    Invoice,
+    Message,
+    MessageId,
+    User,
+)
 
 from db.uow import open_transactions
 
@@ -93,6 +107,8 @@ class Sent:
     method: str = "sendMessage"
     deleted: bool = False
     history: list[str] = field(default_factory=list)
+    file: bytes | None = None  # an uploaded document's contents
+    filename: str | None = None
 
 
 class RecordingSession(BaseSession):
@@ -107,6 +123,9 @@ class RecordingSession(BaseSession):
         self.faulted: list[TelegramMethod[Any]] = []  # sends refused by the fault
         self._answered: set[str] = set()
         self._ids = itertools.count(1000)
+        # Channels the bot can ask getChatMember about: name -> Telegram id -> status
+        # ("creator", "administrator", "member", "left", "kicked"); unknown ids are "left".
+        self.channels: dict[str, dict[int, str]] = {}
 
     def fail_with(self, fault: Fault | None) -> None:
         """Every send fails with `fault` from now on (None: Telegram works again)."""
@@ -201,6 +220,36 @@ class RecordingSession(BaseSession):
             **extra,
         ).as_(bot)
 
+    def _chat_member(self, method: GetChatMember) -> Any:
+        """A channel member as Telegram describes one; a channel it does not know (or a
+        private chat, which this session does not model) is refused."""
+        members = self.channels.get(str(method.chat_id))
+        if members is None:
+            self._refuse(TelegramBadRequest(method, "Bad Request: chat not found"))
+            raise AssertionError  # pragma: no cover - _refuse raises
+        user = (
+            BOT_USER
+            if method.user_id == BOT_USER.id
+            else User(id=method.user_id, is_bot=False, first_name=f"user {method.user_id}")
+        )
+        status = members.get(method.user_id, "left")
+        if status == "administrator":
+            rights = {
+                name: name != "can_be_edited"
+                for name, f in ChatMemberAdministrator.model_fields.items()
+                if f.is_required() and name.startswith("can_")
+            }
+            return ChatMemberAdministrator.model_validate(
+                {"user": user, "is_anonymous": False, **rights}
+            )
+        if status == "creator":
+            return ChatMemberOwner(user=user, is_anonymous=False)
+        if status == "member":
+            return ChatMemberMember(user=user)
+        if status == "kicked":
+            return ChatMemberBanned(user=user, until_date=datetime.fromtimestamp(0, UTC))
+        return ChatMemberLeft(user=user)
+
     def sent_to(self, chat_id: int) -> list[Sent]:
         return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id and not m.deleted]
 
@@ -236,9 +285,13 @@ class RecordingSession(BaseSession):
                         ),
                     }
                 )
-            self.messages[(chat_id, message.message_id)] = Sent(
+            sent = Sent(
                 chat_id, message.message_id, text, method.reply_markup, method=method.__api_method__
             )
+            if isinstance(method, SendDocument) and isinstance(method.document, InputFile):
+                sent.file = b"".join([chunk async for chunk in method.document.read(bot)])
+                sent.filename = method.document.filename
+            self.messages[(chat_id, message.message_id)] = sent
             result = message
         elif isinstance(method, EditMessageText | EditMessageReplyMarkup):
             chat_id, message_id = int(method.chat_id or 0), int(method.message_id or 0)
@@ -269,6 +322,8 @@ class RecordingSession(BaseSession):
             result = f"https://t.me/$invoice{next(self._ids)}"
         elif isinstance(method, GetMe):
             result = BOT_USER
+        elif isinstance(method, GetChatMember):
+            result = self._chat_member(method)
         elif isinstance(method, AnswerCallbackQuery):
             result = True
         return result

@@ -14,6 +14,7 @@ from decimal import Decimal
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from bot.i18n import LANGUAGE_NAMES
 from bot.provider.errors import AccountIssue
 from bot.shop.admin_alerts import ErrorAlert
 from bot.shop.admin_broadcast import BroadcastProgress
@@ -84,10 +85,26 @@ def broadcast_report(total: int, sent: int, blocked: int, failed: int) -> str:
 
 
 def broadcast_status(p: BroadcastProgress) -> str:
-    """To the admin who started the broadcast: the report once done, else its progress."""
+    """To the admin who started the broadcast: the report once done, else its progress;
+    then the same per language, when it went out in several."""
     if p.done:
-        return broadcast_report(p.total, p.sent, p.blocked, p.failed)
-    return broadcast_progress(p.total, p.sent, p.blocked, p.failed, p.pending)
+        text = broadcast_report(p.total, p.sent, p.blocked, p.failed)
+    else:
+        text = broadcast_progress(p.total, p.sent, p.blocked, p.failed, p.pending)
+    for part in p.languages:
+        text += "\n" + fmt(
+            _(
+                "• {language}: {sent} sent, {blocked} blocked the bot, {failed} failed, "
+                "{pending} waiting (of {total})"
+            ),
+            language=LANGUAGE_NAMES.get(part.language or "", part.language or "—"),
+            sent=part.sent,
+            blocked=part.blocked,
+            failed=part.failed,
+            pending=part.pending,
+            total=part.total,
+        )
+    return text
 
 
 def _head(order: OrderDTO) -> str:

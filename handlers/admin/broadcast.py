@@ -1,48 +1,118 @@
-"""/broadcast: the message (a text, or a photo with a caption), a preview with the number
-of recipients, Confirm; the outbox sends it behind order notifications, and the admin
-gets sent / blocked / failed when it is done (bot/jobs/broadcasts.py, run periodically,
-or the Progress button meanwhile)."""
+"""/broadcast: the message (a text, or a photo with a caption) for everyone, or a text per
+language, or one language only; a preview per language with the recipients of each,
+Confirm; the outbox sends it behind order notifications, and the admin gets sent /
+blocked / failed, in all and per language, when it is done (bot/jobs/broadcasts.py, run
+periodically, or the Progress button meanwhile)."""
 
 from __future__ import annotations
 
 import secrets
+from typing import Annotated, Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from pydantic import Field
 
 from bot.deps import Deps
-from bot.shop.admin_broadcast import BroadcastContent
+from bot.shop.admin_broadcast import Audience, BroadcastContent
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
 from bot.texts import operator_alerts
+from handlers.admin import broadcast_texts as btexts
 from handlers.admin import keyboards as kb
 from handlers.admin import texts
 from handlers.admin.callbacks import BroadcastAction, BroadcastCD
 from handlers.admin.common import admin_router, reply
 from handlers.admin.states import AdminFlow
+from handlers.common.keyboards import KeyboardBuilder
+from handlers.common.texts import stale_button
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+
+ALL, EACH, ONLY = "all", "each", "only"
+Mode = Annotated[str, Field(pattern=r"^(each|only)$")]
+LanguageCode = Annotated[str, Field(pattern=r"^([a-z]{2,5})?$")]
+
+
+class BroadcastModeCD(CallbackData, prefix="abm"):
+    mode: Mode
+    language: LanguageCode = ""
 
 
 def create_router() -> Router:
     router = admin_router("admin_broadcast")
     router.message.register(cmd_broadcast, Command("broadcast"))
+    router.message.register(cmd_skip, AdminFlow.broadcast_message, Command("skip"))
     router.message.register(msg_content, AdminFlow.broadcast_message, ~F.text.startswith("/"))
     router.message.register(msg_waiting, AdminFlow.broadcast_confirm, ~F.text.startswith("/"))
+    router.callback_query.register(cb_mode, BroadcastModeCD.filter())
     router.callback_query.register(cb_broadcast, BroadcastCD.filter())
     return router
 
 
-async def cmd_broadcast(message: Message, command: CommandObject, state: FSMContext) -> None:
+def _languages(deps: Deps) -> list[str]:
+    """The shipped languages, the default (the fallback) first."""
+    default = deps.i18n.default_locale
+    return [default, *sorted(set(deps.i18n.available_locales) - {default})]
+
+
+def _modes(deps: Deps) -> InlineKeyboardMarkup:
+    b = KeyboardBuilder()
+    b.button(text=btexts.button_each(), callback_data=BroadcastModeCD(mode=EACH))
+    for code in _languages(deps):
+        b.button(
+            text=btexts.button_only(code), callback_data=BroadcastModeCD(mode=ONLY, language=code)
+        )
+    b.adjust(1)
+    return b.as_markup()
+
+
+async def cmd_broadcast(
+    message: Message, command: CommandObject, state: FSMContext, deps: Deps
+) -> None:
     if command.args:
         await message.answer(texts.usage("broadcast"))
         return
     await state.set_state(AdminFlow.broadcast_message)
-    await state.set_data({})
-    await message.answer(texts.broadcast_prompt())
+    await state.set_data({"mode": ALL})
+    await message.answer(
+        texts.broadcast_prompt() + "\n\n" + btexts.choose_hint(deps.i18n.default_locale),
+        reply_markup=_modes(deps),
+    )
+
+
+async def cb_mode(
+    query: CallbackQuery, callback_data: BroadcastModeCD, state: FSMContext, deps: Deps
+) -> None:
+    languages = _languages(deps)
+    if await state.get_state() != AdminFlow.broadcast_message.state or (
+        callback_data.mode == ONLY and callback_data.language not in languages
+    ):
+        await query.answer(stale_button(), show_alert=True)
+        return
+    if callback_data.mode == EACH:
+        data: dict[str, Any] = {"mode": EACH, "ask": languages, "contents": {}}
+    else:
+        data = {"mode": ONLY, "ask": [callback_data.language], "contents": {}}
+    await state.set_data(data)
+    await query.answer()
+    if query.message is not None:
+        await query.message.answer(_ask(data, deps))
+
+
+def _ask(data: dict[str, Any], deps: Deps) -> str:
+    code = data["ask"][0]
+    default = deps.i18n.default_locale
+    return btexts.ask_text(
+        code,
+        fallback=data["mode"] == EACH and code == default,
+        skippable=data["mode"] == EACH and code != default,
+        default=default,
+    )
 
 
 def _content(message: Message) -> BroadcastContent | None:
@@ -58,22 +128,83 @@ def _content(message: Message) -> BroadcastContent | None:
     return None
 
 
-async def msg_content(message: Message, state: FSMContext, shop: Shop) -> None:
+async def msg_content(message: Message, state: FSMContext, shop: Shop, deps: Deps) -> None:
     content = _content(message)
     if content is None:
         await message.answer(texts.broadcast_unsupported())
         return
-    broadcast_id = secrets.token_hex(6)
-    recipients = await shop.broadcasts.recipients()
-    await state.set_state(AdminFlow.broadcast_confirm)
-    await state.set_data({"id": broadcast_id, "text": content.text, "photo": content.photo})
+    data = await state.get_data()
+    stored = {"text": content.text, "photo": content.photo}
+    if data.get("mode", ALL) == ALL:
+        data = {"mode": ALL, "contents": {deps.i18n.default_locale: stored}}
+    else:
+        data["contents"] = {**data.get("contents", {}), data["ask"][0]: stored}
+        data["ask"] = data["ask"][1:]
+        if data["ask"]:
+            await state.set_data(data)
+            await message.answer(_ask(data, deps))
+            return
+    await _preview(message, state, shop, deps, data)
+
+
+async def cmd_skip(message: Message, state: FSMContext, shop: Shop, deps: Deps) -> None:
+    data = await state.get_data()
+    ask = data.get("ask") or []
+    if data.get("mode") != EACH or not ask:
+        await message.answer(texts.broadcast_prompt())
+        return
+    if ask[0] == deps.i18n.default_locale:
+        await message.answer(btexts.cannot_skip(ask[0]))
+        return
+    data["ask"] = ask[1:]
+    if data["ask"]:
+        await state.set_data(data)
+        await message.answer(_ask(data, deps))
+        return
+    await _preview(message, state, shop, deps, data)
+
+
+def _audience(data: dict[str, Any], deps: Deps) -> Audience:
+    contents = {
+        code: BroadcastContent(text=item.get("text") or "", photo=item.get("photo"))
+        for code, item in (data.get("contents") or {}).items()
+    }
+    mode = data.get("mode", ALL)
+    return Audience(
+        contents=contents,
+        fallback=deps.i18n.default_locale,
+        only=next(iter(contents), None) if mode == ONLY else None,
+        per_language=mode == EACH,
+    )
+
+
+async def _show(message: Message, content: BroadcastContent) -> None:
     if content.photo:
         await message.answer_photo(content.photo, caption=content.text or None)
     else:
         await message.answer(content.text)
+
+
+async def _preview(
+    message: Message, state: FSMContext, shop: Shop, deps: Deps, data: dict[str, Any]
+) -> None:
+    """Each text as customers will see it, then the recipients per language and Confirm."""
+    audience = _audience(data, deps)
+    counts = await shop.broadcasts.recipients_by_language(deps.i18n.pick)
+    for code in _languages(deps):
+        if code not in counts:
+            counts[code] = 0
+    total = sum(n for code, n in counts.items() if audience.content_for(code) is not None)
+    broadcast_id = secrets.token_hex(6)
+    await state.set_state(AdminFlow.broadcast_confirm)
+    await state.set_data({**data, "id": broadcast_id})
+    for code, content in audience.contents.items():
+        if data.get("mode", ALL) != ALL:
+            await message.answer(btexts.preview_for(code))
+        await _show(message, content)
     await message.answer(
-        texts.broadcast_preview(recipients),
-        reply_markup=kb.broadcast_confirm(broadcast_id, recipients),
+        btexts.recipients(audience, counts) + "\n\n" + texts.broadcast_preview(total),
+        reply_markup=kb.broadcast_confirm(broadcast_id, total),
     )
 
 
@@ -104,11 +235,16 @@ async def cb_broadcast(
                 await state.clear()
             await reply(query, texts.broadcast_cancelled())
         case BroadcastAction.CONFIRM:
-            await _confirm(query, broadcast_id, state, shop, user)
+            await _confirm(query, broadcast_id, state, shop, user, deps)
 
 
 async def _confirm(
-    query: CallbackQuery, broadcast_id: str, state: FSMContext, shop: Shop, user: UserDTO
+    query: CallbackQuery,
+    broadcast_id: str,
+    state: FSMContext,
+    shop: Shop,
+    user: UserDTO,
+    deps: Deps,
 ) -> None:
     data = await state.get_data()
     if data.get("id") != broadcast_id:
@@ -118,9 +254,10 @@ async def _confirm(
             query, operator_alerts.broadcast_status(progress), kb.broadcast_progress(broadcast_id)
         )
         return
-    content = BroadcastContent(text=data.get("text") or "", photo=data.get("photo"))
     chat_id = query.message.chat.id if query.message is not None else user.telegram_id
-    started = await shop.broadcasts.start(user.telegram_id, chat_id, broadcast_id, content)
+    started = await shop.broadcasts.start(
+        user.telegram_id, chat_id, broadcast_id, _audience(data, deps), deps.i18n.pick
+    )
     await state.clear()
     await reply(
         query, texts.broadcast_queued(started.record.total), kb.broadcast_progress(broadcast_id)

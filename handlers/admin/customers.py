@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import partial
 
 from aiogram import Router
@@ -9,15 +10,16 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.deps import Deps
+from bot.shop.admin.money_confirm import Reason
 from bot.shop.admin.parsing import UserRef, parse_adjustment, parse_user_ref
 from bot.shop.admin.values import CannotBanAdmin
 from bot.shop.errors import InvalidAmount
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
 from handlers.admin import keyboards as kb
-from handlers.admin import texts
+from handlers.admin import money_confirm, money_texts, texts
 from handlers.admin.callbacks import AdminUserAction, AdminUserCD
-from handlers.admin.common import Usage, admin_router, command_args, notify_customer, reply
+from handlers.admin.common import Usage, admin_router, command_args, reply
 
 
 def create_router() -> Router:
@@ -63,6 +65,7 @@ async def cb_user(
 async def cmd_adjust(
     message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps, *, credit: bool
 ) -> None:
+    """Only a proposal: what would happen, with Confirm / Cancel (see money_confirm.py)."""
     name = "credit" if credit else "debit"
     parts = (command.args or "").split(maxsplit=2)
     ref = parse_user_ref(parts[0]) if len(parts) >= 2 else None
@@ -73,24 +76,17 @@ async def cmd_adjust(
         amount = parse_adjustment(parts[1], currency)
     except InvalidAmount:
         raise Usage(name, prefix=texts.bad_amount(currency)) from None
-    reason = parts[2].strip()[:500] if len(parts) == 3 else None
-    result = await shop.admin.adjust(
+    proposal = await shop.admin.propose_adjustment(
         user.telegram_id,
         ref,
         amount,
         credit=credit,
-        reason=reason,
-        # The same message delivered twice (a webhook retry) adjusts once.
-        reference=f"admin:{message.chat.id}:{message.message_id}",
+        reason=Reason.parse(parts[2] if len(parts) == 3 else None),
+        token=secrets.token_hex(6),
     )
-    if credit and not result.repeated:
-        await notify_customer(
-            shop,
-            result.user,
-            lambda: texts.credit_notice(result.amount, result.user.balance, reason, currency),
-            dedupe_key=f"ledger:{result.entry.id}:notice",
-        )
-    await message.answer(texts.adjustment(result, currency))
+    await message.answer(
+        money_texts.proposal(proposal, currency), reply_markup=money_confirm.keyboard(proposal)
+    )
 
 
 async def cmd_set_banned(

@@ -14,7 +14,7 @@ from bot.shop.errors import NotFound, ShopError, TransitionNotAllowed
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
 from handlers.admin import keyboards as kb
-from handlers.admin import texts
+from handlers.admin import money_texts, texts
 from handlers.admin.callbacks import AdminOrderAction, AdminOrderCD
 from handlers.admin.common import (
     NOT_COMMAND,
@@ -50,9 +50,13 @@ async def cmd_order(
 async def cmd_refund(
     message: Message, command: CommandObject, shop: Shop, user: UserDTO, deps: Deps
 ) -> None:
-    refund = await shop.admin.refund(user.telegram_id, id_arg(command, "refund"))
-    await _announce_refund(shop, refund, user, failed=False)
-    await message.answer(texts.refund_done(refund))
+    """Only the question: the refund happens on "Yes, refund" (`REFUND_YES`), once, since an
+    order's remainder can be refunded once (AlreadyRefunded after that)."""
+    view = await shop.admin.ask_refund(user.telegram_id, id_arg(command, "refund"))
+    await message.answer(
+        money_texts.refund_proposal(view),
+        reply_markup=kb.confirm_order_action(view.order.id, AdminOrderAction.REFUND_YES),
+    )
 
 
 async def _announce_refund(shop: Shop, r: OrderRefund, admin: UserDTO, *, failed: bool) -> None:
@@ -91,7 +95,7 @@ async def cb_order(
             view = await shop.admin.order(actor, order_id)
             refund = action is AdminOrderAction.REFUND
             if view.can_refund if refund else view.can_resolve:
-                text = texts.refund_confirm(view) if refund else texts.fail_confirm(view)
+                text = money_texts.refund_proposal(view) if refund else texts.fail_confirm(view)
                 yes = AdminOrderAction.REFUND_YES if refund else AdminOrderAction.FAIL_YES
                 await reply(query, text, kb.confirm_order_action(order_id, yes))
                 return

@@ -10,7 +10,9 @@ from handlers.admin import (
     broadcast,
     catalogue,
     customers,
+    exports,
     menu,
+    money_confirm,
     orders,
     panels,
     stats,
@@ -20,6 +22,7 @@ from handlers.admin.common import refusing_router
 
 def create_router() -> Router:
     router = refusing_router("admin")
-    for area in (menu, stats, customers, catalogue, backups, panels, orders, broadcast):
+    areas = (menu, stats, customers, money_confirm, catalogue, backups, panels, orders)
+    for area in (*areas, broadcast, exports):
         router.include_router(area.create_router())
     return router

@@ -69,6 +69,7 @@ SYNTAX: dict[str, str] = {
     "refund": "/refund <id>",
     "broadcast": "/broadcast",
     "maintenance": "/maintenance on|off",
+    "export": "/export orders|ledger|customers [from] [to]",
 }
 
 
@@ -77,8 +78,8 @@ def command_descriptions() -> dict[str, str]:
         "admin": _("This list"),
         "stats": _("Customers, orders, revenue and profit for a period"),
         "user": _("A customer's profile, balance, orders and actions"),
-        "credit": _("Add money to a customer's balance"),
-        "debit": _("Take money from a customer's balance"),
+        "credit": _("Add money to a balance: asks first; a reason after public: is shown to them"),
+        "debit": _("Take money from a balance: asks first; the customer is told"),
         "ban": _("Close the shop to a customer"),
         "unban": _("Open the shop to a customer again"),
         "markup": _("Set the markup: global, per category or per service"),
@@ -94,9 +95,10 @@ def command_descriptions() -> dict[str, str]:
             "reset undoes a rename"
         ),
         "order": _("Everything about an order, with refund and resolve buttons"),
-        "refund": _("Refund what is left of an order"),
-        "broadcast": _("Send a message to every customer"),
+        "refund": _("Refund what is left of an order: asks first"),
+        "broadcast": _("Message customers: one text, a text per language, or one language"),
         "maintenance": _("Close or reopen the storefront for customers"),
+        "export": _("A CSV file of orders, the ledger or customers; dates YYYY-MM-DD, UTC"),
     }
 
 
@@ -923,15 +925,6 @@ def order_card(view: AdminOrder, currency: str) -> str:
             ),
         ]
     return "\n".join(lines)
-
-
-def refund_confirm(view: AdminOrder) -> str:
-    return fmt(
-        _("Refund {amount} of order #{id} to {who}?"),
-        amount=money(view.refundable, view.order.currency),
-        id=view.order.id,
-        who=who(view.customer),
-    )
 
 
 def fail_confirm(view: AdminOrder) -> str:

@@ -122,6 +122,10 @@ async def test_tampered_admin_buttons_are_refused_for_customers(
         "aa:1",
         "ab:y:0123456789ab",
         "ab:p:0123456789ab",
+        "am:y:0123456789ab",
+        "am:n:0123456789ab",
+        "abm:each:",
+        "abm:only:ru",
     ]:
         await alice.press(data)
         assert alice.alerts()[-1] == stale, data
@@ -267,7 +271,10 @@ async def test_user_profile_by_id_and_username(
 async def test_credit_writes_an_adjustment_and_tells_the_customer(
     app: ShopApp, admin: Customer, alice: Customer
 ) -> None:
-    await admin.send("/credit 1001 12.50 sorry for the delay <3")
+    await admin.send("/credit 1001 12.50 public: sorry for the delay <3")
+    assert "Credit <b>12.50 USD</b> to Alice @alice <code>1001</code>?" in admin.last_text
+    assert await ledger_entry_count(app) == 1 and await outbox(app, 1001) == []  # asked only
+    await admin.click("Confirm")
     assert "Credited 12.50 USD" in admin.last_text and "62.50 USD" in admin.last_text
     assert "sorry for the delay &lt;3" in admin.last_text
     row = (await ledger(app))[-1]
@@ -280,7 +287,8 @@ async def test_credit_writes_an_adjustment_and_tells_the_customer(
     [notice] = await outbox(app, 1001)
     assert "12.50 USD was added to your balance" in notice.text
     assert "62.50 USD" in notice.text and "sorry for the delay &lt;3" in notice.text
-    [entry] = await audit(app)
+    asked, entry = await audit(app)
+    assert (asked.action, asked.details["amount"]) == ("credit.ask", "12.50")
     assert (entry.actor_id, entry.action, entry.target_type, entry.target_id) == (
         ADMIN,
         "credit",
@@ -298,11 +306,20 @@ async def test_debit_never_goes_below_zero(app: ShopApp, admin: Customer, alice:
     assert "cannot go below zero" in admin.last_text and "50.00 USD" in admin.last_text
     assert await app.balance(alice) == to_micro("50") and await audit(app) == []
     await admin.send("/debit @alice 50 chargeback")
+    assert "Balance: 50.00 USD → <b>0.00 USD</b>" in admin.last_text
+    assert "Reason (private): chargeback" in admin.last_text
+    await admin.click("Confirm")
     assert "Debited 50.00 USD" in admin.last_text and "Balance now 0.00 USD" in admin.last_text
     row = (await ledger(app))[-1]
     assert (row.amount, row.actor_id, row.note) == (-to_micro("50"), ADMIN, "chargeback")
-    assert await outbox(app, 1001) == []  # a debit is not announced
-    assert [r.action for r in await audit(app)] == ["debit"]
+    [notice] = await outbox(app, 1001)  # a debit is announced too, without the private reason
+    assert "50.00 USD was taken from your balance" in notice.text
+    assert "0.00 USD" in notice.text and "chargeback" not in notice.text
+    assert [r.action for r in await audit(app)] == ["debit.ask", "debit"]
+
+
+async def ledger_entry_count(app: ShopApp) -> int:
+    return len(await ledger(app))
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite"])

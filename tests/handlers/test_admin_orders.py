@@ -68,7 +68,8 @@ async def test_refund_button_asks_then_refunds_once(
     order = await place(app, alice)
     await admin.send(f"/order {order.id}")
     await admin.click("Refund")
-    assert f"Refund {order.charge / 1e6:.2f} USD of order #{order.id} to" in admin.last_text
+    assert f"Refund order #{order.id} to Alice @alice" in admin.last_text
+    assert f"Refunded: <b>{order.charge / 1e6:.2f} USD</b>" in admin.last_text
     yes = admin.find_button("Yes, refund")
     await admin.press(yes[1], yes[0])
     assert "Refunded" in admin.alerts()[-1]
@@ -93,17 +94,27 @@ async def test_refund_command_is_idempotent(app: ShopApp, admin: Customer, alice
         await shop.orders.mark_partial(order.id, remains=order.quantity // 2)
     partial = await _order(app, order.id)
     assert 0 < partial.refunded < partial.charge
-    # Twice at once, then once more: what was left is refunded exactly once.
-    await asyncio.gather(admin.send(f"/refund {order.id}"), admin.send(f"/refund {order.id}"))
+    # Asked twice, both confirmed at once, then asked once more: what was left is refunded
+    # exactly once, and the last question is refused.
+    await admin.send(f"/refund {order.id}")
+    first = admin.find_button("Yes, refund")
     await admin.send(f"/refund #{order.id}")
-    replies = [m.text for m in admin.messages()[-3:]]
-    assert sum("Refunded" in text for text in replies) == 1, replies
-    assert sum("refunded in full already" in text for text in replies) == 2, replies
+    second = admin.find_button("Yes, refund")
+    assert first[0].message_id != second[0].message_id
+    left = partial.charge - partial.refunded
+    assert f"Refunded: <b>{left / 1e6:.2f} USD</b>" in admin.last_text
+    await asyncio.gather(admin.press(first[1], first[0]), admin.press(second[1], second[0]))
+    alerts = admin.alerts()[-2:]
+    assert sum("Refunded" in text for text in alerts) == 1, alerts
+    assert sum("refunded in full already" in text for text in alerts) == 1, alerts
+    await admin.send(f"/refund {order.id}")
+    assert "refunded in full already" in admin.last_text
     refunds = [row for row in await ledger(app) if row.kind is LedgerKind.REFUND]
-    assert [row.amount for row in refunds] == [partial.refunded, partial.charge - partial.refunded]
+    assert [row.amount for row in refunds] == [partial.refunded, left]
     assert (await _order(app, order.id)).refunded == partial.charge
     assert await app.balance(alice) == to_micro("50")
-    assert [r.action for r in await audit(app)] == ["refund"]
+    actions = [r.action for r in await audit(app)]
+    assert actions == ["refund.ask", "refund.ask", "refund", "order"], actions
     assert len(await outbox(app, 1001)) == 1 and len(await outbox(app, OPERATORS)) == 1
 
 

@@ -233,9 +233,10 @@ async def test_unknown_order_keeps_its_charge_when_the_reply_fails(
 async def test_admin_credit_and_debit_stand_when_replies_fail(
     app: ShopApp, alice: Customer, admin: Customer, fault: Fault
 ) -> None:
-    with app.session.failing(fault):
-        await admin.send("/credit 1001 12.50 goodwill")
-        await admin.send("/debit 1001 2.50 correction")
+    for command in ("/credit 1001 12.50 goodwill", "/debit 1001 2.50 correction"):
+        await admin.send(command)
+        with app.session.failing(fault):
+            await admin.click("Confirm")  # the money moves; the edited message fails
     assert await app.balance(alice) == to_micro("10")
     adjustments = [r for r in await ledger_rows(app, "") if r.kind is LedgerKind.ADJUSTMENT]
     assert sorted(r.amount for r in adjustments) == [to_micro("-2.50"), to_micro("12.50")]
@@ -249,8 +250,9 @@ async def test_admin_refund_stands_when_the_reply_fails(
     await start_order(app, alice)
     await alice.click("Confirm")
     [order] = await orders(app)
+    await admin.send(f"/refund {order.id}")
     with app.session.failing(fault):
-        await admin.send(f"/refund {order.id}")
+        await admin.click("Yes, refund")
     [order] = await orders(app)
     assert order.refunded == order.charge
     assert await app.balance(alice) == to_micro("100")

@@ -188,3 +188,27 @@ def test_panel_names(panel_env: pytest.MonkeyPatch, names: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_config()
     assert len(info.value.lines) == 1 and info.value.lines[0].startswith("PROVIDERS: ")
+
+
+@pytest.mark.parametrize("value", ["24", "-1", "9am", "٣", "1.5"])
+def test_a_bad_daily_report_hour_is_one_line(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("DAILY_REPORT_HOUR", value)
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert info.value.lines == [
+        "DAILY_REPORT_HOUR: an hour from 0 to 23 (UTC), or unset for no daily report"
+    ]
+
+
+def test_daily_report_hour_and_required_channel(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_config().daily_report_hour is None
+    monkeypatch.setenv("DAILY_REPORT_HOUR", " 0 ")
+    monkeypatch.setenv("REQUIRED_CHANNEL", "@shop_news")
+    config = load_config()
+    assert config.daily_report_hour == 0 and config.required_channel == "@shop_news"
+    monkeypatch.setenv("REQUIRED_CHANNEL", "shop_news")
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert info.value.lines == [
+        "REQUIRED_CHANNEL: a public channel's @username, such as @myshop_news"
+    ]

@@ -54,9 +54,11 @@ class GroupChat:
     title: str
     member_ids: tuple[int, ...] = ()
     username: str | None = None
+    type: str = "supergroup"  # or "channel" (e.g. REQUIRED_CHANNEL)
+    bot_status: str = "administrator"  # what getChatMember says of the bot in a channel
 
     def as_chat(self) -> dict[str, Any]:
-        chat: dict[str, Any] = {"id": self.chat_id, "type": "supergroup", "title": self.title}
+        chat: dict[str, Any] = {"id": self.chat_id, "type": self.type, "title": self.title}
         if self.username:
             chat["username"] = self.username
         return chat

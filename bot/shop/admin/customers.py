@@ -37,7 +37,7 @@ class AdminCustomers(AdminServiceBase):
     async def adjust(
         self,
         actor_id: int,
-        who: UserRef,
+        who: UserRef | int,
         amount: Micro,
         *,
         credit: bool,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from bot.provider.errors import ProviderError, ProviderUnavailable
 from bot.shop.admin.backups import AdminBackups
 from bot.shop.admin.customers import AdminCustomers
+from bot.shop.admin.money_confirm import AdminMoneyConfirm
 from bot.shop.admin.orders import AdminOrders
 from bot.shop.admin.panels import AdminPanels
 from bot.shop.admin.platforms import AdminPlatforms
@@ -16,7 +17,9 @@ from bot.shop.panels import MAIN_PANEL
 from db.uow import writes
 
 
-class AdminService(AdminCustomers, AdminBackups, AdminPlatforms, AdminOrders, AdminPanels):
+class AdminService(
+    AdminMoneyConfirm, AdminCustomers, AdminBackups, AdminPlatforms, AdminOrders, AdminPanels
+):
     @writes
     async def set_maintenance(self, actor_id: int, on: bool) -> bool:
         """Switch maintenance; False when it was already so."""

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ..errors import bad_request, missing
+from ..models import GroupChat
 from ..params import Params
 from ..state import TelegramState
 from .base import BotApi, api_method
@@ -152,6 +153,11 @@ async def get_chat_member(api: BotApi, p: Params) -> Any:
     tg = api.state
     state = tg.chat_state(p.chat_id())
     user_id = p.integer("user_id", required=True, message="user not found")
+    channel = next(
+        (g for g in tg.groups if g.chat_id == state.chat_id and g.type == "channel"), None
+    )
+    if channel is not None and user_id is not None:
+        return _channel_member(tg, channel, user_id)
     if user_id == tg.bot_id:
         return {"status": "member", "user": tg.bot_user}
     persona = next((x for x in tg.personas if x.user_id == user_id), None)
@@ -169,3 +175,45 @@ async def get_chat_member(api: BotApi, p: Params) -> Any:
     if persona.is_admin_hint:
         return {"status": "creator", "user": persona.as_user(), "is_anonymous": False}
     return {"status": "member", "user": persona.as_user()}
+
+
+_ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_messages",
+    "can_edit_messages",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_send_welcome_messages",
+)
+
+
+def _channel_member(tg: TelegramState, channel: GroupChat, user_id: int) -> dict[str, Any]:
+    """A channel, as Telegram answers its admins: the bot as `bot_status`; others by
+    membership. A bot that is not an admin there is refused ("member list is
+    inaccessible"), as Telegram refuses it for anyone but itself."""
+    if user_id == tg.bot_id:
+        if channel.bot_status == "administrator":
+            rights = dict.fromkeys(_ADMIN_RIGHTS, True)
+            return {
+                "status": "administrator",
+                "user": tg.bot_user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                **rights,
+            }
+        return {"status": channel.bot_status, "user": tg.bot_user}
+    if channel.bot_status != "administrator":
+        raise bad_request("member list is inaccessible", "member_list_inaccessible")
+    persona = next((x for x in tg.personas if x.user_id == user_id), None)
+    if persona is None:
+        raise bad_request("user not found", "user_not_found")
+    if user_id in channel.member_ids:
+        return {"status": "member", "user": persona.as_user()}
+    return {"status": "left", "user": persona.as_user()}
