@@ -53,6 +53,7 @@ BACKUP_SHARE = Decimal("0.8")  # the mapped backup's price, as a share of main's
 DATA_DIR = Path("data")
 DATABASE_FILE = "demo.sqlite3"
 PANEL_STATE_FILE = "demo-panel.json"
+BACKUP_STATE_FILE = "demo-backup-panel.json"
 DEMO_STARS_RATE = Decimal("0.013")  # shop currency per Star, unless STARS_RATE is set
 DEMO_SUPPORT = "@demo_support"
 PANEL_SPEED = 20.0  # the simulated panel's clock runs this much faster than real time
@@ -108,8 +109,14 @@ async def demo_running(
         restore(simulator, books)
     keeper = StateKeeper(simulator, state_path)
     provider_url = await simulator.start(host="127.0.0.1", port=base.demo_provider_port)
-    # The second panel keeps no books across runs: its ids move past the shop's anyway.
+    # The second panel keeps its books too: an order that failed over to it in the last
+    # run goes on being tracked there.
     backup = ProviderSimulator(key=BACKUP_KEY, clock=clock, seed=BACKUP_SEED, balance=PANEL_BALANCE)
+    backup_path = data_dir / BACKUP_STATE_FILE
+    backup_books, _ = _load_books(backup_path)
+    if backup_books is not None:
+        restore(backup, backup_books)
+    backup_keeper = StateKeeper(backup, backup_path)
     mapped, spare = popular_pair(simulator, backup)
     backup_url = await backup.start(host="127.0.0.1", port=0)
     emulator = TelegramEmulator(token=DEMO_TOKEN, personas=[*default_personas(), CAROL])
@@ -166,6 +173,8 @@ async def demo_running(
             )
         keeper.save(force=True)
         keeper.start()
+        backup_keeper.save(force=True)
+        backup_keeper.start()
         await app.startup()
         await seed_demo(app, emulator)
         await map_backup(app, mapped, spare)
@@ -194,6 +203,7 @@ async def demo_running(
             await app.close()
         await emulator.stop()
         await keeper.stop()
+        await backup_keeper.stop()
         await simulator.stop()
         await backup.stop()
 

@@ -106,3 +106,10 @@ async def test_the_demo_fails_over_to_the_backup_panel(tmp_path: Path) -> None:
         new = alerts[alerts_before:]
         assert len(new) == 1, new
         assert "backup panel" in new[0] and "Not enough funds" in new[0]
+
+    # Stopped and started again: the backup panel kept its books, so the order that
+    # failed over is still known there (and the next id does not clash with it).
+    async with demo_running(_config(), data_dir=tmp_path) as again:
+        assert again.backup is not None
+        assert order.provider_order_id in again.backup.orders
+        assert (tmp_path / "demo-backup-panel.json").is_file()
