@@ -12,6 +12,8 @@ enough funds when funds were the cause. Each panel has its own pause.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.deps import Deps
 from bot.i18n import Catalogues, in_language
 from bot.outbox.writer import Outbox
@@ -29,14 +31,18 @@ async def announce_pause(
     *,
     panel: str = MAIN_PANEL,
     shown: str | None = None,
+    about: Callable[[], str] | None = None,
 ) -> bool:
     """Queue the one operator alert of the panel's current pause, if not done yet
-    (`shown`: the panel's name in the alert, in a shop of several)."""
+    (`shown`: the panel's name in the alert, in a shop of several; `about`: the order
+    being placed when the pause was met, rendered in the alert's language)."""
     pause = await settings.panel_pause(panel)
     if pause is None or pause.announced:
         return False
     with in_language(i18n, None):
         text = panel_tag(alert_panel_paused(pause.reason, pause.cause), shown)
+        if about is not None:
+            text += "\n" + about()
     prefix = "panel:paused" if panel == MAIN_PANEL else f"panel:{panel}:paused"
     await outbox.to_operators(
         text, dedupe_key=f"{prefix}:{pause.since.isoformat()}:{pause.cause.value}"

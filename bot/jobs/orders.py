@@ -59,6 +59,7 @@ from bot.shop.money import Micro
 from bot.shop.orders.models import OrderChange, OrderDTO
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
+from bot.shop.users import UserDTO
 from bot.texts.customer_notices import (
     order_being_checked,
     order_canceled,
@@ -68,6 +69,7 @@ from bot.texts.customer_notices import (
     order_started,
     order_subscription_ended,
 )
+from bot.texts.mentions import service_ref
 from bot.texts.operator_alerts import (
     alert_order_flagged,
     alert_orders_unknown,
@@ -79,6 +81,7 @@ from bot.timeouts import add_timeout
 from db.models import Order, User
 from db.repositories.catalog import CatalogRepo
 from db.repositories.orders import OrderRepo
+from db.repositories.users import UserRepo
 from db.uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -383,9 +386,16 @@ class StatusPoller:
             return
         if await OrderRepo(outbox.session).flag(order.id, now=now):
             report.flagged += 1
+            row = await UserRepo(outbox.session).get(order.user_id)
+            person = UserDTO.of(row) if row is not None else None
             with in_language(self.deps.i18n, None):
                 text = alert_order_flagged(
-                    order.id, order.provider_order_id, change.poll_errors, problem
+                    order.id,
+                    order.provider_order_id,
+                    change.poll_errors,
+                    problem,
+                    person,
+                    service_ref(order.service_name, order.service_id, order.provider_service_id),
                 )
             await outbox.to_operators(
                 text, dedupe_key=f"order:{order.id}:flagged:{now.isoformat()}"

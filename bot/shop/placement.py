@@ -81,7 +81,7 @@ class PlacementAlerts(Protocol):
     async def unreachable(self, order: OrderDTO, reason: str | None) -> None: ...
     async def unknown(self, order: OrderDTO, reason: str | None) -> None: ...
     async def id_taken(self, order: OrderDTO, provider_order_id: str, other_id: int) -> None: ...
-    async def paused(self, panel: str) -> None: ...
+    async def paused(self, panel: str, order: OrderDTO | None = None) -> None: ...
     async def failed_over(self, order: OrderDTO, attempts: Sequence[str], panel: str) -> None: ...
     async def backup_too_dear(self, order: OrderDTO, panel: str, cost: Micro) -> None: ...
 
@@ -102,7 +102,7 @@ class _NoAlerts:
     async def id_taken(self, order: OrderDTO, provider_order_id: str, other_id: int) -> None:
         return None
 
-    async def paused(self, panel: str) -> None:
+    async def paused(self, panel: str, order: OrderDTO | None = None) -> None:
         return None
 
     async def failed_over(self, order: OrderDTO, attempts: Sequence[str], panel: str) -> None:
@@ -317,10 +317,13 @@ class PlacementService:
             need = order.cost if issue is AccountIssue.NO_FUNDS else None
             await settings.pause_panel(exc.text, need=need, cause=issue, panel=candidate.panel.name)
 
-    async def _announce_pauses(self, settings: ShopSettings, but: str | None = None) -> None:
+    async def _announce_pauses(
+        self, settings: ShopSettings, order: OrderDTO, but: str | None = None
+    ) -> None:
+        """`order`: the one being placed when the pauses were met, named in their alerts."""
         for panel in self.panels:
             if panel.name != but:
-                await self.alerts.paused(panel.name)
+                await self.alerts.paused(panel.name, order)
 
     @writes
     async def _refused(
@@ -340,7 +343,7 @@ class PlacementService:
             need = order.cost if issue is AccountIssue.NO_FUNDS else None
             await settings.pause_panel(exc.text, need=need, cause=issue, panel=panel.name)
         if attempts or issue is not None:
-            await self._announce_pauses(settings)
+            await self._announce_pauses(settings, failed)
         if issue is not None:
             return Placement(failed, Outcome.REFUSED, exc.text, account_issue=issue)
         await self.alerts.refused(failed, exc.text)
@@ -352,7 +355,8 @@ class PlacementService:
     ) -> Placement:
         failed = await self.orders.mark_failed(order.id, error=reason)
         if attempts:
-            await self._announce_pauses(ShopSettings.from_session(self.session, self.orders.clock))
+            settings = ShopSettings.from_session(self.session, self.orders.clock)
+            await self._announce_pauses(settings, failed)
         await self.alerts.unreachable(failed, reason)
         return Placement(failed, Outcome.UNAVAILABLE, reason)
 

@@ -20,7 +20,8 @@ from bot.shop.admin_alerts import ErrorAlert
 from bot.shop.admin_broadcast import BroadcastProgress
 from bot.shop.money import Micro
 from bot.shop.orders.models import OrderDTO
-from bot.texts.format import code, fmt, join, money, when
+from bot.texts.format import Markup, code, fmt, join, money, when
+from bot.texts.mentions import Person, customer, order_ref, service_ref
 
 
 def panel_tag(text: str, panel: str | None) -> str:
@@ -108,34 +109,41 @@ def broadcast_status(p: BroadcastProgress) -> str:
 
 
 def _head(order: OrderDTO) -> str:
-    return fmt(
-        _("order #{id} (customer {user}, service {service} «{name}», {charge})"),
-        id=order.id,
-        user=order.user_id,
-        service=order.provider_service_id,
-        name=order.service_name[:80],
+    return fmt(_("order {order}"), order=order_ref(order.id))
+
+
+def _details(order: OrderDTO, person: Person | None) -> str:
+    """The line under every alert about one order: who ordered what, for how much."""
+    return "\n" + fmt(
+        _("👤 {user}\n📦 {service} · {charge}"),
+        user=customer(person),
+        service=service_ref(order.service_name, order.service_id, order.provider_service_id),
         charge=money(order.charge, order.currency),
     )
 
 
-def alert_order_placed(order: OrderDTO) -> str:
-    return fmt(
+def alert_order_placed(order: OrderDTO, person: Person | None) -> str:
+    text = fmt(
         _("🆕 Placed {order}; panel order {provider_id}."),
         order=_head(order),
         provider_id=order.provider_order_id or "—",
     )
+    return text + _details(order, person)
 
 
-def alert_order_refused(order: OrderDTO, panel_text: str | None) -> str:
-    return fmt(
+def alert_order_refused(order: OrderDTO, person: Person | None, panel_text: str | None) -> str:
+    text = fmt(
         _("⛔ The panel refused {order}: {text}\nThe customer was refunded in full."),
         order=_head(order),
         text=(panel_text or "—")[:300],
     )
+    return text + _details(order, person)
 
 
-def alert_order_failed_over(order: OrderDTO, attempts: Sequence[str], panel: str) -> str:
-    return fmt(
+def alert_order_failed_over(
+    order: OrderDTO, person: Person | None, attempts: Sequence[str], panel: str
+) -> str:
+    text = fmt(
         _(
             "🔀 {order} went to the backup panel {panel}; the customer was charged once.\n"
             "Attempts:\n{attempts}"
@@ -144,10 +152,11 @@ def alert_order_failed_over(order: OrderDTO, attempts: Sequence[str], panel: str
         panel=code(panel),
         attempts=join("\n", (f"• {line[:200]}" for line in attempts[:10])),
     )
+    return text + _details(order, person)
 
 
-def alert_backup_too_dear(order: OrderDTO, panel: str, cost: Micro) -> str:
-    return fmt(
+def alert_backup_too_dear(order: OrderDTO, person: Person | None, panel: str, cost: Micro) -> str:
+    text = fmt(
         _(
             "💸 The backup at panel {panel} was skipped for {order}: it would cost {cost}, "
             "more than the customer paid ({charge})."
@@ -157,10 +166,11 @@ def alert_backup_too_dear(order: OrderDTO, panel: str, cost: Micro) -> str:
         cost=money(cost, order.currency),
         charge=money(order.charge, order.currency),
     )
+    return text + _details(order, person)
 
 
-def alert_order_unknown(order: OrderDTO, reason: str | None) -> str:
-    return fmt(
+def alert_order_unknown(order: OrderDTO, person: Person | None, reason: str | None) -> str:
+    text = fmt(
         _(
             "❓ No answer from the panel for {order}: {reason}\nIt may or may not exist at the "
             "panel. Nothing was refunded and it will not be sent again. Check the panel, then "
@@ -170,10 +180,13 @@ def alert_order_unknown(order: OrderDTO, reason: str | None) -> str:
         reason=(reason or "—")[:300],
         id=order.id,
     )
+    return text + _details(order, person)
 
 
-def alert_order_id_taken(order: OrderDTO, provider_order_id: str, other_id: int) -> str:
-    return fmt(
+def alert_order_id_taken(
+    order: OrderDTO, person: Person | None, provider_order_id: str, other_id: int
+) -> str:
+    text = fmt(
         _(
             "❓ The panel accepted {order} as its order {provider_id}, but our order #{other} "
             "holds that panel order id already (did the panel reset its numbering?). "
@@ -185,26 +198,35 @@ def alert_order_id_taken(order: OrderDTO, provider_order_id: str, other_id: int)
         other=other_id,
         id=order.id,
     )
+    return text + _details(order, person)
 
 
-def alert_panel_unreachable(order: OrderDTO, reason: str | None) -> str:
-    return fmt(
+def alert_panel_unreachable(order: OrderDTO, person: Person | None, reason: str | None) -> str:
+    text = fmt(
         _("🔌 Could not reach the panel to place {order}: {reason}\nThe customer was refunded."),
         order=_head(order),
         reason=(reason or "—")[:300],
     )
+    return text + _details(order, person)
 
 
 def alert_order_flagged(
-    order_id: int, provider_order_id: str | None, errors: int, error: str | None
+    order_id: int,
+    provider_order_id: str | None,
+    errors: int,
+    error: str | None,
+    person: Person | None = None,
+    service: Markup | None = None,
 ) -> str:
     return fmt(
         _(
-            "🚩 Order #{id} (panel order {provider_id}): {errors} status checks in a row "
-            "failed, the last with: {error}\nNothing was refunded. Please check it at the "
-            "panel and resolve it."
+            "🚩 Order {order} (panel order {provider_id}; customer {user}, service {service}): "
+            "{errors} status checks in a row failed, the last with: {error}\nNothing was "
+            "refunded. Please check it at the panel and resolve it."
         ),
-        id=order_id,
+        order=order_ref(order_id),
+        user=customer(person),
+        service=service if service is not None else "—",
         provider_id=provider_order_id or "—",
         errors=errors,
         error=(error or "—")[:300],
@@ -212,7 +234,7 @@ def alert_order_flagged(
 
 
 def alert_orders_unknown(order_ids: Sequence[int]) -> str:
-    ids = ", ".join(f"#{i}" for i in order_ids)
+    ids = join(", ", (order_ref(i) for i in order_ids))
     return fmt(
         ngettext(
             "❓ {n} order was left being placed by an interruption and is now unknown: {ids}. "
@@ -310,6 +332,12 @@ def alert_panel_paused(reason: str, cause: AccountIssue = AccountIssue.NO_FUNDS)
     """Ordering paused for everyone: the one alert, naming what the panel refused (the
     operators' table of account refusals, by their cause)."""
     return fmt(_paused_template(cause), reason=reason[:300])
+
+
+def placing(order: OrderDTO, person: Person | None) -> str:
+    """Under a pause alert: the order whose placing met the refusal."""
+    text = fmt(_("Met while placing {order}."), order=_head(order))
+    return text + _details(order, person)
 
 
 def alert_panel_resumed(

@@ -150,7 +150,7 @@ async def msg_link(
         )
     await alert_operators(
         shop,
-        lambda: texts.alert_linked(order_id, linked, user.telegram_id),
+        lambda: texts.alert_linked(view, linked, user.telegram_id),
         dedupe_key=f"order:{order_id}:linked:ops",
     )
     await message.answer(texts.linked(order_id, linked))

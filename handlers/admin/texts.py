@@ -45,6 +45,7 @@ from bot.shop.stats import Period, Stats
 from bot.shop.tracking import PanelDeclined, PanelUnavailable
 from bot.shop.users import UserDTO
 from bot.texts.format import ErrorTable, Markup, code, error_text, fmt, join, money, trusted, when
+from bot.texts.mentions import customer, order_ref, service_ref
 from handlers.common.texts import STATE_ICONS, ledger_kind
 
 # The fixed syntax of each admin command (the runtime contract in the README).
@@ -1006,10 +1007,14 @@ def linked_notice(order: OrderDTO) -> str:
 
 def alert_refund(r: OrderRefund, admin_id: int) -> str:
     return fmt(
-        _("↩️ Refund issued: order #{id}, {amount} to {who}, by admin {admin}."),
-        id=r.order.id,
+        _(
+            "↩️ Refund issued: order {order}, {amount} to {who}, by admin {admin}. Service "
+            "{service}."
+        ),
+        order=order_ref(r.order.id),
+        service=service_ref(r.order.service_name, r.order.service_id, r.order.provider_service_id),
         amount=money(r.amount, r.order.currency),
-        who=who(r.customer),
+        who=customer(r.customer),
         admin=admin_id,
     )
 
@@ -1017,20 +1022,27 @@ def alert_refund(r: OrderRefund, admin_id: int) -> str:
 def alert_not_placed(r: OrderRefund, admin_id: int) -> str:
     return fmt(
         _(
-            "↩️ Unknown order #{id} resolved as not placed by admin {admin}: {amount} "
-            "refunded to {who}."
+            "↩️ Unknown order {order} resolved as not placed by admin {admin}: {amount} "
+            "refunded to {who}. Service {service}."
         ),
-        id=r.order.id,
+        order=order_ref(r.order.id),
+        service=service_ref(r.order.service_name, r.order.service_id, r.order.provider_service_id),
         admin=admin_id,
         amount=money(r.amount, r.order.currency),
-        who=who(r.customer),
+        who=customer(r.customer),
     )
 
 
-def alert_linked(order_id: int, provider_order_id: str, admin_id: int) -> str:
+def alert_linked(view: AdminOrder, provider_order_id: str, admin_id: int) -> str:
+    order = view.order
     return fmt(
-        _("🔗 Unknown order #{id} linked to panel order {provider} by admin {admin}."),
-        id=order_id,
+        _(
+            "🔗 Unknown order {order} linked to panel order {provider} by admin {admin}. "
+            "Customer {who}, service {service}."
+        ),
+        order=order_ref(order.id),
+        who=customer(view.customer),
+        service=service_ref(order.service_name, order.service_id, order.provider_service_id),
         provider=code(provider_order_id),
         admin=admin_id,
     )

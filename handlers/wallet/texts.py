@@ -62,6 +62,7 @@ from bot.texts.format import (
     money,
     when,
 )
+from bot.texts.mentions import customer
 from handlers.admin import texts as admin_texts
 from handlers.common import error_texts
 from handlers.common.texts import ledger_kind
@@ -111,12 +112,10 @@ def _rate(rate: Decimal, currency: str) -> str:
 
 def _who(user: UserDTO | Party | None, telegram_id: int | None = None) -> Markup:
     if isinstance(user, UserDTO):
-        name = f"@{user.username}" if user.username else user.first_name or ""
-        shown = fmt("({id})", id=code(user.telegram_id))
-        return fmt("{name} {id}", name=name, id=shown) if name else shown
+        return customer(user)
     if isinstance(user, Party):
-        return code(user.telegram_id)
-    return code(telegram_id)
+        return customer(None, user.telegram_id)
+    return customer(None, telegram_id)
 
 
 def topup_unavailable() -> str:

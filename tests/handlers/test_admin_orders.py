@@ -159,7 +159,8 @@ async def test_link_an_unknown_order_to_the_panel(
     [notice] = await outbox(app, 1001)
     assert f"order #{order.id} is with the provider and in progress" in notice.text
     [alert] = await outbox(app, OPERATORS)
-    assert f"Unknown order #{order.id} linked to panel order" in alert.text
+    assert f"Unknown order #{order.id} (/order {order.id}) linked to panel order" in alert.text
+    assert "@alice (id 1001) · /user 1001" in alert.text and "«" in alert.text
     link = [r for r in await audit(app) if r.action == "order.link"]
     assert [r.details for r in link] == [{"provider_order_id": panel_id}]
 
@@ -196,7 +197,8 @@ async def test_unknown_order_refunded_as_not_placed(
     [notice] = await outbox(app, 1001)
     assert "the provider did not take it" in notice.text
     [alert] = await outbox(app, OPERATORS)
-    assert f"Unknown order #{order.id} resolved as not placed" in alert.text
+    assert f"Unknown order #{order.id} (/order {order.id}) resolved as not placed" in alert.text
+    assert "@alice (id 1001) · /user 1001" in alert.text
     assert "order.fail" in [r.action for r in await audit(app)]
 
 

@@ -180,6 +180,8 @@ async def test_panels_and_switching_one_off(app: ShopApp, admin: Customer, alice
     # The failover was told to operators once.
     alerts = [m.text for m in await outbox(app, OPERATORS) if "backup panel" in m.text]
     assert len(alerts) == 1 and "main: off, passed over" in alerts[0]
+    assert f"#{moved.id} (/order {moved.id})" in alerts[0]
+    assert "@alice (id 1001) · /user 1001" in alerts[0] and moved.service_name[:20] in alerts[0]
 
     await admin.send("/panel nope off")
     assert "There is no panel <code>nope</code>" in admin.last_text

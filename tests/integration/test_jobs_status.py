@@ -146,7 +146,9 @@ async def test_incorrect_order_id_is_flagged_after_several_in_a_row_never_refund
     assert row.poll_errors == 5 and row.poll_error == "Incorrect order ID"
     assert await world.balance() == paid_before and await world.refunds() == []
     alerts = [m for m in await world.outbox() if m.chat_id == OPERATORS]
-    assert len(alerts) == 1 and f"#{order_id}" in alerts[0].text
+    assert len(alerts) == 1 and f"#{order_id} (/order {order_id})" in alerts[0].text
+    assert f"@alice (id {ALICE_TG}) · /user {ALICE_TG}" in alerts[0].text
+    assert f"(service {world.service_id}, panel's {world.service.service_id})" in alerts[0].text
 
 
 async def test_a_good_reply_clears_the_error_count(world: World) -> None:
