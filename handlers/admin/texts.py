@@ -288,25 +288,45 @@ def stats(s: Stats) -> str:
     ]
     if states:
         lines.append(", ".join(states))
+    lines.append(
+        fmt(
+            _("settled: {settled} · open: {open} (charged {charged}, not counted yet)"),
+            settled=s.settled_orders,
+            open=s.open_orders,
+            charged=money(s.open_charged, c),
+        )
+    )
     lines += [
         "",
-        _("<b>Money of these orders</b>"),
+        _("<b>Money of settled orders</b>"),
         fmt(_("charged: {amount}"), amount=money(s.charged, c)),
-        fmt(_("refunded: {amount}"), amount=money(s.refunded, c)),
+        fmt(
+            ngettext(
+                "refunded: {amount} ({n} order)",
+                "refunded: {amount} ({n} orders)",
+                s.refunds,
+            ),
+            amount=money(s.refunded, c),
+            n=s.refunds,
+        ),
         fmt(_("revenue: <b>{amount}</b>"), amount=money(s.revenue, c)),
         fmt(_("provider cost: {amount}"), amount=money(s.provider_cost, c)),
         fmt(_("profit: <b>{amount}</b>"), amount=_signed(s.profit, c)),
     ]
     if s.panels:
-        lines += ["", _("<b>By panel</b>")]
+        lines += ["", _("<b>By panel</b> (settled orders)")]
         for share in s.panels:
             lines.append(
                 fmt(
-                    _("{panel}: revenue {revenue}, cost {cost}, profit {profit}"),
+                    _(
+                        "{panel}: revenue {revenue}, cost {cost}, profit {profit}, "
+                        "open orders {open}"
+                    ),
                     panel=code(share.name),
                     revenue=money(share.revenue, c),
                     cost=money(share.cost, c),
                     profit=_signed(share.profit, c),
+                    open=share.open_orders,
                 )
             )
     if s.top:
@@ -344,6 +364,16 @@ def stats(s: Stats) -> str:
             _("admin credits: {credits}, admin debits: {debits}"),
             credits=money(s.adjusted_in, c),
             debits=money(s.adjusted_out, c),
+        ),
+        fmt(
+            ngettext(
+                "Stars refunds: {n} payment, {stars} ⭐, {amount} taken back",
+                "Stars refunds: {n} payments, {stars} ⭐, {amount} taken back",
+                s.stars_refunds,
+            ),
+            n=s.stars_refunds,
+            stars=s.stars_refunded,
+            amount=money(s.stars_taken_back, c),
         ),
     ]
     return "\n".join(lines)
