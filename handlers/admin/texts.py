@@ -70,7 +70,33 @@ SYNTAX: dict[str, str] = {
     "broadcast": "/broadcast",
     "maintenance": "/maintenance on|off",
     "export": "/export orders|ledger|customers [from] [to]",
+    "promo": "/promo create <CODE> <amount> <uses> [days] | list | off <CODE>",
+    "starsrefund": "/starsrefund <charge id>",
 }
+
+# How /admin groups the commands (the README's table follows the same groups). A group
+# with no command is left out.
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("shop", ("admin", "stats", "maintenance", "markup", "hide", "show", "sync", "platform")),
+    ("customers", ("user", "ban", "unban")),
+    ("money", ("credit", "debit", "promo", "export")),
+    ("orders", ("order", "refund")),
+    ("panels", ("provider", "panels", "panel", "backup")),
+    ("support", ("starsrefund",)),
+    ("broadcasts", ("broadcast",)),
+)
+
+
+def group_title(group: str) -> str:
+    return {
+        "shop": _("Shop"),
+        "customers": _("Customers"),
+        "money": _("Money"),
+        "orders": _("Orders"),
+        "panels": _("Panels"),
+        "support": _("Payment support"),
+        "broadcasts": _("Broadcasts"),
+    }[group]
 
 
 def command_descriptions() -> dict[str, str]:
@@ -99,6 +125,10 @@ def command_descriptions() -> dict[str, str]:
         "broadcast": _("Message customers: one text, a text per language, or one language"),
         "maintenance": _("Close or reopen the storefront for customers"),
         "export": _("A CSV file of orders, the ledger or customers; dates YYYY-MM-DD, UTC"),
+        "promo": _("Promo codes: create one (amount, uses, days valid), list them, switch one off"),
+        "starsrefund": _(
+            "Return the Stars of a top-up whose credit is still unspent; the credit is taken back"
+        ),
     }
 
 
@@ -111,11 +141,20 @@ def usage(command: str) -> str:
 
 
 def admin_help(order_placed_alerts: bool) -> str:
-    lines = [_("🛠 <b>Admin commands</b>"), ""]
-    for command, description in command_descriptions().items():
-        lines.append(
-            fmt("{syntax}\n    {description}", syntax=syntax(command), description=description)
-        )
+    lines = [_("🛠 <b>Admin commands</b>")]
+    descriptions = command_descriptions()
+    for group, commands in GROUPS:
+        if not commands:
+            continue
+        lines += ["", fmt("<b>{title}</b>", title=group_title(group))]
+        for command in commands:
+            lines.append(
+                fmt(
+                    "{syntax}\n    {description}",
+                    syntax=syntax(command),
+                    description=descriptions[command],
+                )
+            )
     lines += [
         "",
         _("<i>id</i> is a customer's Telegram id or @username; amounts are in the shop currency."),

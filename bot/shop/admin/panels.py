@@ -49,8 +49,11 @@ async def _balance(client: ProviderClient) -> Balance | ProviderFailure:
         return exc
 
 
-def _latest(times: Mapping[int | None, datetime], ids: Sequence[int | None]) -> datetime | None:
-    return max((times[i] for i in ids if i in times), default=None)
+def _latest(
+    times: Mapping[int | None, datetime], ids: Sequence[int | None] | None
+) -> datetime | None:
+    """The latest of the panel's times; `ids` None: every order is the panel's."""
+    return max((at for i, at in times.items() if ids is None or i in ids), default=None)
 
 
 class AdminPanels(AdminServiceBase):
@@ -66,7 +69,8 @@ class AdminPanels(AdminServiceBase):
         """(last successful status poll, last poll of any kind) of one panel's orders:
         what /panels and /provider both show."""
         figures = PanelFiguresRepo(self.session)
-        ids = self._order_ids(name, [panel.name for panel in self.panels])
+        names = [panel.name for panel in self.panels]
+        ids = self._order_ids(name, names) if len(names) > 1 else None  # one panel: all
         ok = _latest(await figures.last_checked(ok_only=True), ids)
         return ok, _latest(await figures.last_checked(), ids)
 
@@ -104,7 +108,7 @@ class AdminPanels(AdminServiceBase):
                     balance=reply.balance if isinstance(reply, Balance) else None,
                     currency=reply.currency if isinstance(reply, Balance) else None,
                     error=error,
-                    last_polled=_latest(polled_ok, ids),
+                    last_polled=_latest(polled_ok, ids if len(names) > 1 else None),
                     down_since=await settings.panel_down_since(name),
                     flagged=sum(flagged.get(i, 0) for i in ids),
                     active=sum(active.get(i, 0) for i in ids),
