@@ -1,10 +1,12 @@
 """How the shop is doing over a period: customers, orders, money, from the database.
 
-Money of orders is counted by the orders placed in the period (their charge, what was
-refunded of them, what the panel charged for them), so the figures of one period add up.
-The provider cost is the panel's own reported charge where it reported one (converted at
-CURRENCY_RATE), else the cost computed at checkout; failed and canceled orders cost
-nothing, and unknown or submitting ones are shown by count only.
+Money of orders is counted by the orders placed in the period, so the figures of one
+period add up, and only by the settled ones (completed, partial, canceled, failed), whose
+money is final: revenue is what customers paid less what went back to them (a canceled
+order refunded in full earns nothing, a partial one what was kept). Open orders
+(submitting, active, unknown) are shown by count and charge only. The provider cost is
+the panel's own reported charge where it reported one (converted at CURRENCY_RATE), else
+the cost computed at checkout; failed and canceled orders cost nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import Micro, round_up
 from bot.shop.pricing import PricingConfig
 from db.repositories.panels import PanelFiguresRepo
-from db.repositories.stats import StatsRepo
+from db.repositories.stats import OrderMoney, StatsRepo
 from db.uow import reads
 
 
@@ -66,8 +68,9 @@ class PanelMoney:
     """One panel's share of the period's orders (in the shop currency)."""
 
     name: str
-    revenue: Micro
+    revenue: Micro  # of its settled orders, net of refunds
     cost: Micro
+    open_orders: int = 0
 
     @property
     def profit(self) -> Micro:
@@ -86,8 +89,9 @@ class Stats:
     unreachable: int
     banned: int
     orders: dict[OrderState, int]
-    charged: Micro
-    refunded: Micro
+    charged: Micro  # settled orders' charges
+    refunded: Micro  # what went back of them
+    refunds: int  # settled orders with money refunded
     provider_cost: Micro
     top: tuple[TopService, ...]
     balances: Micro  # held on all wallets now
@@ -96,11 +100,16 @@ class Stats:
     bonuses: Micro  # referral rewards and promo credits
     adjusted_in: Micro  # admins' credits
     adjusted_out: Micro  # admins' debits
+    open_orders: int = 0  # submitting, active, unknown: not in the money yet
+    open_charged: Micro = 0
+    stars_refunds: int = 0  # payments Telegram refunded in the period
+    stars_refunded: int = 0  # their Stars
+    stars_taken_back: Micro = 0  # their credit, debited from wallets
     panels: tuple[PanelMoney, ...] = ()  # by panel, in a shop of several
 
     @property
     def revenue(self) -> Micro:
-        """What customers paid and kept paid: charges less refunds."""
+        """What customers paid for settled orders and kept paid: charges less refunds."""
         return self.charged - self.refunded
 
     @property
@@ -110,6 +119,10 @@ class Stats:
     @property
     def order_count(self) -> int:
         return sum(self.orders.values())
+
+    @property
+    def settled_orders(self) -> int:
+        return sum(n for state, n in self.orders.items() if state.finished)
 
 
 class StatsService:
@@ -146,13 +159,13 @@ class StatsService:
         figures = await PanelFiguresRepo(self.session).money(since)
         shares: list[PanelMoney] = []
         for provider_id, name in self.panel_names.items():
-            charged, refunded, reported, expected = figures.get(provider_id, (0, 0, 0, 0))
-            reported_shop = Decimal(reported) * self.pricing.rate_of(provider_id)
+            got = figures.get(provider_id) or OrderMoney.zero()
+            reported_shop = Decimal(got.reported) * self.pricing.rate_of(provider_id)
             cost = round_up(
-                int(reported_shop.to_integral_value(rounding=ROUND_CEILING)) + expected,
+                int(reported_shop.to_integral_value(rounding=ROUND_CEILING)) + got.expected,
                 self.pricing.currency,
             )
-            shares.append(PanelMoney(name, charged - refunded, cost))
+            shares.append(PanelMoney(name, got.charged - got.refunded, cost, got.open_orders))
         return tuple(shares)
 
     @reads
@@ -160,7 +173,8 @@ class StatsService:
         now = self.clock.now()
         since = period.since(now)
         total, new, active, unreachable, banned = await self.repo.customers(since)
-        charged, refunded, reported, expected = await self.repo.order_money(since)
+        money = await self.repo.order_money(since)
+        stars_refunds, stars_refunded, stars_taken_back = await self.repo.stars_refunds(since)
         balances, holders = await self.repo.balances()
         ledger = await self.repo.ledger_by_kind(since)
 
@@ -178,12 +192,13 @@ class StatsService:
             unreachable=unreachable,
             banned=banned,
             orders=await self.repo.orders_by_state(since),
-            charged=charged,
-            refunded=refunded,
+            charged=money.charged,
+            refunded=money.refunded,
+            refunds=money.refunds,
             # Shown in whole minor units, rounded up: a cost is never understated, and
             # revenue - cost = profit holds for the figures as shown.
             provider_cost=round_up(
-                self._in_shop_currency(reported) + expected, self.pricing.currency
+                self._in_shop_currency(money.reported) + money.expected, self.pricing.currency
             ),
             top=tuple(TopService(*row) for row in await self.repo.top_services(since)),
             balances=balances,
@@ -192,6 +207,11 @@ class StatsService:
             bonuses=credits(LedgerKind.REFERRAL) + credits(LedgerKind.PROMO),
             adjusted_in=credits(LedgerKind.ADJUSTMENT),
             adjusted_out=ledger.get(LedgerKind.ADJUSTMENT, (0, 0))[1],
+            open_orders=money.open_orders,
+            open_charged=money.open_charged,
+            stars_refunds=stars_refunds,
+            stars_refunded=stars_refunded,
+            stars_taken_back=stars_taken_back,
             panels=await self._by_panel(since),
         )
 

@@ -184,10 +184,6 @@ class OrderRepo(Repo):
         stmt = select(Order.state, func.count()).group_by(Order.state)
         return {state: int(count) for state, count in await self.session.execute(stmt)}
 
-    async def last_checked(self) -> datetime | None:
-        """When the panel was last asked about any order."""
-        return await self.session.scalar(select(func.max(Order.last_checked_at)))
-
     # --- status polling (bot/jobs/orders.py) ---------------------------------------
 
     async def poll_due(
@@ -316,8 +312,3 @@ class OrderRepo(Repo):
             .limit(limit)
         )
         return list(await self.session.scalars(stmt))
-
-    async def last_polled_ok(self) -> datetime | None:
-        """When the panel last answered a status poll without an error for an order."""
-        stmt = select(func.max(Order.last_checked_at)).where(Order.poll_errors == 0)
-        return await self.session.scalar(stmt)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from bot.shop.enums import OrderState
 from db.models import Order, ServiceRow
 from db.repositories.base import Repo
-
-COSTED = (OrderState.ACTIVE, OrderState.COMPLETED, OrderState.PARTIAL)
+from db.repositories.stats import OrderMoney, order_money_columns
 
 
 class PanelFiguresRepo(Repo):
@@ -30,11 +29,15 @@ class PanelFiguresRepo(Repo):
         )
         return {pid: int(n) for pid, n in await self.session.execute(stmt)}
 
-    async def last_checked(self) -> dict[int | None, datetime]:
-        """When an order of each panel was last heard of by a status check."""
+    async def last_checked(self, *, ok_only: bool = False) -> dict[int | None, datetime]:
+        """When an order of each panel was last asked about by a status check; with
+        `ok_only`, the last check the panel answered without an error (an order's
+        `last_checked_at` is a success exactly when no poll error followed it)."""
         stmt = select(Order.provider_id, func.max(Order.last_checked_at)).group_by(
             Order.provider_id
         )
+        if ok_only:
+            stmt = stmt.where(Order.poll_errors == 0)
         return {pid: at for pid, at in await self.session.execute(stmt) if at is not None}
 
     async def services(self) -> dict[int, int]:
@@ -45,31 +48,10 @@ class PanelFiguresRepo(Repo):
         )
         return {pid: int(n) for pid, n in await self.session.execute(stmt)}
 
-    async def money(self, since: datetime | None) -> dict[int | None, tuple[int, int, int, int]]:
-        """Of orders placed since, by panel: (charged, refunded, provider charge reported
-        in the panel's currency, expected cost in the shop currency where none was)."""
-        costed = Order.state.in_(COSTED)
-        stmt = select(
-            Order.provider_id,
-            func.coalesce(func.sum(Order.charge), 0),
-            func.coalesce(func.sum(Order.refunded), 0),
-            func.coalesce(
-                func.sum(
-                    case(
-                        (costed & Order.provider_charge.is_not(None), Order.provider_charge),
-                        else_=0,
-                    )
-                ),
-                0,
-            ),
-            func.coalesce(
-                func.sum(case((costed & Order.provider_charge.is_(None), Order.cost), else_=0)),
-                0,
-            ),
-        ).group_by(Order.provider_id)
+    async def money(self, since: datetime | None) -> dict[int | None, OrderMoney]:
+        """Of orders placed since, by panel: settled ones' money and cost, open ones'
+        count (the same rule as the shop's own figures)."""
+        stmt = select(Order.provider_id, *order_money_columns()).group_by(Order.provider_id)
         if since is not None:
             stmt = stmt.where(Order.created_at >= since)
-        return {
-            row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4]))
-            for row in await self.session.execute(stmt)
-        }
+        return {row[0]: OrderMoney.of(row[1:]) for row in await self.session.execute(stmt)}

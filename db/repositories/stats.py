@@ -2,17 +2,60 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, case, distinct, func, select
 
-from bot.shop.enums import LedgerKind, OrderState
-from db.models import LedgerEntry, Order, User
+from bot.shop.enums import LedgerKind, OrderState, PaymentState
+from db.models import LedgerEntry, Order, Payment, User
 from db.repositories.base import Repo
 
-# Orders the panel took (or may have taken and charged for): their provider cost counts.
-COSTED_STATES = (OrderState.ACTIVE, OrderState.COMPLETED, OrderState.PARTIAL)
+# Settled orders are the ones whose money is final: only they count in revenue, cost and
+# profit; the others (submitting, active, unknown) are open and shown by count and charge.
+SETTLED_STATES = tuple(state for state in OrderState if state.finished)
+# Settled orders the panel ran (in part or in full): their provider cost counts.
+COSTED_STATES = (OrderState.COMPLETED, OrderState.PARTIAL)
+
+
+class OrderMoney(NamedTuple):
+    """Money of a set of orders: settled ones in full, open ones by count and charge."""
+
+    charged: int  # settled orders' charges
+    refunded: int  # what went back to customers of them
+    refunds: int  # settled orders with money refunded
+    reported: int  # the panel's reported charge, in the panel's currency
+    expected: int  # the checkout cost (shop currency) where the panel reported none
+    open_orders: int
+    open_charged: int
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> OrderMoney:
+        return cls(*(int(value or 0) for value in row))
+
+    @classmethod
+    def zero(cls) -> OrderMoney:
+        return cls(0, 0, 0, 0, 0, 0, 0)
+
+
+def order_money_columns() -> list[ColumnElement[Any]]:
+    """The aggregates of an OrderMoney, in its order, over the orders selected."""
+    settled = Order.state.in_(SETTLED_STATES)
+    costed = Order.state.in_(COSTED_STATES)
+
+    def total(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+    return [
+        total(settled, Order.charge),
+        total(settled, Order.refunded),
+        func.count().filter(settled & (Order.refunded > 0)),
+        total(costed & Order.provider_charge.is_not(None), Order.provider_charge),
+        total(costed & Order.provider_charge.is_(None), Order.cost),
+        func.count().filter(~settled),
+        total(~settled, Order.charge),
+    ]
 
 
 def _since(column: Any, since: datetime | None) -> list[ColumnElement[bool]]:
@@ -43,42 +86,31 @@ class StatsRepo(Repo):
         )
         return {state: int(count) for state, count in await self.session.execute(stmt)}
 
-    async def order_money(self, since: datetime | None) -> tuple[int, int, int, int]:
-        """Of orders placed since: (charged, refunded, provider charge reported by the panel
-        in its currency, expected cost in the shop currency where the panel reported none).
+    async def order_money(self, since: datetime | None) -> OrderMoney:
+        """Of orders placed since: settled ones' money and cost, open ones' count."""
+        stmt = select(*order_money_columns()).where(*_since(Order.created_at, since))
+        return OrderMoney.of((await self.session.execute(stmt)).one())
 
-        Provider cost counts only for orders the panel took (active, completed, partial).
-        """
-        costed = Order.state.in_(COSTED_STATES)
+    async def stars_refunds(self, since: datetime | None) -> tuple[int, int, int]:
+        """Payments Telegram refunded since: (count, Stars, credit taken back)."""
         stmt = select(
-            func.coalesce(func.sum(Order.charge), 0),
-            func.coalesce(func.sum(Order.refunded), 0),
-            func.coalesce(
-                func.sum(
-                    case(
-                        (costed & Order.provider_charge.is_not(None), Order.provider_charge),
-                        else_=0,
-                    )
-                ),
-                0,
-            ),
-            func.coalesce(
-                func.sum(case((costed & Order.provider_charge.is_(None), Order.cost), else_=0)),
-                0,
-            ),
-        ).where(*_since(Order.created_at, since))
-        charged, refunded, reported, expected = (await self.session.execute(stmt)).one()
-        return int(charged), int(refunded), int(reported), int(expected)
+            func.count(),
+            func.coalesce(func.sum(Payment.stars), 0),
+            func.coalesce(func.sum(Payment.credit), 0),
+        ).where(Payment.state == PaymentState.REFUNDED, *_since(Payment.refunded_at, since))
+        n, stars, credit = (await self.session.execute(stmt)).one()
+        return int(n), int(stars), int(credit)
 
     async def top_services(
         self, since: datetime | None, *, limit: int = 5
     ) -> list[tuple[int | None, str, int, int]]:
-        """(service id, name, orders, net revenue) by net revenue, failed orders left out."""
+        """(service id, name, orders, net revenue) by net revenue, of the settled orders
+        the panel ran (completed, partial)."""
         net = func.sum(Order.charge - Order.refunded)
         stmt = (
             select(Order.service_id, func.max(Order.service_name), func.count(), net)
             .where(
-                Order.state.not_in((OrderState.FAILED, OrderState.CANCELED)),
+                Order.state.in_(COSTED_STATES),
                 *_since(Order.created_at, since),
             )
             .group_by(Order.service_id)

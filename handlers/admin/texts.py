@@ -71,7 +71,33 @@ SYNTAX: dict[str, str] = {
     "broadcast": "/broadcast",
     "maintenance": "/maintenance on|off",
     "export": "/export orders|ledger|customers [from] [to]",
+    "promo": "/promo create <CODE> <amount> <uses> [days] | list | off <CODE>",
+    "starsrefund": "/starsrefund <charge id>",
 }
+
+# How /admin groups the commands (the README's table follows the same groups). A group
+# with no command is left out.
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("shop", ("admin", "stats", "maintenance", "markup", "hide", "show", "sync", "platform")),
+    ("customers", ("user", "ban", "unban")),
+    ("money", ("credit", "debit", "promo", "export")),
+    ("orders", ("order", "refund")),
+    ("panels", ("provider", "panels", "panel", "backup")),
+    ("support", ("starsrefund",)),
+    ("broadcasts", ("broadcast",)),
+)
+
+
+def group_title(group: str) -> str:
+    return {
+        "shop": _("Shop"),
+        "customers": _("Customers"),
+        "money": _("Money"),
+        "orders": _("Orders"),
+        "panels": _("Panels"),
+        "support": _("Payment support"),
+        "broadcasts": _("Broadcasts"),
+    }[group]
 
 
 def command_descriptions() -> dict[str, str]:
@@ -100,6 +126,10 @@ def command_descriptions() -> dict[str, str]:
         "broadcast": _("Message customers: one text, a text per language, or one language"),
         "maintenance": _("Close or reopen the storefront for customers"),
         "export": _("A CSV file of orders, the ledger or customers; dates YYYY-MM-DD, UTC"),
+        "promo": _("Promo codes: create one (amount, uses, days valid), list them, switch one off"),
+        "starsrefund": _(
+            "Return the Stars of a top-up whose credit is still unspent; the credit is taken back"
+        ),
     }
 
 
@@ -112,11 +142,20 @@ def usage(command: str) -> str:
 
 
 def admin_help(order_placed_alerts: bool) -> str:
-    lines = [_("🛠 <b>Admin commands</b>"), ""]
-    for command, description in command_descriptions().items():
-        lines.append(
-            fmt("{syntax}\n    {description}", syntax=syntax(command), description=description)
-        )
+    lines = [_("🛠 <b>Admin commands</b>")]
+    descriptions = command_descriptions()
+    for group, commands in GROUPS:
+        if not commands:
+            continue
+        lines += ["", fmt("<b>{title}</b>", title=group_title(group))]
+        for command in commands:
+            lines.append(
+                fmt(
+                    "{syntax}\n    {description}",
+                    syntax=syntax(command),
+                    description=descriptions[command],
+                )
+            )
     lines += [
         "",
         _("<i>id</i> is a customer's Telegram id or @username; amounts are in the shop currency."),
@@ -289,25 +328,45 @@ def stats(s: Stats) -> str:
     ]
     if states:
         lines.append(", ".join(states))
+    lines.append(
+        fmt(
+            _("settled: {settled} · open: {open} (charged {charged}, not counted yet)"),
+            settled=s.settled_orders,
+            open=s.open_orders,
+            charged=money(s.open_charged, c),
+        )
+    )
     lines += [
         "",
-        _("<b>Money of these orders</b>"),
+        _("<b>Money of settled orders</b>"),
         fmt(_("charged: {amount}"), amount=money(s.charged, c)),
-        fmt(_("refunded: {amount}"), amount=money(s.refunded, c)),
+        fmt(
+            ngettext(
+                "refunded: {amount} ({n} order)",
+                "refunded: {amount} ({n} orders)",
+                s.refunds,
+            ),
+            amount=money(s.refunded, c),
+            n=s.refunds,
+        ),
         fmt(_("revenue: <b>{amount}</b>"), amount=money(s.revenue, c)),
         fmt(_("provider cost: {amount}"), amount=money(s.provider_cost, c)),
         fmt(_("profit: <b>{amount}</b>"), amount=_signed(s.profit, c)),
     ]
     if s.panels:
-        lines += ["", _("<b>By panel</b>")]
+        lines += ["", _("<b>By panel</b> (settled orders)")]
         for share in s.panels:
             lines.append(
                 fmt(
-                    _("{panel}: revenue {revenue}, cost {cost}, profit {profit}"),
+                    _(
+                        "{panel}: revenue {revenue}, cost {cost}, profit {profit}, "
+                        "open orders {open}"
+                    ),
                     panel=code(share.name),
                     revenue=money(share.revenue, c),
                     cost=money(share.cost, c),
                     profit=_signed(share.profit, c),
+                    open=share.open_orders,
                 )
             )
     if s.top:
@@ -345,6 +404,16 @@ def stats(s: Stats) -> str:
             _("admin credits: {credits}, admin debits: {debits}"),
             credits=money(s.adjusted_in, c),
             debits=money(s.adjusted_out, c),
+        ),
+        fmt(
+            ngettext(
+                "Stars refunds: {n} payment, {stars} ⭐, {amount} taken back",
+                "Stars refunds: {n} payments, {stars} ⭐, {amount} taken back",
+                s.stars_refunds,
+            ),
+            n=s.stars_refunds,
+            stars=s.stars_refunded,
+            amount=money(s.stars_taken_back, c),
         ),
     ]
     return "\n".join(lines)

@@ -4,6 +4,7 @@ new orders to one (services with a backup fail over; the others are unavailable)
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -48,7 +49,31 @@ async def _balance(client: ProviderClient) -> Balance | ProviderFailure:
         return exc
 
 
+def _latest(
+    times: Mapping[int | None, datetime], ids: Sequence[int | None] | None
+) -> datetime | None:
+    """The latest of the panel's times; `ids` None: every order is the panel's."""
+    return max((at for i, at in times.items() if ids is None or i in ids), default=None)
+
+
 class AdminPanels(AdminServiceBase):
+    def _order_ids(self, name: str, names: Sequence[str]) -> list[int | None]:
+        """The providers row ids a panel's orders carry (None: from before the rows)."""
+        provider_id = self.panels.id_of(name)
+        ids: list[int | None] = [provider_id] if provider_id is not None else []
+        if name == names[0] and (provider_id is None or len(names) == 1):
+            ids.append(None)  # orders from before the panel rows: `main`'s
+        return ids
+
+    async def last_polls(self, name: str) -> tuple[datetime | None, datetime | None]:
+        """(last successful status poll, last poll of any kind) of one panel's orders:
+        what /panels and /provider both show."""
+        figures = PanelFiguresRepo(self.session)
+        names = [panel.name for panel in self.panels]
+        ids = self._order_ids(name, names) if len(names) > 1 else None  # one panel: all
+        ok = _latest(await figures.last_checked(ok_only=True), ids)
+        return ok, _latest(await figures.last_checked(), ids)
+
     async def panels_overview(self, actor_id: int) -> tuple[PanelLine, ...]:
         """Each panel's balance (asked now, all at once, with no transaction open) and
         what the database knows of it."""
@@ -63,15 +88,13 @@ class AdminPanels(AdminServiceBase):
         figures = PanelFiguresRepo(self.session)
         active = await figures.active_orders()
         flagged = await figures.flagged_orders()
-        checked = await figures.last_checked()
+        polled_ok = await figures.last_checked(ok_only=True)
         services = await figures.services()
         settings = self.shop_settings
         lines = []
         for name, reply in zip(names, replies, strict=True):
             provider_id = self.panels.id_of(name)
-            ids: list[int | None] = [provider_id] if provider_id is not None else []
-            if name == names[0] and (provider_id is None or len(names) == 1):
-                ids.append(None)  # orders from before the panel rows: `main`'s
+            ids = self._order_ids(name, names)
             error = None
             if isinstance(reply, ProviderError):
                 error = reply.text
@@ -85,7 +108,7 @@ class AdminPanels(AdminServiceBase):
                     balance=reply.balance if isinstance(reply, Balance) else None,
                     currency=reply.currency if isinstance(reply, Balance) else None,
                     error=error,
-                    last_polled=max((checked[i] for i in ids if i in checked), default=None),
+                    last_polled=_latest(polled_ok, ids if len(names) > 1 else None),
                     down_since=await settings.panel_down_since(name),
                     flagged=sum(flagged.get(i, 0) for i in ids),
                     active=sum(active.get(i, 0) for i in ids),

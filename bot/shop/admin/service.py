@@ -48,6 +48,7 @@ class AdminService(
         self, actor_id: int, balance: Decimal | None, currency: str | None, error: str | None
     ) -> ProviderOverview:
         row = await self.providers.by_name(MAIN_PANEL)
+        last_polled_ok, last_checked = await self.last_polls(MAIN_PANEL)
         await self.record(actor_id, "provider", target_type="provider", target_id=MAIN_PANEL)
         return ProviderOverview(
             name=MAIN_PANEL,
@@ -58,8 +59,8 @@ class AdminService(
             stored_balance=row.balance if row else None,
             stored_at=row.balance_checked_at if row else None,
             orders=await self.order_rows.count_by_state(),
-            last_checked=await self.order_rows.last_checked(),
-            last_polled_ok=await self.order_rows.last_polled_ok(),
+            last_checked=last_checked,
+            last_polled_ok=last_polled_ok,
             flagged=len(await self.order_rows.flagged(limit=1000)),
             down_since=await self.shop_settings.panel_down_since(),
             balance_low=await self.shop_settings.panel_balance_low(),
