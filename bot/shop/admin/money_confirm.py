@@ -162,14 +162,10 @@ class AdminMoneyConfirm(AdminCustomers, AdminOrders):
         """Make the proposed adjustment, once. A debit the balance no longer covers is
         refused (InsufficientFunds) and the proposal stays open."""
         async with self.session.begin_nested():
-            proposal = await self._proposal(token)
-            if proposal is None:
-                return Decision(Outcome.GONE)
-            if proposal.actor_id != actor_id:
-                return Decision(Outcome.NOT_YOURS)
-            ended = await self._ended(proposal)
-            if ended is not None:
-                return ended
+            proposal, settled = await self._still_open(actor_id, token)
+            if settled is not None:
+                return settled
+            assert proposal is not None
             if self.clock.now() - proposal.created_at > TTL:
                 return Decision(Outcome.EXPIRED, proposal)
             if not await self.repo.claim_setting(
@@ -189,18 +185,26 @@ class AdminMoneyConfirm(AdminCustomers, AdminOrders):
     @writes
     async def cancel_adjustment(self, actor_id: int, token: str) -> Decision:
         async with self.session.begin_nested():
-            proposal = await self._proposal(token)
-            if proposal is None:
-                return Decision(Outcome.GONE)
-            if proposal.actor_id != actor_id:
-                return Decision(Outcome.NOT_YOURS)
-            ended = await self._ended(proposal)
-            if ended is not None:
-                return ended
+            proposal, settled = await self._still_open(actor_id, token)
+            if settled is not None:
+                return settled
+            assert proposal is not None
             await self.repo.claim_setting(
                 KEY_PREFIX + token + ":end", Outcome.CANCELLED, now=self.clock.now()
             )
         return Decision(Outcome.CANCELLED, proposal)
+
+    async def _still_open(
+        self, actor_id: int, token: str
+    ) -> tuple[Proposal | None, Decision | None]:
+        """The proposal behind `token` if this admin may still decide it; else the answer
+        (gone, another admin's, or how it ended)."""
+        proposal = await self._proposal(token)
+        if proposal is None:
+            return None, Decision(Outcome.GONE)
+        if proposal.actor_id != actor_id:
+            return None, Decision(Outcome.NOT_YOURS)
+        return proposal, await self._ended(proposal)
 
     async def _proposal(self, token: str) -> Proposal | None:
         value = await SettingsRepo(self.session).get(KEY_PREFIX + token)
