@@ -122,6 +122,19 @@ class Candidate:
     provider_service_id: str
     rate: Micro  # micro-units of the panel's currency per 1000 (per order when flat)
     primary: bool
+    # The service's own price (its rate x its panel's currency rate), which the checkout's
+    # cost was figured at: a backup's cost is that cost scaled by the two prices.
+    primary_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Where an order of the service may go now, read before checkout."""
+
+    known: bool  # the service exists (else checkout says what is wrong with it)
+    candidates: list[Candidate]
+    skipped: list[str]  # panels passed over, and why
+    hold: OrderingHold | None  # the hold of the service's own panel
 
 
 class PlacementService:
@@ -138,8 +151,6 @@ class PlacementService:
         self.panels = panels
         self.alerts = alerts or _NoAlerts()
         self.pricing = pricing or orders.pricing
-        self._known = True
-        self._primary: tuple[Micro, int | None] = (0, None)
 
     async def place(self, draft: Draft) -> Placement:
         """Raises the checkout's domain errors (InsufficientFunds, PriceChanged ...)
@@ -152,13 +163,14 @@ class PlacementService:
         charged only to end `unknown` or refunded.
         """
         settings = ShopSettings.from_session(self.session, self.orders.clock)
-        candidates, skipped, hold = await self._candidates(draft.service_id, settings)
+        plan = await self._plan(draft.service_id, settings)
+        candidates = plan.candidates
         if candidates and not candidates[0].primary:
             # Its own panel cannot take orders now: only backups that do not sell below
             # cost, known before anyone pays.
             candidates = [c for c in candidates if self._scaled(draft.cost, c) <= draft.charge]
-        if not candidates and self._known:
-            if hold is OrderingHold.DOWN or hold is None:
+        if not candidates and plan.known:
+            if plan.hold is OrderingHold.DOWN or plan.hold is None:
                 raise ProviderDown()
             raise ProviderPaused()
         result = await self.orders.checkout(draft)  # committed before the panel hears
@@ -166,19 +178,18 @@ class PlacementService:
             return Placement(result.order, Outcome.ALREADY)
         # The outcome (and its refund) is committed by its own use case before anyone is
         # told: a reply that then fails to reach Telegram cannot undo it.
-        return await self._send(result.order, settings, candidates, skipped)
+        return await self._send(result.order, settings, candidates, plan.skipped)
 
     @reads
-    async def _candidates(
-        self, service_id: int, settings: ShopSettings
-    ) -> tuple[list[Candidate], list[str], OrderingHold | None]:
+    async def _plan(self, service_id: int, settings: ShopSettings) -> Plan:
         """The panels that may take the service's orders now, in order (its own first,
         then its backups); why the others were passed over; the hold of its own panel."""
         primary = await CatalogRepo(self.session).get(service_id)
-        self._known = primary is not None  # else checkout says what is wrong with it
-        if primary is not None:  # what checkout priced the order at (the same read)
-            self._primary = (primary.rate, primary.provider_id)
-        rows = [] if primary is None else [primary, *await BackupRepo(self.session).of(service_id)]
+        if primary is None:
+            return Plan(known=False, candidates=[], skipped=[], hold=None)
+        # What checkout priced the order at (the same read).
+        primary_price = Decimal(primary.rate) * self.pricing.rate_of(primary.provider_id)
+        rows = [primary, *await BackupRepo(self.session).of(service_id)]
         candidates: list[Candidate] = []
         skipped: list[str] = []
         first_hold: OrderingHold | None = None
@@ -196,10 +207,16 @@ class PlacementService:
                 continue
             candidates.append(
                 Candidate(
-                    panel, row.id, row.provider_id, row.provider_service_id, row.rate, number == 0
+                    panel,
+                    row.id,
+                    row.provider_id,
+                    row.provider_service_id,
+                    row.rate,
+                    number == 0,
+                    primary_price,
                 )
             )
-        return candidates, skipped, first_hold
+        return Plan(known=True, candidates=candidates, skipped=skipped, hold=first_hold)
 
     def _cost(self, order: OrderDTO, candidate: Candidate) -> Micro:
         """What the order would cost at the candidate, in the shop currency."""
@@ -211,8 +228,7 @@ class PlacementService:
         if candidate.primary:
             return cost
         theirs = Decimal(candidate.rate) * self.pricing.rate_of(candidate.provider_id)
-        rate, provider_id = self._primary
-        ours = Decimal(rate) * self.pricing.rate_of(provider_id)
+        ours = candidate.primary_price
         if ours <= 0:
             return cost if theirs <= 0 else MAX_COST  # cannot compare: too dear
         return int((Decimal(cost) * theirs / ours).to_integral_value(rounding=ROUND_CEILING))
