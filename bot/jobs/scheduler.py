@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -121,53 +121,48 @@ class Jobs:
         now = datetime.now(UTC)
         poll = settings.poll_interval_seconds
         add = self.scheduler.add_job
-        for name, poller in self.pollers.items():
-            job_id = panel_job("orders.poll", name)
-            add(
-                self._guarded,
-                "interval",
-                seconds=poll,
-                args=[job_id, poller.run_cycle],
-                id=job_id,
-                next_run_time=now + timedelta(seconds=1),
-                replace_existing=True,
-                **JOB_DEFAULTS,
-            )
-        for name, refills in self.refill_pollers.items():
-            job_id = panel_job("refills.poll", name)
-            add(
-                self._guarded,
-                "interval",
-                seconds=poll,
-                args=[job_id, refills.run_cycle],
-                id=job_id,
-                next_run_time=now + timedelta(seconds=min(poll // 2, 20)),
-                replace_existing=True,
-                **JOB_DEFAULTS,
-            )
-        for name, balance in self.balances.items():
-            job_id = panel_job("panel.balance", name)
-            add(
-                self._guarded,
-                "interval",
-                seconds=BALANCE_EVERY.total_seconds(),
-                args=[job_id, balance.run],
-                id=job_id,
-                next_run_time=now + timedelta(seconds=2),
-                replace_existing=True,
-                **JOB_DEFAULTS,
-            )
-        for name in self.deps.panels.names:  # each panel's catalogue on its own schedule
-            job_id = panel_job("catalog.sync", name)
-            add(
-                self._guarded,
-                "interval",
-                minutes=settings.catalog_sync_minutes,
-                args=[job_id, partial(scheduled_sync, self.deps, name)],
-                id=job_id,
-                replace_existing=True,
-                **JOB_DEFAULTS,
-            )
+
+        def every_panel(
+            kind: str,
+            work: Mapping[str, Callable[[], Awaitable[Any]]],
+            seconds: float,
+            first: float | None,
+        ) -> None:
+            """One leader-only job per panel, e.g. `orders.poll` for main, `orders.poll.backup`."""
+            for name, run in work.items():
+                job_id = panel_job(kind, name)
+                start = {} if first is None else {"next_run_time": now + timedelta(seconds=first)}
+                add(
+                    self._guarded,
+                    "interval",
+                    seconds=seconds,
+                    args=[job_id, run],
+                    id=job_id,
+                    replace_existing=True,
+                    **start,
+                    **JOB_DEFAULTS,
+                )
+
+        every_panel("orders.poll", {n: p.run_cycle for n, p in self.pollers.items()}, poll, 1)
+        every_panel(
+            "refills.poll",
+            {n: r.run_cycle for n, r in self.refill_pollers.items()},
+            poll,
+            min(poll // 2, 20),
+        )
+        every_panel(
+            "panel.balance",
+            {n: b.run for n, b in self.balances.items()},
+            BALANCE_EVERY.total_seconds(),
+            2,
+        )
+        # Each panel's catalogue on its own schedule.
+        every_panel(
+            "catalog.sync",
+            {n: partial(scheduled_sync, self.deps, n) for n in self.deps.panels.names},
+            settings.catalog_sync_minutes * 60,
+            None,
+        )
         for job_id, seconds, work, leader_only in self._periodic:
             add(
                 self._guarded if leader_only else self._local,
