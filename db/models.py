@@ -38,6 +38,8 @@ from bot.shop.enums import (
     OutboxStatus,
     PaymentPurpose,
     PaymentState,
+    TicketAuthor,
+    TicketState,
 )
 from db.types import IdType, StrEnumType, UTCDateTime
 
@@ -440,3 +442,63 @@ __all__ += [
     "PromoCode",
     "PromoRedemption",
 ]
+
+
+# --- support tickets (revision 0006) --------------------------------------------------------
+
+
+class SupportTicket(Base):
+    """A customer's conversation with the shop, shown to operators as one thread message
+    in the operators' chat (`thread_message_id`)."""
+
+    __tablename__ = "support_tickets"
+    __table_args__ = (
+        CheckConstraint(_in("state", TicketState), name="state_known"),
+        Index("ix_support_tickets_user_id_id", "user_id", "id"),
+        Index("ix_support_tickets_state_answered_at", "state", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="RESTRICT"))
+    order_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("orders.id", ondelete="SET NULL")
+    )
+    state: Mapped[TicketState] = mapped_column(StrEnumType(TicketState))
+    text: Mapped[str] = mapped_column(Text)  # the customer's first message ("" for a photo)
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger)  # the operator's Telegram id
+    assignee_name: Mapped[str | None] = mapped_column(String(64))
+    thread_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SupportMessage(Base):
+    """One message of a ticket, and where it stands in the operators' chat: a reply to any
+    of these messages there belongs to the ticket."""
+
+    __tablename__ = "support_messages"
+    __table_args__ = (
+        CheckConstraint(_in("author", TicketAuthor), name="author_known"),
+        UniqueConstraint("operator_chat_id", "operator_message_id"),
+        Index("ix_support_messages_ticket_id_id", "ticket_id", "id"),
+        Index("ix_support_messages_user_id_created_at", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("support_tickets.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="RESTRICT"))
+    author: Mapped[TicketAuthor] = mapped_column(StrEnumType(TicketAuthor))
+    author_id: Mapped[int | None] = mapped_column(BigInteger)  # the writer's Telegram id
+    text: Mapped[str] = mapped_column(Text)
+    photo: Mapped[str | None] = mapped_column(String(256))  # a Telegram file id
+    operator_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    operator_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ += ["SupportMessage", "SupportTicket"]

@@ -73,3 +73,21 @@ __all__ = [
     "PaymentPurpose",
     "PaymentState",
 ]
+
+
+# --- support tickets (revision 0006) -------------------------------------------------------
+
+
+class TicketState(StrEnum):
+    OPEN = "open"  # waiting for the shop (new, or the customer wrote again)
+    ANSWERED = "answered"  # an operator answered; waiting for the customer
+    CLOSED = "closed"  # by an operator, or by itself after a while answered
+
+
+class TicketAuthor(StrEnum):
+    CUSTOMER = "customer"
+    OPERATOR = "operator"
+    NOTE = "note"  # the bot's own line in the operators' thread (reopened, closed ...)
+
+
+__all__ += ["TicketAuthor", "TicketState"]
