@@ -25,7 +25,7 @@ def customer_commands() -> list[BotCommand]:
         BotCommand(command="promo", description=_("Redeem a promo code")),
         BotCommand(command="language", description=_("Change language")),
         BotCommand(command="help", description=_("How it works")),
-        BotCommand(command="support", description=_("How to reach us")),
+        BotCommand(command="support", description=_("Write to the shop")),
         BotCommand(command="paysupport", description=_("Help with a payment")),
         BotCommand(command="cancel", description=_("Leave the current step")),
     ]
@@ -49,12 +49,20 @@ def admin_commands() -> list[BotCommand]:
         BotCommand(command="show", description=_("<service id> Show a hidden service")),
         BotCommand(command="sync", description=_("Load the panel's catalogue now")),
         BotCommand(command="provider", description=_("Panel balance and polling")),
+        BotCommand(command="panels", description=_("Every panel: balance, polling, pause")),
+        BotCommand(command="panel", description=_("<name> off|on Stop or resume one panel")),
+        BotCommand(
+            command="backup",
+            description=_("<service id> [<panel>:<id> | off <panel>] A service's backups"),
+        ),
         BotCommand(
             command="platform",
             description=_("list | rename <from> <to> | reset <name> The catalogue's platforms"),
         ),
         BotCommand(command="order", description=_("<id> Everything about an order")),
         BotCommand(command="refund", description=_("<id> Refund what is left of an order")),
+        BotCommand(command="starsrefund", description=_("<charge id> Return a top-up's Stars")),
+        BotCommand(command="tickets", description=_("[open|mine|all] Support tickets")),
         BotCommand(command="broadcast", description=_("Message every customer")),
         BotCommand(command="maintenance", description=_("on|off Close or open the shop")),
         BotCommand(

@@ -152,6 +152,8 @@ class Config(BaseSettings):
         Decimal(50),
     )
     support_contact: str | None = None
+    # Support tickets (bot/shop/support/): new tickets one customer may open in an hour.
+    support_tickets_per_hour: int = Field(3, ge=1, le=100)
     # The owner's daily tools: the hour (UTC) of the daily summary to the operators' chat
     # (unset: none), and a channel customers must join before they shop (unset: none).
     daily_report_hour: int | None = None

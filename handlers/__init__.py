@@ -14,10 +14,15 @@ def create_routers() -> list[Router]:
     from handlers.ordering import form as order_form
     from handlers.orders import my_orders, notices
     from handlers.storefront import catalog, fallback, start
+    from handlers.support import operators as support_operators
+    from handlers.support import router as support
     from handlers.wallet import balance, payments, promo, referral
 
     return [
         errors.create_router(),
+        # Replies in the operators' chat answer support tickets: before anything else
+        # could take a message there (the menu's greetings, search, the fallback).
+        support_operators.create_router(),
         # The persistent menu's buttons leave any flow (a top-up amount, an order form).
         menu.create_router(),
         # Payments before every flow (admin flows too): a payment is credited whatever
@@ -26,6 +31,8 @@ def create_routers() -> list[Router]:
         # Admin commands before every customer router; for non-admins they fall through.
         admin.create_router(),
         channel.create_router(),
+        # /support and its flow: before the order form and search take text.
+        support.create_router(),
         start.create_router(),
         order_form.create_router(),
         my_orders.create_router(),

@@ -36,6 +36,8 @@ from bot.jobs.balance import BalanceWatch
 from bot.jobs.catalog import scheduled_sync
 from bot.jobs.locks import LeaderLock, create_lock
 from bot.jobs.orders import StatusPoller
+from bot.jobs.tickets import EVERY_SECONDS as TICKETS_EVERY
+from bot.jobs.tickets import close_stale_tickets
 from bot.jobs.refills import RefillPoller
 from bot.outbox.sender import OutboxSender
 from bot.provider.panels import MAIN_PANEL
@@ -299,7 +301,7 @@ def create_jobs(
         sender = OutboxSender(deps, bot, lock=lock("sender"))
     elif sender.lock is None:
         sender.lock = lock("sender")
-    return Jobs(
+    jobs = Jobs(
         deps,
         scheduler=scheduler or create_scheduler(),
         poller_lock=lock("poller"),
@@ -308,6 +310,11 @@ def create_jobs(
         refills=RefillPoller(deps),
         balance=BalanceWatch(deps),
     )
+    # Support tickets left answered for 72 h close by themselves (shared state: the leader).
+    jobs.add_periodic(
+        "support.close_stale", TICKETS_EVERY, lambda: close_stale_tickets(deps, bot)
+    )
+    return jobs
 
 
 __all__ = ["JOB_DEFAULTS", "Jobs", "create_jobs", "create_scheduler"]

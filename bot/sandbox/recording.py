@@ -120,6 +120,8 @@ class RecordingSession(BaseSession):
         self.messages: dict[tuple[int, int], Sent] = {}
         self.errors: list[BaseException] = []  # refusals the bot caused
         self.fault: Fault | None = None
+        # Chats whose user blocked the bot: every send to them is refused with 403.
+        self.blocked: set[int] = set()
         self.faulted: list[TelegramMethod[Any]] = []  # sends refused by the fault
         self._answered: set[str] = set()
         self._ids = itertools.count(1000)
@@ -172,16 +174,22 @@ class RecordingSession(BaseSession):
                         self._refuse(TelegramBadRequest(method, "Bad Request: BUTTON_DATA_INVALID"))
 
     def _fail(self, method: TelegramMethod[Any]) -> None:
-        if self.fault is None or not isinstance(method, _SENDS):
+        if not isinstance(method, _SENDS):
+            return
+        chat_id = getattr(method, "chat_id", None)
+        fault = self.fault
+        if fault is None and chat_id is not None and int(chat_id) in self.blocked:
+            fault = Fault.BLOCKED
+        if fault is None:
             return
         self.faulted.append(method)
         failed: TelegramMethod[Any] = method  # as sent, not narrowed to the send kinds
         error: TelegramAPIError
-        if self.fault is Fault.BLOCKED:
+        if fault is Fault.BLOCKED:
             error = TelegramForbiddenError(failed, "Forbidden: bot was blocked by the user")
-        elif self.fault is Fault.SERVER:
+        elif fault is Fault.SERVER:
             error = TelegramServerError(failed, "Internal Server Error")
-        elif self.fault is Fault.NETWORK:
+        elif fault is Fault.NETWORK:
             error = TelegramNetworkError(failed, "Connection reset by peer")
         else:
             error = TelegramRetryAfter(failed, "Too Many Requests: retry after 30", retry_after=30)
@@ -317,7 +325,18 @@ class RecordingSession(BaseSession):
             if stored is not None:
                 stored.deleted = True
         elif isinstance(method, CopyMessage):
-            result = MessageId(message_id=next(self._ids))
+            # Recorded in the target chat with the caption it was given (a copy's own
+            # caption is not known here).
+            copied = MessageId(message_id=next(self._ids))
+            chat_id = int(method.chat_id)
+            self.messages[(chat_id, copied.message_id)] = Sent(
+                chat_id,
+                copied.message_id,
+                method.caption or "",
+                method.reply_markup,
+                method=method.__api_method__,
+            )
+            result = copied
         elif isinstance(method, CreateInvoiceLink):
             result = f"https://t.me/$invoice{next(self._ids)}"
         elif isinstance(method, GetMe):

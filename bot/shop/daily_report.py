@@ -7,7 +7,8 @@ done), so later refunds cannot change them; open orders (submitting, active, unk
 are shown by count and charge. Cost is the panel's reported charge at CURRENCY_RATE
 where it reported one, else the cost computed at checkout, rounded up to the minor unit.
 Refunds are the ledger's refund rows written in the window (for orders of any day);
-Stars refunds are the payments Telegram refunded in the window.
+Stars refunds are the payments Telegram refunded in the window. Open support tickets
+(open or answered) are counted as they stand when the report is made.
 
 "Once a day" comes from a settings row holding the end of the last window reported and
 the outbox row's dedupe key (`daily-report:<date>`): a restart, a second replica or a
@@ -29,6 +30,7 @@ from bot.shop.money import Micro, round_up
 from bot.shop.pricing import PricingConfig
 from db.repositories.reports import ReportRepo
 from db.repositories.settings import SettingsRepo
+from db.repositories.tickets import TicketRepo
 from db.uow import writes
 
 LAST_KEY = "daily_report:last"  # the end of the last window reported, ISO 8601
@@ -76,6 +78,8 @@ class DailyReport:
     topups: Micro
     new_customers: int
     top: tuple[TopLine, ...]
+    # Support tickets open or answered when the report is made (not a figure of the window).
+    open_tickets: int = 0
 
     @property
     def profit(self) -> Micro:
@@ -129,6 +133,7 @@ class DailyReportService:
             topups=moves.get((LedgerKind.TOPUP, True), (0, 0))[1],
             new_customers=await self.repo.new_customers(start, end),
             top=tuple(TopLine(*row) for row in await self.repo.top_services(start, end, limit=TOP)),
+            open_tickets=await TicketRepo(self.session).count_unclosed(),
         )
 
     def _in_shop_currency(self, provider_amount: Micro) -> Micro:

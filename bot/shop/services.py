@@ -21,9 +21,11 @@ from bot.shop.promos import PromoService
 from bot.shop.referrals import ReferralService
 from bot.shop.shop_settings import ShopSettings
 from bot.shop.stats import StatsService
+from bot.shop.support.tickets import SupportService
 from bot.shop.tracking import OrderTracking
 from bot.shop.users import UserService
 from bot.shop.wallet import WalletService
+from bot.support_notices import OutboxTicketNotices
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -113,6 +115,16 @@ class Shop:
     def broadcasts(self) -> BroadcastService:
         outbox = Outbox(self.session, self.deps.clock, self.deps.settings)
         return BroadcastService(self.session, self.deps.clock, outbox)
+
+    @cached_property
+    def support(self) -> SupportService:
+        notices = OutboxTicketNotices(Outbox.from_session(self.session, self.deps), self.deps.i18n)
+        return SupportService(
+            self.session,
+            self.deps.clock,
+            tickets_per_hour=self.deps.settings.support_tickets_per_hour,
+            notices=notices,
+        )
 
     @cached_property
     def alert_switches(self) -> AlertSwitches:

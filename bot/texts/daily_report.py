@@ -51,6 +51,7 @@ def daily_report(r: DailyReport) -> str:
         ),
         fmt(_("Top-ups: {amount}"), amount=money(r.topups, c)),
         fmt(_("New customers: {n}"), n=r.new_customers),
+        fmt(_("Open support tickets: {n} (/tickets)"), n=r.open_tickets),
     ]
     if r.top:
         lines.append(_("Top services:"))

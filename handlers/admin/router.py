@@ -18,11 +18,12 @@ from handlers.admin import (
     stats,
 )
 from handlers.admin.common import refusing_router
+from handlers.support import admin as tickets
 
 
 def create_router() -> Router:
     router = refusing_router("admin")
     areas = (menu, stats, customers, money_confirm, catalogue, backups, panels, orders)
-    for area in (*areas, broadcast, exports):
+    for area in (*areas, tickets, broadcast, exports):
         router.include_router(area.create_router())
     return router

@@ -73,6 +73,7 @@ SYNTAX: dict[str, str] = {
     "export": "/export orders|ledger|customers [from] [to]",
     "promo": "/promo create <CODE> <amount> <uses> [days] | list | off <CODE>",
     "starsrefund": "/starsrefund <charge id>",
+    "tickets": "/tickets [open|mine|all]",
 }
 
 # How /admin groups the commands (the README's table follows the same groups). A group
@@ -83,7 +84,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("money", ("credit", "debit", "promo", "export")),
     ("orders", ("order", "refund")),
     ("panels", ("provider", "panels", "panel", "backup")),
-    ("support", ("starsrefund",)),
+    ("support", ("tickets", "starsrefund")),
     ("broadcasts", ("broadcast",)),
 )
 
@@ -95,7 +96,7 @@ def group_title(group: str) -> str:
         "money": _("Money"),
         "orders": _("Orders"),
         "panels": _("Panels"),
-        "support": _("Payment support"),
+        "support": _("Support"),
         "broadcasts": _("Broadcasts"),
     }[group]
 
@@ -129,6 +130,10 @@ def command_descriptions() -> dict[str, str]:
         "promo": _("Promo codes: create one (amount, uses, days valid), list them, switch one off"),
         "starsrefund": _(
             "Return the Stars of a top-up whose credit is still unspent; the credit is taken back"
+        ),
+        "tickets": _(
+            "Support tickets (open and answered, those you took, or all) with their state, "
+            "customer, age and who took them"
         ),
     }
 

@@ -7,7 +7,8 @@ outside a private chat; a customer in the middle of a flow (an order form alread
 started goes through to its end); /orders, /balance, /help, /cancel, /language,
 /support, /paysupport, the persistent menu's My orders, Balance, Support and Language, and
 the buttons of the order list, an order's card and those under receipts and notices
-(orders in flight, except "Order again"); "Check again" itself. Notifications are sent
+(orders in flight, except "Order again"); the support tickets' buttons; "Check again"
+itself. Notifications are sent
 by jobs, not updates, so they never meet it.
 """
 
@@ -24,6 +25,7 @@ from bot.channel import ChannelMembership
 from bot.deps import Deps
 from bot.middlewares.user import money_arrived
 from bot.notice_buttons import NoticeAction, NoticeCD
+from bot.support_buttons import TicketCD
 from handlers.channel import keyboards as kb
 from handlers.channel import texts
 from handlers.channel.callbacks import ChannelCD
@@ -38,7 +40,9 @@ OPEN_BUTTONS = frozenset(
     {MenuButton.ORDERS, MenuButton.BALANCE, MenuButton.SUPPORT, MenuButton.LANGUAGE}
 )
 OPEN_NOTICE = frozenset({NoticeAction.CARD, NoticeAction.REFILL, NoticeAction.MENU})
-OPEN_PREFIXES = frozenset({ChannelCD.__prefix__, OrdersCD.__prefix__, OrderCD.__prefix__})
+OPEN_PREFIXES = frozenset(
+    {ChannelCD.__prefix__, OrdersCD.__prefix__, OrderCD.__prefix__, TicketCD.__prefix__}
+)
 OPEN_MENU = frozenset({Menu.ORDERS, Menu.BALANCE, Menu.HELP, Menu.LANGUAGE})
 
 

@@ -1,1 +1,1 @@
-"""The persistent menu under the message field, /support, and kind answers to greetings."""
+"""The persistent menu under the message field and kind answers to greetings."""

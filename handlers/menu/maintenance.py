@@ -1,5 +1,7 @@
 """What stays open while the shop is closed for maintenance: reading one's orders and
-balance, help and support (commands, the persistent menu's buttons, the order cards and
+balance, help and support (support tickets: /support, its buttons and the operators'
+replies, but not the message typed in the ticket flow, which waits like other text;
+commands, the persistent menu's buttons, the order cards and
 the buttons under notices). New orders and top-ups wait; order notices go out as usual
 (the outbox does not pass through here)."""
 
@@ -10,6 +12,7 @@ from aiogram.types import Update
 
 from bot.deps import Deps
 from bot.notice_buttons import NoticeAction, NoticeCD
+from bot.support_buttons import OperatorCD, TicketCD
 from handlers.menu.buttons import MenuButton, pressed
 from handlers.orders.callbacks import OrderCD, OrdersCD
 from handlers.storefront.callbacks import Menu, MenuCD
@@ -29,6 +32,9 @@ def _unpack(kind: type[CallbackData], data: str) -> CallbackData | None:
 
 def open_in_maintenance(update: Update, deps: Deps) -> bool:
     message = update.message
+    operators = deps.settings.operator_chat_id
+    if message is not None and operators is not None and message.chat.id == operators:
+        return True  # operators answer support tickets whatever the shop's state
     if message is not None and message.text:
         text = message.text
         if text.startswith("/"):
@@ -40,6 +46,8 @@ def open_in_maintenance(update: Update, deps: Deps) -> bool:
         data = query.data
         if _unpack(OrdersCD, data) is not None or _unpack(OrderCD, data) is not None:
             return True
+        if _unpack(TicketCD, data) is not None or _unpack(OperatorCD, data) is not None:
+            return True  # support tickets stay open
         menu = _unpack(MenuCD, data)
         if isinstance(menu, MenuCD):
             return menu.action in OPEN_MENU

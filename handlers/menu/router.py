@@ -1,4 +1,4 @@
-"""The persistent menu's buttons, /support, and greetings.
+"""The persistent menu's buttons and greetings (/support is handlers/support/).
 
 This router comes first among the customer's: a menu button leaves whatever form the
 chat is in (its buttons are out of date from then on) and does what it says."""
@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
@@ -22,6 +22,7 @@ from handlers.orders import my_orders
 from handlers.storefront import keyboards as storefront_kb
 from handlers.storefront import start
 from handlers.storefront import texts as storefront_texts
+from handlers.support import router as support
 from handlers.wallet import balance, referral
 
 # Said on their own, these are a hello, not a search (compared without punctuation).
@@ -52,7 +53,6 @@ _NOT_LETTERS = re.compile(r"[^\w\s]+")
 def create_router() -> Router:
     router = Router(name="menu")
     router.message.register(msg_menu_button, F.text, menu_button)
-    router.message.register(cmd_support, Command("support"))
     router.message.register(msg_greeting, StateFilter(None), F.text, is_greeting)
     return router
 
@@ -92,15 +92,9 @@ async def msg_menu_button(
         case MenuButton.REFERRAL:
             await referral.cmd_referral(message, bot, shop, user, deps)
         case MenuButton.SUPPORT:
-            await cmd_support(message, deps)
+            await support.cmd_support(message, state, shop, user, deps)
         case MenuButton.LANGUAGE:
             await start.cmd_language(message, user)
-
-
-async def cmd_support(message: Message, deps: Deps) -> None:
-    await message.answer(
-        texts.support(deps.settings.support_contact), reply_markup=storefront_kb.back_to_menu()
-    )
 
 
 async def msg_greeting(message: Message, user: UserDTO, deps: Deps) -> None:

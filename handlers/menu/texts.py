@@ -1,4 +1,4 @@
-"""Texts of the persistent menu, /support and the answers to greetings and unknown
+"""Texts of the persistent menu and the answers to greetings and unknown
 commands."""
 
 from __future__ import annotations
@@ -34,18 +34,3 @@ def not_understood() -> str:
         "We can only read text here. Type what you are looking for (for example "
         "<i>followers</i>), or choose from the menu. /help shows everything you can do."
     )
-
-
-def support(contact: str | None) -> str:
-    lines = [_("💬 <b>Support</b>")]
-    if contact:
-        lines.append(fmt(_("Write to {contact} — we answer as soon as we can."), contact=contact))
-    else:
-        lines.append(
-            _(
-                "Send <code>/paysupport</code> followed by your question, in one message: it "
-                "goes to the shop's operators, and we answer you here."
-            )
-        )
-    lines.append(_("For a question about a payment, /paysupport also shows your latest ones."))
-    return "\n".join(lines)

@@ -11,7 +11,7 @@ from bot.jobs.daily_report import send_daily_report
 from bot.shop.daily_report import due_window
 from bot.shop.money import round_up
 from bot.texts.format import money
-from tests.handlers.arrange import OPERATORS, customer, outbox, place
+from tests.handlers.arrange import ADMIN, OPERATORS, customer, outbox, place, user_id
 from tests.harness import Customer, ShopApp
 
 pytestmark = pytest.mark.shop("admin", alice="100")
@@ -64,6 +64,23 @@ async def test_the_report_figures_from_a_seeded_shop(
     app.clock.set(at(2, 9))
     after = await place(app, alice)  # the next window's
 
+    # Support tickets: one open, one answered, one closed (two are still someone's).
+    uid = await user_id(app, alice)
+    async with app.shop() as shop:
+        tickets = [
+            (await shop.support.open(uid, order_id=None, text=f"help {n}", photo=None)).view
+            for n in range(3)
+        ]
+        await shop.support.answered(
+            tickets[1].ticket.id,
+            operator_id=ADMIN,
+            text="on it",
+            photo=None,
+            chat_id=OPERATORS,
+            operator_message_id=1,
+        )
+        await shop.support.close(tickets[2].ticket.id, actor_id=ADMIN)
+
     app.clock.set(at(2, 9, 5))
     assert await send_daily_report(app.deps) is True
     [text] = await _reports(app)
@@ -79,6 +96,7 @@ async def test_the_report_figures_from_a_seeded_shop(
         "Stars refunds: 0 (0 ⭐, 0.00 USD taken back)",
         "Top-ups: 0.00 USD",
         "New customers: 3",  # Ada and Alice (at 12:00) and Bob
+        "Open support tickets: 2 (/tickets)",
         "Top services:",
         f"1. {completed.service_name}: 3 orders, {usd(revenue + active.charge)}",
     ]

@@ -94,9 +94,7 @@ def upgrade() -> None:
             name="uq_support_messages_operator_chat_id_operator_message_id",
         ),
     )
-    op.create_index(
-        "ix_support_messages_ticket_id_id", "support_messages", ["ticket_id", "id"]
-    )
+    op.create_index("ix_support_messages_ticket_id_id", "support_messages", ["ticket_id", "id"])
     op.create_index(
         "ix_support_messages_user_id_created_at", "support_messages", ["user_id", "created_at"]
     )
