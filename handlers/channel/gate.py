@@ -32,6 +32,7 @@ from handlers.channel.callbacks import ChannelCD
 from handlers.menu.buttons import MenuButton, pressed
 from handlers.orders.callbacks import OrderCD, OrdersCD
 from handlers.storefront.callbacks import Menu, MenuCD
+from handlers.support.states import SupportFlow
 
 OPEN_COMMANDS = frozenset(
     {"orders", "balance", "help", "cancel", "language", "support", "paysupport"}
@@ -66,8 +67,21 @@ def _open_button(data: str | None) -> bool:
 
 def gated(update: Update, data: dict[str, Any]) -> bool:
     """Whether the update waits for the customer to join the channel."""
-    if data.get("is_admin") or money_arrived(update) or data.get("raw_state") is not None:
+    if data.get("is_admin") or money_arrived(update):
         return False
+    state = data.get("raw_state")
+    if state is not None:
+        if not str(state).startswith(f"{SupportFlow.__full_group_name__}:"):
+            return False  # an order form (or another flow) already begun goes on
+        # Writing to support goes on too; only the menu's other buttons wait (and the
+        # buttons below, as outside any flow).
+        message = update.message
+        deps_: Deps | None = data.get("deps")
+        if message is not None:
+            if deps_ is None:
+                return False
+            button = pressed(message.text, deps_.i18n)
+            return button is not None and button not in OPEN_BUTTONS
     if update.message is not None:
         message = update.message
         if message.chat.type != "private" or _command(message.text) in OPEN_COMMANDS:

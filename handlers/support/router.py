@@ -85,7 +85,7 @@ async def cmd_support(
         if unclosed is not None:
             markup = kb.write_more(unclosed.id)
         if contact:
-            lines.append(texts.start(contact, None, False).split("\n")[-1])
+            lines.append(texts.contact_line(contact))
         await message.answer("\n".join(lines), reply_markup=markup)
         return
     orders = await shop.support.recent_orders(user.id)

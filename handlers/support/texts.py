@@ -37,9 +37,14 @@ def start(contact: str | None, unclosed: TicketDTO | None, has_orders: bool) -> 
         if has_orders
         else _("Tap below and write your question: the shop's operators answer you here.")
     )
+    lines.append(_("For a question about a payment, /paysupport also shows your latest ones."))
     if contact:
-        lines.append(fmt(_("You can also write to {contact}."), contact=contact))
+        lines.append(contact_line(contact))
     return "\n".join(lines)
+
+
+def contact_line(contact: str) -> str:
+    return fmt(_("You can also write to {contact}."), contact=contact)
 
 
 def write_prompt(order_id: int | None) -> str:

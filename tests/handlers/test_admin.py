@@ -174,7 +174,7 @@ async def test_admin_lists_commands_and_switches_order_alerts(
         "/promo create &lt;CODE&gt; &lt;amount&gt; &lt;uses&gt; [days] | list | off &lt;CODE&gt;",
     ]:
         assert syntax in text, syntax
-    titles = ["Shop", "Customers", "Money", "Orders", "Panels", "Payment support", "Broadcasts"]
+    titles = ["Shop", "Customers", "Money", "Orders", "Panels", "Support", "Broadcasts"]
     assert [t for t in titles if f"<b>{t}</b>" not in text] == []
     # In their groups: the customers' commands after the shop's, before the money's.
     assert text.index("<b>Shop</b>") < text.index("/user") < text.index("<b>Money</b>")

@@ -105,11 +105,12 @@ async def test_referral_is_in_the_menu_only_when_referrals_are_on(engine: AsyncE
 
 
 async def test_support_with_and_without_a_contact(app: ShopApp, alice: Customer) -> None:
-    await alice.send("💬 Support")
-    assert "/paysupport" in alice.last_text and "Write to" not in alice.last_text
+    await alice.send("💬 Support")  # opens a ticket: which order is it about?
+    assert "Support" in alice.last_text and "write to" not in alice.last_text
+    assert any("Not about an order" in label for label, _ in alice.buttons())
     app.deps.settings.support_contact = "@shop_help"
     await alice.send("/support")
-    assert "Write to @shop_help" in alice.last_text
+    assert "You can also write to @shop_help" in alice.last_text
 
 
 async def test_help_lists_what_a_customer_can_do(app: ShopApp, alice: Customer) -> None:
