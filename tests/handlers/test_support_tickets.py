@@ -281,7 +281,7 @@ async def test_russian_customer(app: ShopApp) -> None:
     await boris.send("Помогите")
     ticket_id = (await tickets(app))[0].id
     await operator(app, 5001, "Olga").write("Уже смотрим", reply_to=thread_of(app, ticket_id))
-    assert boris.last_text == f"💬 <b>Поддержка</b> · тикет #{ticket_id}\n\nУже смотрим"
+    assert boris.last_text == f"💬 <b>Поддержка</b> · обращение #{ticket_id}\n\nУже смотрим"
     assert [label for label, _ in boris.buttons()] == ["✍️ Ответить"]
 
 
