@@ -36,9 +36,9 @@ from bot.jobs.balance import BalanceWatch
 from bot.jobs.catalog import scheduled_sync
 from bot.jobs.locks import LeaderLock, create_lock
 from bot.jobs.orders import StatusPoller
+from bot.jobs.refills import RefillPoller
 from bot.jobs.tickets import EVERY_SECONDS as TICKETS_EVERY
 from bot.jobs.tickets import close_stale_tickets
-from bot.jobs.refills import RefillPoller
 from bot.outbox.sender import OutboxSender
 from bot.provider.panels import MAIN_PANEL
 
@@ -311,9 +311,7 @@ def create_jobs(
         balance=BalanceWatch(deps),
     )
     # Support tickets left answered for 72 h close by themselves (shared state: the leader).
-    jobs.add_periodic(
-        "support.close_stale", TICKETS_EVERY, lambda: close_stale_tickets(deps, bot)
-    )
+    jobs.add_periodic("support.close_stale", TICKETS_EVERY, lambda: close_stale_tickets(deps, bot))
     return jobs
 
 

@@ -71,7 +71,9 @@ async def test_a_whole_ticket_life(app: ShopApp, alice: Customer) -> None:
     assert "Taken by: @olga (id 5001)" in thread_of(app, ticket_id).text
     await olga.press(thread_of(app, ticket_id), "Close")
     closed = thread_of(app, ticket_id)
-    assert "⚪️ closed" in closed.text and [label for label, _ in _buttons(closed)][0] == "🔓 Reopen"
+    assert (
+        "⚪️ closed" in closed.text and next(label for label, _ in _buttons(closed)) == "🔓 Reopen"
+    )
     [notice] = [row for row in await outbox(app, alice.user.id) if "closed" in row.text]
     assert notice.reply_markup is not None
     reopen = TicketCD(action=TicketAction.REOPEN, ticket=ticket_id).pack()
