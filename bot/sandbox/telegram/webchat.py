@@ -126,6 +126,7 @@ def serialize_message(emu: TelegramState, message: StoredMessage) -> dict[str, A
         "edit_date": message.edit_date,
         "deleted": message.deleted,
         "html": message.html,
+        "snippet": snippet(message)[:80],  # what a reply to it quotes
         "kind": "text",
         "keyboard": serialize_keyboard(emu, message.reply_markup),
     }
@@ -328,7 +329,22 @@ class WebChat:
             return _error("user_id and a non-empty text are required")
         if len(text) > 4096:
             return _error("message is too long")
-        update = await self.emu.send_text(user_id, text)
+        # In a group (the operators' chat), a member writes there, optionally replying to
+        # one of its messages (an operator answering a support ticket).
+        chat_id, reply_to = _int(body.get("chat_id")), _int(body.get("reply_to"))
+        if chat_id is not None and chat_id != user_id:
+            group = next((g for g in self.emu.groups if g.chat_id == chat_id), None)
+            if group is None or group.type == "channel":
+                return _error("unknown group", 404)
+            if user_id not in group.member_ids:
+                return _error("only the group's members write there", 403)
+        if reply_to is not None:
+            target = self.emu.message(chat_id or user_id, reply_to)
+            if target is None or target.deleted:
+                return _error("no such message to reply to", 404)
+        update = await self.emu.send_text(
+            user_id, text, chat_id=chat_id if chat_id != user_id else None, reply_to=reply_to
+        )
         message_id = update.message.message_id if update.message else None
         return web.json_response({"ok": True, "message_id": message_id})
 

@@ -24,6 +24,7 @@ const state = {
   ws: null,
   wsDelay: 500,
   live: false,
+  replyTo: null, // {chatId, id, snippet}: the group message the composer replies to
 };
 
 /* ------------------------------------------------------------------ helpers */
@@ -431,6 +432,15 @@ function renderMessage(m) {
   const rows = m.keyboard && m.keyboard.length ? m.keyboard : null;
   if (rows || (m.kind === "invoice" && m.invoice)) stack.appendChild(renderInlineKeyboard(m, rows));
   node.appendChild(stack);
+  if (state.current && state.current.kind === "group") {
+    // Reply to this message (operators answer a support ticket by replying to it).
+    const reply = el("button", "reply-action", "↩");
+    reply.type = "button";
+    reply.title = "Reply";
+    reply.setAttribute("aria-label", "Reply");
+    reply.addEventListener("click", () => startReply(m));
+    node.appendChild(reply);
+  }
   return node;
 }
 
@@ -674,15 +684,29 @@ function renderBottom() {
   const notice = $("notice");
   const composer = $("composer");
   if (cur.kind === "group") {
-    composer.hidden = true;
     $("reply-kb").hidden = true;
     $("commands").hidden = true;
+    $("kb-toggle").hidden = true;
     notice.hidden = false;
     const clicker = chat && chat.clicker ? personaById(chat.clicker) : null;
-    notice.textContent = "Read-only: this is what the bot posts to the group." +
-      (clicker ? ` Buttons are pressed as ${clicker.name}.` : "");
+    if (!clicker) {
+      composer.hidden = true;
+      notice.className = "notice";
+      notice.textContent = "Read-only: this is what the bot posts to the group.";
+      renderReplyBar();
+      return;
+    }
+    composer.hidden = false;
+    notice.className = "notice as-member";
+    notice.textContent = `Writing and pressing buttons as ${clicker.name}. ` +
+      "↩ beside a message replies to it (a support ticket's message: the answer goes to the customer).";
+    $("input").placeholder = "Message the group";
+    renderReplyBar();
     return;
   }
+  notice.className = "notice";
+  state.replyTo = null;
+  renderReplyBar();
   if (chat && chat.blocked) {
     composer.hidden = true;
     $("reply-kb").hidden = true;
@@ -762,14 +786,46 @@ function renderCommands(filter) {
 
 async function sendText(text) {
   const cur = state.current;
-  if (!cur || cur.kind !== "user" || !text.trim()) return;
+  if (!cur || !text.trim()) return;
   $("commands").hidden = true;
+  let body = { user_id: cur.id, text };
+  if (cur.kind === "group") {
+    const chat = state.chats.get(cur.id);
+    if (!chat || !chat.clicker) return;
+    body = { user_id: chat.clicker, chat_id: cur.id, text };
+    if (state.replyTo && state.replyTo.chatId === cur.id) body.reply_to = state.replyTo.id;
+  } else if (cur.kind !== "user") {
+    return;
+  }
   try {
-    await api("/webchat/api/send", { user_id: cur.id, text });
+    await api("/webchat/api/send", body);
+    state.replyTo = null;
+    renderReplyBar();
     if (!state.live) await loadChat(cur.id);
   } catch (err) {
     toast(err.message, "error");
   }
+}
+
+function startReply(m) {
+  const cur = state.current;
+  if (!cur || cur.kind !== "group") return;
+  const text = (m.snippet || m.service || "message").replace(/\s+/g, " ");
+  state.replyTo = { chatId: cur.id, id: m.id, snippet: text.slice(0, 80) };
+  renderReplyBar();
+  $("input").focus();
+}
+
+function renderReplyBar() {
+  const bar = $("reply-bar");
+  const cur = state.current;
+  const reply = state.replyTo;
+  if (!reply || !cur || reply.chatId !== cur.id) {
+    bar.hidden = true;
+    return;
+  }
+  $("reply-bar-snippet").textContent = reply.snippet;
+  bar.hidden = false;
 }
 
 async function setBlocked(blocked) {
@@ -821,6 +877,10 @@ function setupComposer() {
     const box = $("commands");
     if (!box.hidden) { box.hidden = true; return; }
     renderCommands();
+  });
+  $("reply-cancel").addEventListener("click", () => {
+    state.replyTo = null;
+    renderReplyBar();
   });
   $("kb-toggle").addEventListener("click", () => {
     const chatId = currentChatId();
