@@ -1,15 +1,21 @@
 """What the demo shop holds before anyone types: the personas with demo credit, a
-customer Alice invited, and promo codes to try. Every step is idempotent: a restarted
-demo adds nothing twice."""
+customer Alice invited, promo codes to try, and one open support ticket of Boris's for the
+Operators group to answer. Every step is idempotent: a restarted demo adds nothing twice
+(the web chat starts empty after a restart, so unclosed tickets get their thread message
+in the Operators group again)."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from aiogram.exceptions import TelegramAPIError
+
 from bot.app import Application
 from bot.clock import FakeClock
+from bot.i18n import in_language
 from bot.sandbox.telegram import Persona, TelegramEmulator
 from bot.shop.enums import LedgerKind
 from bot.shop.money import to_micro
@@ -22,10 +28,17 @@ from bot.shop.promos import (
 )
 from bot.shop.referrals import start_parameter
 from bot.shop.services import Shop
+from bot.shop.support.values import TicketFilter
+from bot.support_buttons import thread_markup
+from bot.texts.tickets import thread
+
+log = logging.getLogger(__name__)
 
 DEMO_CREDIT = "25"  # in the shop currency, once per demo customer
 ALICE = 1001
+BORIS = 1002
 ADMIN = 1000
+BORIS_ASKS = "Здравствуйте! Когда начнётся мой заказ?"
 # Registered through Alice's referral link, so Alice's /referral shows one invited.
 CAROL = Persona(1003, "Carol", "carol", "en")
 
@@ -63,6 +76,34 @@ async def seed_demo(app: Application, emulator: TelegramEmulator) -> None:
     async with app.deps.session_factory() as session:
         with contextlib.suppress(PromoAlreadyRedeemed, PromoUnavailable):  # spent before
             await Shop(session, app.deps).promos.redeem(ids[CAROL.user_id], USED_UP_BY_CAROL)
+    if BORIS in ids:
+        await _seed_ticket(app, ids[BORIS], actor_id=ADMIN)
+
+
+async def _seed_ticket(app: Application, boris: int, *, actor_id: int) -> None:
+    """Boris's question, once; then every unclosed ticket's thread message is posted in the
+    Operators group (again, after a restart), where replying to it answers the customer."""
+    async with app.deps.session_factory() as session:
+        support = Shop(session, app.deps).support
+        if not await support.listing(TicketFilter.ALL, actor_id=actor_id):
+            await support.open(boris, order_id=None, text=BORIS_ASKS, photo=None)
+        unclosed = await support.listing(TicketFilter.OPEN, actor_id=actor_id)
+    chat_id = app.deps.settings.operator_chat_id
+    if chat_id is None:
+        return
+    for listed in reversed(unclosed):  # the oldest first
+        async with app.deps.session_factory() as session:
+            support = Shop(session, app.deps).support
+            view = await support.thread(listed.ticket.id)
+            with in_language(app.deps.i18n, None):
+                text = thread(view, app.deps.settings.shop_currency)
+                markup = thread_markup(view)
+            try:
+                sent = await app.bot.send_message(chat_id, text, reply_markup=markup)
+            except TelegramAPIError as exc:
+                log.warning("demo: ticket #%s not posted: %s", view.ticket.id, exc)
+                continue
+            await support.place_thread(view.ticket.id, chat_id=chat_id, message_id=sent.message_id)
 
 
 async def _register(app: Application, persona: Persona, start_param: str | None) -> int:

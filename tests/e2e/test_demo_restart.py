@@ -122,6 +122,18 @@ async def test_the_demo_carries_on_after_restarts(
         await ask(demo, "/promo SPRING", says("has expired"))
         await ask(demo, "/topup", says("1 Star = 0.013 USD"))
         await ask(demo, "/paysupport", says("@demo_support"))
+        # Boris's seeded support ticket is in the Operators group; the Admin answers it by
+        # replying there, and Boris reads the answer in his chat.
+        ticket = await demo.emulator.wait_for_bot_message(
+            OPERATORS_CHAT_ID, says("Ticket #1"), since=0, timeout=WAIT
+        )
+        mark = demo.emulator.mark()
+        await demo.emulator.send_text(
+            1000, "Уже начался", chat_id=OPERATORS_CHAT_ID, reply_to=ticket.message_id
+        )
+        await demo.emulator.wait_for_bot_message(
+            1002, says("Уже начался"), since=mark, timeout=WAIT
+        )
         service = plain(demo.simulator)
         first = await place_order(demo, service)
         assert first.state is OrderState.ACTIVE and first.provider_order_id == "23501"
@@ -134,6 +146,11 @@ async def test_the_demo_carries_on_after_restarts(
     caplog.clear()
     async with demo_running(config, data_dir=tmp_path) as demo:
         assert "(orders: 1, refills: 0); next order id 23502" in caplog.text
+        # The web chat starts empty: the unclosed ticket is posted to the group again.
+        again = await demo.emulator.wait_for_bot_message(
+            OPERATORS_CHAT_ID, says("Ticket #1"), since=0, timeout=WAIT
+        )
+        assert "answered" in (again.text or "")
         assert demo.provider_url in banner(demo) and "/sandbox/faults" in banner(demo)
         story = customer(demo)
 
