@@ -56,7 +56,7 @@ def help_text(*, referrals: bool = True) -> str:
         lines.append(_("/referral — invite friends, earn a reward on their top-ups"))
     lines += [
         _("/language — change language"),
-        _("/support — how to reach us"),
+        _("/support — write to the shop: a support ticket"),
         _("/paysupport — help with a payment"),
         _("/cancel — leave the current step"),
         _("/help — this help"),

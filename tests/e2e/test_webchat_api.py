@@ -256,3 +256,23 @@ def test_render_html_escapes_everything(
     text: str, entities: list[dict[str, Any]], expected: str
 ) -> None:
     assert render_html(text, entities) == expected
+
+
+async def test_a_member_writes_in_a_group_and_replies_to_a_message(
+    emu: TelegramEmulator, bot: Bot, http: aiohttp.ClientSession
+) -> None:
+    posted = await bot.send_message(OPERATORS_CHAT_ID, "🎫 Ticket #1")
+    url = f"{emu.base_url}/webchat/api/send"
+    body = {"user_id": 1000, "chat_id": OPERATORS_CHAT_ID, "text": "on it"}
+    status, reply = await post_json(http, url, {**body, "reply_to": posted.message_id})
+    assert status == 200 and reply["ok"]
+    chat = await get_json(http, f"{emu.base_url}/webchat/api/chats/{OPERATORS_CHAT_ID}")
+    written = chat["messages"][-1]
+    assert written["sender_id"] == 1000 and written["reply_to"]["id"] == posted.message_id
+    assert chat["messages"][0]["snippet"] == "🎫 Ticket #1"
+    status, _ = await post_json(http, url, {**body, "user_id": ALICE})  # not a member
+    assert status == 403
+    status, _ = await post_json(http, url, {**body, "reply_to": 999})
+    assert status == 404
+    status, _ = await post_json(http, url, {**body, "chat_id": -5})
+    assert status == 404

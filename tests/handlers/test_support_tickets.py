@@ -294,3 +294,32 @@ def _buttons(sent: object) -> list[tuple[str, str]]:
     if not isinstance(markup, InlineKeyboardMarkup):
         return []
     return [(b.text, b.callback_data or "") for row in markup.inline_keyboard for b in row]
+
+
+async def test_cancel_at_every_step(app: ShopApp, alice: Customer) -> None:
+    await alice.send("/support")
+    await alice.click("Cancel")
+    assert "Cancelled" in alice.last_text
+    await alice.send("/support")
+    await alice.click("Not about an order")
+    await alice.click("Cancel")
+    await alice.send("not for support")  # a search again, not a ticket
+    await alice.send("/support")
+    await alice.click("Not about an order")
+    await alice.send("/cancel")
+    await alice.send("still not for support")
+    ticket_id = await open_ticket(alice, "now for support")
+    await alice.click("Write more")
+    await alice.click("Cancel")
+    await alice.send("followers")
+    assert [m.text for m in await ticket_messages(app)] == ["now for support"]
+    assert (await tickets(app))[0].id == ticket_id
+
+
+async def test_the_menu_button_leaves_the_support_flow(app: ShopApp, alice: Customer) -> None:
+    await alice.send("💬 Support")
+    await alice.click("Not about an order")
+    await alice.send("💰 Balance / Top up")  # the menu leaves the flow
+    assert "Balance" in alice.last_text
+    await alice.send("hello there, shop")
+    assert await count(app, SupportTicket) == 0
