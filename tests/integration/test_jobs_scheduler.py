@@ -42,6 +42,7 @@ async def test_jobs_start_with_one_scheduler_and_stop_cleanly(world: World) -> N
             "panel.balance",
             "catalog.sync",
             "outbox.sender",
+            "support.close_stale",
         }
         for job in scheduled.values():
             assert job.max_instances == 1
