@@ -178,8 +178,11 @@ async def edit_thread(bot: Bot, deps: Deps, view: ThreadView) -> None:
         log.warning("support ticket #%s: thread not edited: %s", t.id, exc)
 
 
-async def ticket_changed(bot: Bot, deps: Deps, view: ThreadView, *, note: Any = None) -> None:
-    """The thread message shows the change; `note(ticket id)` says it in a reply to it."""
+async def ticket_changed(
+    bot: Bot, shop: Shop, deps: Deps, view: ThreadView, *, note: Any = None
+) -> None:
+    """The thread message shows the change; `note(ticket id)` says it in a reply to it
+    (itself a message of the thread: a reply to it answers the ticket)."""
     await edit_thread(bot, deps, view)
     t = view.ticket
     if note is None or t.thread_chat_id is None:
@@ -187,11 +190,15 @@ async def ticket_changed(bot: Bot, deps: Deps, view: ThreadView, *, note: Any = 
     with in_language(deps.i18n, None):
         text = note(t.id)
     try:
-        await bot.send_message(
+        sent = await bot.send_message(
             t.thread_chat_id, text, reply_parameters=_reply_to(t.thread_message_id)
         )
     except TelegramAPIError as exc:
         log.warning("support ticket #%s: note not posted: %s", t.id, exc)
+        return
+    await shop.support.place_note(
+        t.id, chat_id=t.thread_chat_id, operator_message_id=sent.message_id
+    )
 
 
 # --- operators answering -----------------------------------------------------------------
@@ -291,7 +298,9 @@ async def cb_operator(
             case OperatorAction.REOPEN:
                 view = await shop.support.reopen(ticket_id, actor_id=who.id)
                 name = operator_name(who)
-                await ticket_changed(bot, deps, view, note=lambda i: texts.op_reopened(i, name))
+                await ticket_changed(
+                    bot, shop, deps, view, note=lambda i: texts.op_reopened(i, name)
+                )
                 await query.answer(texts.op_reopened(ticket_id, name)[:200])
             case OperatorAction.ORDER:
                 await _show_order(query, bot, shop, deps, ticket_id)
@@ -321,8 +330,9 @@ async def _show_order(
     chat_id = view.ticket.thread_chat_id or deps.settings.operator_chat_id
     if chat_id is None:
         return
-    await bot.send_message(
+    sent = await bot.send_message(
         chat_id,
         admin_texts.order_card(card, deps.settings.shop_currency),
         reply_parameters=_reply_to(view.ticket.thread_message_id),
     )
+    await shop.support.place_note(ticket_id, chat_id=chat_id, operator_message_id=sent.message_id)

@@ -133,7 +133,9 @@ async def cb_ticket(
         except TicketNotClosed:
             pass  # open already: just write to it
         else:
-            await operators.ticket_changed(bot, deps, view, note=texts.op_reopened_by_customer)
+            await operators.ticket_changed(
+                bot, shop, deps, view, note=texts.op_reopened_by_customer
+            )
         await _ask_follow_up(query, state, ticket_id, reopened=True)
         return
     # WRITE, REPLY: the ticket must be this customer's and not closed.

@@ -228,6 +228,8 @@ def op_no_order() -> str:
 
 # --- /tickets -------------------------------------------------------------------------
 
+LISTING_BUDGET = 3600  # characters of the list's lines before "… and N more"
+
 
 def filter_name(which: TicketFilter) -> str:
     return {
@@ -250,7 +252,10 @@ def listing(which: TicketFilter, tickets: list[ListedTicket], now: datetime) -> 
     if not tickets:
         return "\n".join([head, _("None.")])
     lines: list[str] = [head]
-    for item in tickets:
+    for shown, item in enumerate(tickets):
+        if sum(len(line) + 1 for line in lines) > LISTING_BUDGET:  # one Telegram message
+            lines.append(fmt(_("… and {n} more"), n=len(tickets) - shown))
+            break
         t = item.ticket
         parts = [
             fmt("#{id}", id=t.id),

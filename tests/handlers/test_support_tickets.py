@@ -10,7 +10,7 @@ from bot.jobs.tickets import close_stale_tickets
 from bot.shop.enums import TicketState
 from bot.support_buttons import OperatorAction, OperatorCD, TicketAction, TicketCD
 from db.models import SupportTicket
-from tests.handlers.arrange import OPERATORS, count, customer, outbox, place
+from tests.handlers.arrange import OPERATORS, audit, count, customer, outbox, place
 from tests.handlers.support_world import (
     open_ticket,
     operator,
@@ -323,3 +323,45 @@ async def test_the_menu_button_leaves_the_support_flow(app: ShopApp, alice: Cust
     assert "Balance" in alice.last_text
     await alice.send("hello there, shop")
     assert await count(app, SupportTicket) == 0
+
+
+async def test_notes_and_the_order_card_belong_to_the_thread(app: ShopApp, alice: Customer) -> None:
+    order = await place(app, alice)
+    ticket_id = await open_ticket(alice, "About my order", order_label=f"#{order.id}")
+    olga = operator(app, 5001, "Olga")
+    await olga.press(thread_of(app, ticket_id), f"Order #{order.id}")
+    card = ops_messages(app)[-1]
+    assert f"#{order.id}" in card.text and card.text != thread_of(app, ticket_id).text
+    await olga.write("Seen your order", reply_to=card)  # a reply to the card answers
+    assert alice.last_text.endswith("Seen your order")
+    await olga.press(thread_of(app, ticket_id), "Close")
+    await olga.press(thread_of(app, ticket_id), "Reopen")
+    note = ops_messages(app)[-1]
+    assert "open again" in note.text
+    await olga.write("Back again", reply_to=note)  # and a reply to the note
+    assert alice.last_text.endswith("Back again")
+    actions = [(row.action, row.actor_id, row.target_id) for row in await audit(app)]
+    assert ("ticket_close", 5001, str(ticket_id)) in actions
+    assert ("ticket_reopen", 5001, str(ticket_id)) in actions
+
+
+def test_a_long_ticket_list_fits_one_message() -> None:
+    from datetime import UTC, datetime
+
+    from bot.i18n import create_i18n
+    from bot.shop.support.values import ListedTicket, TicketDTO, TicketFilter
+    from bot.shop.users import UserDTO
+    from handlers.support import texts
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    listed = [
+        ListedTicket(
+            TicketDTO(n, n, n, TicketState.OPEN, "", n, "N" * 64, None, None, now, now, None, None),
+            UserDTO(n, 10**12 + n, None, "W" * 256, "en", False, 0, None, None, now),
+        )
+        for n in range(1, 31)
+    ]
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("en"):
+        text = texts.listing(TicketFilter.ALL, listed, now)
+    assert len(text) <= 4096 and "… and" in text and "more" in text

@@ -43,6 +43,7 @@ from bot.shop.support.values import (
 )
 from bot.shop.users import UserDTO
 from db.models import SupportTicket
+from db.repositories.audit import AuditRepo
 from db.repositories.tickets import TicketRepo
 from db.repositories.users import UserRepo
 from db.uow import reads, writes
@@ -172,7 +173,7 @@ class SupportService:
         """The customer's Reopen under the notice of a closed ticket. Raises TicketNotFound,
         TicketNotClosed."""
         await self._own(user_id, ticket_id)
-        return await self._reopen(ticket_id, actor_id=await self._telegram_id(user_id))
+        return await self._reopen(ticket_id)
 
     # --- the operators ----------------------------------------------------------------
 
@@ -188,6 +189,25 @@ class SupportService:
         """Where a message of the ticket stands in the operators' chat."""
         await self.repo.place_message(
             message_id, chat_id=chat_id, operator_message_id=operator_message_id
+        )
+
+    @writes
+    async def place_note(self, ticket_id: int, *, chat_id: int, operator_message_id: int) -> None:
+        """The bot's own message in the ticket's thread (a note, the order's card): a reply
+        to it answers the ticket too."""
+        row = await self.repo.get(ticket_id)
+        if row is None:
+            return
+        await self.repo.add_message(
+            ticket_id=ticket_id,
+            user_id=row.user_id,
+            author=TicketAuthor.NOTE,
+            author_id=None,
+            text="",
+            photo=None,
+            operator_chat_id=chat_id,
+            operator_message_id=operator_message_id,
+            created_at=self.clock.now(),
         )
 
     @reads
@@ -259,6 +279,7 @@ class SupportService:
         )
         if changed is None:
             raise TicketClosed(ticket_id)
+        await self._audit(operator_id, "ticket_take", ticket_id)
         return await self._view(changed)
 
     @writes
@@ -271,6 +292,7 @@ class SupportService:
         view = await self._close(ticket_id, auto=False)
         if view is None:
             raise TicketClosed(ticket_id)
+        await self._audit(actor_id, "ticket_close", ticket_id)
         return view
 
     @writes
@@ -278,7 +300,9 @@ class SupportService:
         """An operator's Reopen of a closed ticket. Raises TicketNotFound, TicketNotClosed."""
         if await self.repo.get(ticket_id) is None:
             raise TicketNotFound(ticket_id)
-        return await self._reopen(ticket_id, actor_id=actor_id)
+        view = await self._reopen(ticket_id)
+        await self._audit(actor_id, "ticket_reopen", ticket_id)
+        return view
 
     @writes
     async def close_stale(self, *, limit: int = 100) -> list[ThreadView]:
@@ -309,6 +333,12 @@ class SupportService:
 
     # --- inside ------------------------------------------------------------------------
 
+    async def _audit(self, actor_id: int, action: str, ticket_id: int) -> None:
+        """Operators' actions on tickets are kept like admins' (they may not be admins)."""
+        await AuditRepo(self.session).record(
+            actor_id, action, now=self.clock.now(), target_type="ticket", target_id=ticket_id
+        )
+
     async def _check_rate(self, user_id: int) -> None:
         since = self.clock.now() - timedelta(hours=1)
         if await self.repo.opened_since(user_id, since) >= self.tickets_per_hour:
@@ -338,7 +368,7 @@ class SupportService:
             await self.notices.closed(view, auto=auto)
         return view
 
-    async def _reopen(self, ticket_id: int, *, actor_id: int | None) -> ThreadView:
+    async def _reopen(self, ticket_id: int) -> ThreadView:
         now = self.clock.now()
         changed = await self.repo.change(
             ticket_id,
