@@ -335,6 +335,8 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     # The broadcast a row belongs to (None: any other message): paused ones are not claimed.
     broadcast_id: Mapped[str | None] = mapped_column(String(32))
+    # A broadcast row's send began (just before the Bot API call): not sent again after a crash.
+    handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[OutboxStatus] = mapped_column(StrEnumType(OutboxStatus))
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

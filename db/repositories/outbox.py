@@ -4,9 +4,10 @@ A row moves pending -> sending (claimed, with a lease) -> sent | pending again (
 429, lease ran out) | skipped (recipient blocked the bot) | dead (gave up).
 
 A broadcast's rows (`broadcast_id` set) differ twice: while their broadcast is paused
-they are not due, and one left `sending` by a sender that stopped mid-send is not sent
-again but given up (dead, "interrupted"): Telegram may have taken it, and a broadcast
-goes at most once to a customer, where an order's news goes at least once.
+they are not due, and they are sent at most once. The sender notes `handed_at` just
+before a broadcast row goes to Telegram; one left `sending` by a sender that died is
+queued again if it was never handed over, and given up (dead, "interrupted") if it was:
+Telegram may have taken it. An order's news goes at least once instead (sent again).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Candidate:
     attempts: int
     unreachable: bool  # the chat is a customer who blocked the bot
     photo: str | None = None  # a Telegram file id: sent as a photo, `text` its caption
+    broadcast: bool = False  # a broadcast's row: at most once (see the module's docstring)
 
 
 class OutboxRepo(Repo):
@@ -75,6 +77,7 @@ class OutboxRepo(Repo):
                 OutboxMessage.reply_markup,
                 OutboxMessage.attempts,
                 OutboxMessage.photo,
+                OutboxMessage.broadcast_id,
                 User.unreachable_since,
             )
             .outerjoin(User, User.telegram_id == OutboxMessage.chat_id)
@@ -99,6 +102,7 @@ class OutboxRepo(Repo):
                 attempts=row.attempts,
                 photo=row.photo,
                 unreachable=row.unreachable_since is not None,
+                broadcast=row.broadcast_id is not None,
             )
             for row in rows
         ]
@@ -109,8 +113,13 @@ class OutboxRepo(Repo):
             OutboxStatus.PENDING,
             status=OutboxStatus.SENDING,
             claimed_until=until,
+            handed_at=None,
             updated_at=now,
         )
+
+    async def hand_over(self, row_id: int, *, now: datetime) -> None:
+        """The claimed row is about to be sent (a broadcast's: see release_claims)."""
+        await self._move([row_id], OutboxStatus.SENDING, handed_at=now, updated_at=now)
 
     async def defer(self, ids: Iterable[int], *, until: datetime, now: datetime) -> None:
         """Not yet (the chat's pace): pending again from `until`, no attempt counted."""
@@ -212,15 +221,17 @@ class OutboxRepo(Repo):
         """Rows left `sending` by a sender that stopped mid-send: pending again.
 
         With `expired_before`, only those whose lease ran out by then; None: all of them
-        (a new sender holding the lock knows no other is sending). A broadcast's rows are
-        given up instead (at most once, see the module's docstring). Returns how many rows
-        were released or given up.
+        (a new sender holding the lock knows no other is sending). A broadcast's rows that
+        were handed over to Telegram are given up instead (at most once, see the module's
+        docstring). Returns how many rows were released or given up.
         """
         stmt = update(_outbox).where(_outbox.c.status == OutboxStatus.SENDING.value)
         if expired_before is not None:
             stmt = stmt.where(_outbox.c.claimed_until < expired_before)
         interrupted = await self.session.execute(
-            stmt.where(_outbox.c.broadcast_id.is_not(None)).values(
+            stmt.where(
+                _outbox.c.broadcast_id.is_not(None), _outbox.c.handed_at.is_not(None)
+            ).values(
                 status=OutboxStatus.DEAD.value,
                 claimed_until=None,
                 last_error=INTERRUPTED,
@@ -228,7 +239,7 @@ class OutboxRepo(Repo):
             )
         )
         result = await self.session.execute(
-            stmt.where(_outbox.c.broadcast_id.is_(None)).values(
+            stmt.values(
                 status=OutboxStatus.PENDING.value,
                 claimed_until=None,
                 next_attempt_at=now,

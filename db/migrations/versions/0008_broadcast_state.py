@@ -1,6 +1,7 @@
 """Broadcasts at scale: a `broadcasts` row per broadcast (state, audience, feeding cursor,
 the admin's progress message) and `outbox.broadcast_id`, so a paused broadcast's rows are
-left alone by the sender and its progress is counted through an index.
+left alone by the sender and its progress is counted through an index; `outbox.handed_at`,
+when a broadcast row's send began (such a row is not sent again after a crash).
 
 Broadcasts recorded before this revision (settings rows `broadcast:<id>`, every row queued
 at once) keep going out; they are not reported when done.
@@ -54,6 +55,7 @@ def upgrade() -> None:
     )
     # ADD COLUMN (nullable, no default) is instant on both, however big the outbox is.
     op.add_column("outbox", sa.Column("broadcast_id", sa.String(32), nullable=True))
+    op.add_column("outbox", sa.Column("handed_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index(
         op.f("ix_outbox_broadcast_id_status"), "outbox", ["broadcast_id", "status"], unique=False
     )
@@ -62,5 +64,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_outbox_broadcast_id_status"), table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("handed_at")
         batch.drop_column("broadcast_id")
     op.drop_table("broadcasts")
