@@ -41,7 +41,7 @@ from db.repositories.broadcasts import BroadcastRepo
 from db.repositories.users import UserRepo
 from db.uow import reads, writes
 
-FEED_BATCH = 500  # rows per feeding transaction: a few ms of the SQLite writer
+FEED_BATCH = 250  # rows per feeding transaction at most: a few ms of the SQLite writer
 MIN_WINDOW = 100
 WINDOW_SECONDS = 10  # keep about this many seconds of sending queued (at the configured rate)
 PROGRESS_EVERY = timedelta(seconds=5)  # the progress message is edited at most this often

@@ -119,18 +119,15 @@ class BroadcastRepo(Repo):
         )
         return {language: int(n) for language, n in await self.session.execute(stmt)}
 
-    async def enqueue(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Many outbox rows in one statement; a row whose dedupe key exists is left out
-        (queued before a restart). Returns how many were added."""
-        if not rows:
-            return 0
-        stmt = (
-            self.insert_stmt(OutboxMessage)
-            .values(list(rows))
-            .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
-        )
-        result = await self.session.execute(stmt)
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    async def enqueue(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Many outbox rows in one executemany (one cached statement, not a VALUES list
+        compiled afresh each batch); a row whose dedupe key exists is left out (queued
+        before a restart)."""
+        if rows:
+            stmt = self.insert_stmt(OutboxMessage).on_conflict_do_nothing(
+                index_elements=[OutboxMessage.dedupe_key]
+            )
+            await self.session.execute(stmt, list(rows))
 
     # --- counting ---------------------------------------------------------------------
 
