@@ -73,7 +73,11 @@ async def report_finished_broadcasts(deps: Deps, edit: Edit | None = None) -> in
 async def edit_progress_messages(deps: Deps, edit: Edit) -> int:
     """Edit the progress messages that are due; returns how many were edited."""
     async with deps.session_factory() as session:
-        due = await Shop(session, deps).broadcasts.due_progress_edits(deps.i18n.pick)
+        service = Shop(session, deps).broadcasts
+        due = [
+            await service.progress_edit(broadcast_id, deps.i18n.pick)
+            for broadcast_id in await service.claim_progress_edits()
+        ]
     for item in due:
         await _edit(edit, item)
     return len(due)

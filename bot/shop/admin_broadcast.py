@@ -465,17 +465,25 @@ class BroadcastService:
         )
 
     @writes
-    async def due_progress_edits(self, pick: Pick) -> list[ProgressEdit]:
-        """Progress messages of running broadcasts whose last edit is older than
-        PROGRESS_EVERY, each claimed for this edit (one replica, one edit an interval)."""
+    async def claim_progress_edits(self) -> list[str]:
+        """Running broadcasts whose progress message was last edited PROGRESS_EVERY ago or
+        more, each claimed for an edit now (one replica, one edit an interval); the figures
+        are read afterwards (`progress_edit`), outside the write."""
         now = self.clock.now()
-        edits = []
+        claimed = []
         for row in await self.repo.in_states(list(ACTIVE)):
             if row.progress_message_id is None:
                 continue
             if await self.repo.claim_progress_edit(row.id, now=now, before=now - PROGRESS_EVERY):
-                edits.append(await self._edit(row, pick))
-        return edits
+                claimed.append(row.id)
+        return claimed
+
+    @reads
+    async def progress_edit(self, broadcast_id: str, pick: Pick) -> ProgressEdit:
+        row = await self.repo.get(broadcast_id)
+        if row is None:
+            raise NotFound("broadcast", broadcast_id)
+        return await self._edit(row, pick)
 
     @writes
     async def finish(self, pick: Pick) -> list[ProgressEdit]:
