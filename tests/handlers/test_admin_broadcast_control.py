@@ -24,8 +24,9 @@ from bot.jobs.broadcasts import (
 from bot.outbox.sender import OutboxSender
 from bot.outbox.writer import Outbox, Priority
 from bot.sandbox.recording import Sent
-from bot.shop.admin_broadcast import PROGRESS_EVERY, window
+from bot.shop.admin_broadcast import PROGRESS_EVERY, Audience, BroadcastContent, window
 from bot.shop.enums import BroadcastState, OutboxStatus
+from bot.texts.broadcasts import broadcast_status, eta
 from db.models import Broadcast, OutboxMessage
 from db.repositories.broadcasts import BroadcastRepo
 from db.repositories.outbox import OutboxRepo
@@ -314,3 +315,50 @@ async def test_stale_pause_after_done(app: ShopApp, admin: Customer) -> None:
     assert admin.alerts()[-1] == "This broadcast is over already. Nothing changed."
     app.clock.advance(timedelta(minutes=1).total_seconds())
     assert await _state(app, broadcast_id) == BroadcastState.DONE
+
+
+async def test_progress_and_cancel_per_language(app: ShopApp, admin: Customer) -> None:
+    async with app.shop() as shop:
+        for n in range(12):
+            await shop.users.enter(
+                FIRST + n, username=None, first_name="C", language="ru" if n % 3 else "en"
+            )
+    audience = Audience(
+        contents={"en": BroadcastContent("Sale"), "ru": BroadcastContent("Распродажа")},
+        fallback="en",
+        per_language=True,
+    )
+    pick = app.deps.i18n.pick
+    async with app.shop() as shop:
+        await shop.broadcasts.start(ADMIN, ADMIN, "00000000000a", audience, pick)
+        before = await shop.broadcasts.progress("00000000000a", pick)
+    assert [(p.language, p.total, p.pending) for p in before.languages] == [
+        ("en", 5, 5),  # 4 customers and the admin
+        ("ru", 8, 8),
+    ]
+    assert before.eta_seconds == 1  # 13 at 25 a second
+    with app.deps.i18n.context(), app.deps.i18n.use_locale("ru"):
+        text = broadcast_status(before, 25)
+    assert "Рассылка: отправлено 0" in text and "⏱ Осталось меньше минуты" in text
+
+    async with app.shop() as shop:
+        change = await shop.broadcasts.cancel("00000000000a", ADMIN, pick)
+        after = await shop.broadcasts.progress("00000000000a", pick)
+    assert change.changed and after.state == BroadcastState.CANCELLED
+    assert (after.sent, after.pending, after.not_sent) == (0, 0, 13)
+    assert [(p.language, p.not_sent) for p in after.languages] == [("en", 5), ("ru", 8)]
+    await _sender(app).drain()
+    assert not [m for m in app.session.methods(SendMessage) if m.text in ("Sale", "Распродажа")]
+    with app.deps.i18n.context(), app.deps.i18n.use_locale("en"):
+        text = broadcast_status(after, 25)
+    assert text.startswith("⏹ Broadcast cancelled: 0 sent, 0 blocked the bot, 0 failed; 13 not")
+    assert "• English:" in text and "• Русский:" in text and "⏱" not in text
+
+
+async def test_time_left_reads_in_hours_and_minutes(app: ShopApp) -> None:
+    with app.deps.i18n.context(), app.deps.i18n.use_locale("en"):
+        assert eta(59) == "under a minute"
+        assert eta(61) == "≈ 2 min"
+        assert eta(4000) == "≈ 1 h 7 min"  # 100,000 at 25 a second: 4,000 s
+    with app.deps.i18n.context(), app.deps.i18n.use_locale("ru"):
+        assert eta(4000) == "≈ 1 ч 7 мин"
