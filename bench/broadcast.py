@@ -27,7 +27,12 @@ Prints: the enqueue time, msgs/s achieved against the rate, the 429s, lost, dupl
 interrupted, and the projected time for 100,000 at the achieved rate.
 
 Run: .venv/bin/python bench/broadcast.py [--recipients 100000] [--rate 25]
-     [--first-seconds 20] [--second-seconds 20] [--finish-rate 2000] [--no-finish]
+     [--first-seconds 20] [--second-seconds 20] [--finish-rate 2000]
+     [--finish-seconds 1800] [--no-finish]
+
+The fast finish is bound by the machine, not the rate (on the loaded 2-core machine
+about 150 msg/s: two short write transactions per message, the emulator in the same
+machine): 100,000 take some 11 minutes; `--recipients 10000` checks the same in two.
 """
 
 from __future__ import annotations
@@ -349,7 +354,7 @@ async def main(args: argparse.Namespace) -> None:
         f"interrupted            {len(interrupted)} (in flight at the kill, not sent again; "
         f"{sum(1 for c in interrupted if received[c])} of them had reached Telegram)"
     )
-    if args.finish:
+    if state == BroadcastState.DONE:
         print(f"lost                   {len(lost)}")
     else:
         sent_rows = statuses.get(OutboxStatus.SENT, 0)
@@ -358,13 +363,15 @@ async def main(args: argparse.Namespace) -> None:
         )
         print(
             f"lost                   {missing} of {sent_rows:,} marked sent "
-            f"({len(lost):,} not sent yet: --no-finish)"
+            f"({len(lost):,} not sent yet: the broadcast is not over)"
         )
     print(f"duplicated             {duplicated}")
     print(f"broadcast state        {state}")
     shutil.rmtree(folder, ignore_errors=True)
-    if duplicated or (args.finish and (lost or state != BroadcastState.DONE)):
+    if duplicated or (state == BroadcastState.DONE and lost):
         raise SystemExit("messages were lost or duplicated")
+    if args.finish and state != BroadcastState.DONE:
+        raise SystemExit(f"not finished within --finish-seconds {args.finish_seconds:g}")
     if statuses.get(OutboxStatus.SENT, 0) + len(interrupted) < len(everyone) - len(lost):
         raise SystemExit("the outbox does not account for every message received")
 
@@ -380,6 +387,6 @@ if __name__ == "__main__":
     parser.add_argument("--first-seconds", type=float, default=20.0)
     parser.add_argument("--second-seconds", type=float, default=20.0)
     parser.add_argument("--finish-rate", type=float, default=2_000.0)
-    parser.add_argument("--finish-seconds", type=float, default=600.0)
+    parser.add_argument("--finish-seconds", type=float, default=1800.0)
     parser.add_argument("--no-finish", dest="finish", action="store_false")
     asyncio.run(main(parser.parse_args()))
