@@ -39,14 +39,18 @@ ADMIN_JOBS_EVERY = 30  # seconds
 
 
 def add_admin_jobs(jobs: Jobs, deps: Deps, dp: Dispatcher) -> None:
-    """Broadcast reports and the daily report (shared state: the leader) and this
-    process's error summary."""
-    from bot.jobs.broadcasts import report_finished_broadcasts
+    """Broadcasts (feeding, progress messages, reports) and the daily report (shared
+    state: the leader) and this process's error summary."""
+    from bot.jobs import broadcasts
     from bot.jobs.daily_report import EVERY_SECONDS, send_daily_report
     from bot.jobs.error_alerts import flush_error_alerts
 
+    # The composition root, like bot/factory.py: the progress message's view is a handler's.
+    from handlers.admin.broadcast_progress import editor
+
+    edit = editor(jobs.sender.bot, deps)
     jobs.add_periodic(
-        "admin.broadcast_reports", ADMIN_JOBS_EVERY, lambda: report_finished_broadcasts(deps)
+        "admin.broadcasts", broadcasts.EVERY, lambda: broadcasts.run_broadcasts(deps, edit)
     )
     jobs.add_periodic(
         "admin.error_summary",

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.shop.enums import (
+    BroadcastState,
     LedgerKind,
     MarkupScope,
     OrderState,
@@ -318,6 +319,7 @@ class OutboxMessage(Base):
         CheckConstraint(_in("status", OutboxStatus), name="status_known"),
         Index("ix_outbox_status_priority_id", "status", "priority", "id"),
         Index("ix_outbox_chat_id_status", "chat_id", "status"),
+        Index("ix_outbox_broadcast_id_status", "broadcast_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
@@ -333,6 +335,10 @@ class OutboxMessage(Base):
     reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The event it reports ("order:17:state:completed"): the same event is queued once.
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # The broadcast a row belongs to (None: any other message): paused ones are not claimed.
+    broadcast_id: Mapped[str | None] = mapped_column(String(32))
+    # A broadcast row's send began (just before the Bot API call): not sent again after a crash.
+    handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[OutboxStatus] = mapped_column(StrEnumType(OutboxStatus))
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -502,3 +508,37 @@ class SupportMessage(Base):
 
 
 __all__ += ["SupportMessage", "SupportTicket"]
+
+
+# --- broadcasts at scale (revision 0007) --------------------------------------------------
+
+
+class Broadcast(Base):
+    """One broadcast: what goes to whom, how far its feeding into the outbox got, and the
+    admin's progress message. Its outbox rows carry its id (`outbox.broadcast_id`)."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (CheckConstraint(_in("state", BroadcastState), name="state_known"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    actor_id: Mapped[int] = mapped_column(BigInteger)  # the admin's Telegram id
+    chat_id: Mapped[int] = mapped_column(BigInteger)  # where the report goes
+    state: Mapped[BroadcastState] = mapped_column(StrEnumType(BroadcastState))
+    # {"contents": {language: {"text", "photo"}}, "fallback", "only", "per_language"}
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Customers with ids in (cursor, last_user_id] are still to be queued; the cursor moves
+    # in the transaction that queues their rows, so a restart neither skips nor repeats.
+    cursor: Mapped[int] = mapped_column(IdType)
+    last_user_id: Mapped[int] = mapped_column(IdType)
+    totals: Mapped[dict[str, Any]] = mapped_column(JSON)  # recipients per language at start
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its last edit
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # done or cancelled
+    # Cancelled: recipients per language it never reached (rows dropped, never queued).
+    not_sent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+__all__ += ["Broadcast"]

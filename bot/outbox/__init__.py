@@ -26,7 +26,11 @@ only while it holds its leader lock, see bot/jobs/locks.py), at the pace of `Pac
 Delivery guarantee: a restart loses nothing (rows are durable before anything is sent),
 and a message confirmed sent (marked `sent`) is never sent again. The one window: a
 crash after Telegram accepted a message and before it was marked `sent` leaves the row
-`sending`; the next sender puts it back in the queue and sends it again. At most the
-messages in flight at the moment of the crash (`concurrency` of them) can be duplicated
-this way; none can be lost.
+`sending`. An order's or a payment's message is then put back in the queue and sent
+again (at least once: at most the `concurrency` messages in flight at the crash can be
+duplicated, none lost). A broadcast's row is sent at most once instead: the sender notes
+`handed_at` just before the Bot API call, and after a crash a row not handed over yet is
+queued again while one handed over is given up (dead, "interrupted", counted as failed
+in the broadcast's report): at most `concurrency` broadcast messages in flight at the
+crash may be missing, none duplicated.
 """

@@ -328,6 +328,10 @@ class OutboxSender:
                     if candidate.reply_markup
                     else None
                 )
+                if candidate.broadcast:
+                    # Noted before Telegram hears of it: after a crash, a broadcast row not
+                    # handed over yet is sent again, one handed over is not (at most once).
+                    await self._write(lambda repo, now: repo.hand_over(candidate.id, now=now))
                 if candidate.photo:
                     message = await self.bot.send_photo(
                         candidate.chat_id,

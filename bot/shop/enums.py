@@ -53,6 +53,13 @@ class OutboxStatus(StrEnum):
     DEAD = "dead"  # failed too often: a dead letter for admins
 
 
+class BroadcastState(StrEnum):
+    SENDING = "sending"  # being fed into the outbox and sent
+    PAUSED = "paused"  # its queued rows wait; nothing more is fed
+    CANCELLED = "cancelled"  # stopped: the rows not sent were dropped
+    DONE = "done"  # every recipient was tried
+
+
 class PaymentPurpose(StrEnum):
     TOPUP = "topup"  # /topup: a preset or a custom amount
     SHORTFALL = "shortfall"  # exactly what a kept order lacked

@@ -1,5 +1,5 @@
 """Alerts the bot sends the shop's staff: to the operators' chat (placing orders, the
-panel's health, unexpected errors), and to the admin who started a broadcast.
+panel's health, unexpected errors). A broadcast's progress and report: bot/texts/broadcasts.py.
 
 Pure functions of data, translated with gettext, HTML. Render them in the shop's
 default language: `in_language(deps.i18n, None)` (bot/i18n.py).
@@ -14,10 +14,8 @@ from decimal import Decimal
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.i18n import LANGUAGE_NAMES
 from bot.provider.errors import AccountIssue
 from bot.shop.admin_alerts import ErrorAlert
-from bot.shop.admin_broadcast import BroadcastProgress
 from bot.shop.money import Micro
 from bot.shop.orders.models import OrderDTO
 from bot.texts.format import Markup, code, fmt, join, money, when
@@ -56,56 +54,6 @@ def alert_error(alert: ErrorAlert) -> str:
             )
         )
     return "\n".join(lines)
-
-
-def broadcast_progress(total: int, sent: int, blocked: int, failed: int, pending: int) -> str:
-    return fmt(
-        _(
-            "📣 Broadcast: {sent} sent, {blocked} blocked the bot, {failed} failed, {pending} "
-            "waiting (of {total})."
-        ),
-        sent=sent,
-        blocked=blocked,
-        failed=failed,
-        pending=pending,
-        total=total,
-    )
-
-
-def broadcast_report(total: int, sent: int, blocked: int, failed: int) -> str:
-    return fmt(
-        _(
-            "📣 Broadcast done: {sent} sent, {blocked} blocked the bot, {failed} failed "
-            "(of {total})."
-        ),
-        sent=sent,
-        blocked=blocked,
-        failed=failed,
-        total=total,
-    )
-
-
-def broadcast_status(p: BroadcastProgress) -> str:
-    """To the admin who started the broadcast: the report once done, else its progress;
-    then the same per language, when it went out in several."""
-    if p.done:
-        text = broadcast_report(p.total, p.sent, p.blocked, p.failed)
-    else:
-        text = broadcast_progress(p.total, p.sent, p.blocked, p.failed, p.pending)
-    for part in p.languages:
-        text += "\n" + fmt(
-            _(
-                "• {language}: {sent} sent, {blocked} blocked the bot, {failed} failed, "
-                "{pending} waiting (of {total})"
-            ),
-            language=LANGUAGE_NAMES.get(part.language or "", part.language or "—"),
-            sent=part.sent,
-            blocked=part.blocked,
-            failed=part.failed,
-            pending=part.pending,
-            total=part.total,
-        )
-    return text
 
 
 def _head(order: OrderDTO) -> str:

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, select
 
-from bot.shop.enums import MarkupScope, OutboxStatus
-from db.models import Markup, OutboxMessage, ServiceRow, Setting
+from bot.shop.enums import MarkupScope
+from db.models import Markup, ServiceRow, Setting
 from db.repositories.base import Repo
 
 
@@ -61,7 +61,7 @@ class AdminRepo(Repo):
         stmt = select(ServiceRow).where(*criteria).order_by(ServiceRow.id).limit(1)
         return await self.session.scalar(stmt)
 
-    # --- broadcasts -----------------------------------------------------------
+    # --- one-off claims (money confirmations) ---------------------------------
 
     async def claim_setting(self, key: str, value: str, *, now: datetime) -> bool:
         """Insert the setting unless it exists; False when it did. Concurrent claims of
@@ -73,20 +73,3 @@ class AdminRepo(Repo):
         )
         result = await self.session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def settings_with_prefix(self, prefix: str) -> dict[str, str]:
-        stmt = (
-            select(Setting.key, Setting.value)
-            .where(Setting.key.startswith(prefix, autoescape=True))
-            .order_by(Setting.key)
-        )
-        return {key: value for key, value in await self.session.execute(stmt)}
-
-    async def outbox_counts(self, dedupe_prefix: str) -> dict[OutboxStatus, int]:
-        """Outbox rows whose dedupe key starts with the prefix, by status."""
-        stmt = (
-            select(OutboxMessage.status, func.count())
-            .where(OutboxMessage.dedupe_key.startswith(dedupe_prefix, autoescape=True))
-            .group_by(OutboxMessage.status)
-        )
-        return {status: int(n) for status, n in await self.session.execute(stmt)}

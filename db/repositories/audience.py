@@ -16,13 +16,3 @@ class AudienceRepo(Repo):
         """Reachable customers by their language as stored (None: unknown)."""
         stmt = select(User.language, func.count()).where(*_REACHABLE).group_by(User.language)
         return {language: int(n) for language, n in await self.session.execute(stmt)}
-
-    async def page(self, *, after_id: int, limit: int) -> list[tuple[int, int, str | None]]:
-        """(id, telegram id, language) of reachable customers above `after_id`, by id."""
-        stmt = (
-            select(User.id, User.telegram_id, User.language)
-            .where(User.id > after_id, *_REACHABLE)
-            .order_by(User.id)
-            .limit(limit)
-        )
-        return [(row[0], row[1], row[2]) for row in await self.session.execute(stmt)]

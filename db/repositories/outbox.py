@@ -2,6 +2,12 @@
 
 A row moves pending -> sending (claimed, with a lease) -> sent | pending again (retry,
 429, lease ran out) | skipped (recipient blocked the bot) | dead (gave up).
+
+A broadcast's rows (`broadcast_id` set) differ twice: while their broadcast is paused
+they are not due, and they are sent at most once. The sender notes `handed_at` just
+before a broadcast row goes to Telegram; one left `sending` by a sender that died is
+queued again if it was never handed over, and given up (dead, "interrupted") if it was:
+Telegram may have taken it. An order's news goes at least once instead (sent again).
 """
 
 from __future__ import annotations
@@ -11,13 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 
-from bot.shop.enums import OutboxStatus
-from db.models import OutboxMessage, User, table_of
+from bot.shop.enums import BroadcastState, OutboxStatus
+from db.models import Broadcast, OutboxMessage, User, table_of
 from db.repositories.base import Repo
 
 _outbox = table_of(OutboxMessage)
+INTERRUPTED = "interrupted mid-send: it may have been delivered, so it is not sent again"
+
+
+def _not_paused() -> ColumnElement[bool]:
+    """Not a row of a paused broadcast (a handful of broadcasts: the subquery is tiny)."""
+    paused = select(Broadcast.id).where(Broadcast.state == BroadcastState.PAUSED)
+    return or_(OutboxMessage.broadcast_id.is_(None), OutboxMessage.broadcast_id.not_in(paused))
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +45,7 @@ class Candidate:
     attempts: int
     unreachable: bool  # the chat is a customer who blocked the bot
     photo: str | None = None  # a Telegram file id: sent as a photo, `text` its caption
+    broadcast: bool = False  # a broadcast's row: at most once (see the module's docstring)
 
 
 class OutboxRepo(Repo):
@@ -63,12 +77,14 @@ class OutboxRepo(Repo):
                 OutboxMessage.reply_markup,
                 OutboxMessage.attempts,
                 OutboxMessage.photo,
+                OutboxMessage.broadcast_id,
                 User.unreachable_since,
             )
             .outerjoin(User, User.telegram_id == OutboxMessage.chat_id)
             .where(
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.next_attempt_at <= now,
+                _not_paused(),
             )
             .order_by(OutboxMessage.priority, OutboxMessage.id)
             .limit(limit)
@@ -86,6 +102,7 @@ class OutboxRepo(Repo):
                 attempts=row.attempts,
                 photo=row.photo,
                 unreachable=row.unreachable_since is not None,
+                broadcast=row.broadcast_id is not None,
             )
             for row in rows
         ]
@@ -96,8 +113,13 @@ class OutboxRepo(Repo):
             OutboxStatus.PENDING,
             status=OutboxStatus.SENDING,
             claimed_until=until,
+            handed_at=None,
             updated_at=now,
         )
+
+    async def hand_over(self, row_id: int, *, now: datetime) -> None:
+        """The claimed row is about to be sent (a broadcast's: see release_claims)."""
+        await self._move([row_id], OutboxStatus.SENDING, handed_at=now, updated_at=now)
 
     async def defer(self, ids: Iterable[int], *, until: datetime, now: datetime) -> None:
         """Not yet (the chat's pace): pending again from `until`, no attempt counted."""
@@ -199,11 +221,23 @@ class OutboxRepo(Repo):
         """Rows left `sending` by a sender that stopped mid-send: pending again.
 
         With `expired_before`, only those whose lease ran out by then; None: all of them
-        (a new sender holding the lock knows no other is sending).
+        (a new sender holding the lock knows no other is sending). A broadcast's rows that
+        were handed over to Telegram are given up instead (at most once, see the module's
+        docstring). Returns how many rows were released or given up.
         """
         stmt = update(_outbox).where(_outbox.c.status == OutboxStatus.SENDING.value)
         if expired_before is not None:
             stmt = stmt.where(_outbox.c.claimed_until < expired_before)
+        interrupted = await self.session.execute(
+            stmt.where(
+                _outbox.c.broadcast_id.is_not(None), _outbox.c.handed_at.is_not(None)
+            ).values(
+                status=OutboxStatus.DEAD.value,
+                claimed_until=None,
+                last_error=INTERRUPTED,
+                updated_at=now,
+            )
+        )
         result = await self.session.execute(
             stmt.values(
                 status=OutboxStatus.PENDING.value,
@@ -212,22 +246,25 @@ class OutboxRepo(Repo):
                 updated_at=now,
             )
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0) + int(interrupted.rowcount or 0)  # type: ignore[attr-defined]
 
     async def next_due(self) -> datetime | None:
         """When the earliest pending row becomes due (None: nothing pending)."""
         return await self.session.scalar(
             select(func.min(OutboxMessage.next_attempt_at)).where(
-                OutboxMessage.status == OutboxStatus.PENDING
+                OutboxMessage.status == OutboxStatus.PENDING, _not_paused()
             )
         )
 
     async def unfinished(self) -> int:
-        """Rows still to send (pending or being sent)."""
+        """Rows still to send (pending or being sent), leaving out a paused broadcast's."""
         stmt = (
             select(func.count())
             .select_from(OutboxMessage)
-            .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+            .where(
+                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                _not_paused(),
+            )
         )
         return await self.session.scalar(stmt) or 0
 

@@ -1,8 +1,11 @@
 """/broadcast: the message (a text, or a photo with a caption) for everyone, or a text per
 language, or one language only; a preview per language with the recipients of each,
-Confirm; the outbox sends it behind order notifications, and the admin gets sent /
-blocked / failed, in all and per language, when it is done (bot/jobs/broadcasts.py, run
-periodically, or the Progress button meanwhile)."""
+Confirm; the outbox sends it behind order notifications. The confirm message becomes the
+progress message: sent / blocked / failed / waiting, in all and per language, with the
+time left, edited every few seconds by the broadcasts job (bot/jobs/broadcasts.py), with
+Pause, Resume, Cancel and Progress buttons. Cancel acts at once (no second question:
+Pause is the button for second thoughts); the rows not sent yet are dropped and the
+report says how many. The admin gets the report when it is done."""
 
 from __future__ import annotations
 
@@ -17,17 +20,19 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from pydantic import Field
 
 from bot.deps import Deps
-from bot.shop.admin_broadcast import Audience, BroadcastContent
+from bot.shop.admin_broadcast import Audience, BroadcastContent, BroadcastProgress
+from bot.shop.errors import NotFound
 from bot.shop.services import Shop
 from bot.shop.users import UserDTO
-from bot.texts import operator_alerts
 from handlers.admin import broadcast_texts as btexts
 from handlers.admin import keyboards as kb
 from handlers.admin import texts
+from handlers.admin.broadcast_progress import view as progress_view
 from handlers.admin.callbacks import BroadcastAction, BroadcastCD
 from handlers.admin.common import admin_router, reply
 from handlers.admin.states import AdminFlow
 from handlers.common.keyboards import KeyboardBuilder
+from handlers.common.show import show
 from handlers.common.texts import stale_button
 
 MAX_TEXT = 4096
@@ -221,14 +226,8 @@ async def cb_broadcast(
     deps: Deps,
 ) -> None:
     broadcast_id = callback_data.broadcast_id
+    pick = deps.i18n.pick
     match callback_data.action:
-        case BroadcastAction.PROGRESS:
-            progress = await shop.broadcasts.progress(broadcast_id)
-            await reply(
-                query,
-                operator_alerts.broadcast_status(progress),
-                kb.broadcast_progress(broadcast_id),
-            )
         case BroadcastAction.CANCEL:
             data = await state.get_data()
             if data.get("id") == broadcast_id:
@@ -236,6 +235,45 @@ async def cb_broadcast(
             await reply(query, texts.broadcast_cancelled())
         case BroadcastAction.CONFIRM:
             await _confirm(query, broadcast_id, state, shop, user, deps)
+        case BroadcastAction.PROGRESS:
+            if await _show_progress(query, shop, broadcast_id, deps) is not None:
+                await query.answer()
+        case BroadcastAction.PAUSE | BroadcastAction.RESUME | BroadcastAction.STOP:
+            try:
+                if callback_data.action == BroadcastAction.PAUSE:
+                    change = await shop.broadcasts.pause(broadcast_id, user.telegram_id)
+                elif callback_data.action == BroadcastAction.RESUME:
+                    change = await shop.broadcasts.resume(broadcast_id, user.telegram_id)
+                else:
+                    change = await shop.broadcasts.cancel(broadcast_id, user.telegram_id, pick)
+            except NotFound:
+                await query.answer(stale_button(), show_alert=True)
+                return
+            progress = await _show_progress(query, shop, broadcast_id, deps)
+            if progress is None:
+                return
+            if not change.changed:
+                # A stale or repeated tap: nothing changed; the message shows how it is.
+                await query.answer(btexts.not_changed(change.record.state), show_alert=True)
+            elif callback_data.action == BroadcastAction.STOP:
+                await query.answer(btexts.stopped(progress.not_sent))
+            else:
+                await query.answer(btexts.changed(change.record.state))
+
+
+async def _show_progress(
+    query: CallbackQuery, shop: Shop, broadcast_id: str, deps: Deps
+) -> BroadcastProgress | None:
+    """The progress message as it is now (edited in place); the caller answers the tap.
+    None: there is no such broadcast (tampered data): the tap is answered "out of date"."""
+    try:
+        progress = await shop.broadcasts.progress(broadcast_id, deps.i18n.pick)
+    except NotFound:
+        await query.answer(stale_button(), show_alert=True)
+        return None
+    text, markup = progress_view(progress, deps)
+    await show(query, text, markup)
+    return progress
 
 
 async def _confirm(
@@ -249,16 +287,20 @@ async def _confirm(
     data = await state.get_data()
     if data.get("id") != broadcast_id:
         # Confirmed before (a second tap), or the flow is gone: show what there is.
-        progress = await shop.broadcasts.progress(broadcast_id)  # NotFound when never sent
-        await reply(
-            query, operator_alerts.broadcast_status(progress), kb.broadcast_progress(broadcast_id)
-        )
+        if await _show_progress(query, shop, broadcast_id, deps) is not None:
+            await query.answer()
         return
-    chat_id = query.message.chat.id if query.message is not None else user.telegram_id
+    message = query.message
+    chat_id = message.chat.id if message is not None else user.telegram_id
     started = await shop.broadcasts.start(
-        user.telegram_id, chat_id, broadcast_id, _audience(data, deps), deps.i18n.pick
+        user.telegram_id,
+        chat_id,
+        broadcast_id,
+        _audience(data, deps),
+        deps.i18n.pick,
+        progress_message_id=message.message_id if message is not None else None,
     )
     await state.clear()
-    await reply(
-        query, texts.broadcast_queued(started.record.total), kb.broadcast_progress(broadcast_id)
-    )
+    progress = await shop.broadcasts.progress(broadcast_id, deps.i18n.pick)
+    text, markup = progress_view(progress, deps)
+    await reply(query, texts.broadcast_queued(started.record.total) + "\n\n" + text, markup)

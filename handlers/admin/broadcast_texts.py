@@ -1,5 +1,6 @@
 """Texts of a broadcast by language: choosing who gets which text, the prompts, and the
-recipients per language under the preview."""
+recipients per language under the preview, and the progress message's buttons and
+answers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.i18n import LANGUAGE_NAMES
 from bot.shop.admin_broadcast import Audience
+from bot.shop.enums import BroadcastState
 from bot.texts.format import fmt
 
 
@@ -88,3 +90,44 @@ def recipients(audience: Audience, counts: Mapping[str, int]) -> str:
     if len(lines) == 1:
         lines.append("• " + _("nobody"))
     return "\n".join(lines)
+
+
+def button_pause() -> str:
+    return _("⏸ Pause")
+
+
+def button_resume() -> str:
+    return _("▶️ Resume")
+
+
+def button_stop() -> str:
+    return _("⏹ Cancel broadcast")
+
+
+def changed(state: BroadcastState) -> str:
+    """The toast after Pause or Resume."""
+    if state == BroadcastState.PAUSED:
+        return _("Paused: nothing more goes out until you resume it.")
+    return _("Resumed.")
+
+
+def stopped(not_sent: int) -> str:
+    return fmt(
+        ngettext(
+            "Broadcast cancelled: {n} message not sent.",
+            "Broadcast cancelled: {n} messages not sent.",
+            not_sent,
+        ),
+        n=not_sent,
+    )
+
+
+def not_changed(state: BroadcastState) -> str:
+    """A button that no longer applies (tapped twice, or on an old message)."""
+    if state == BroadcastState.PAUSED:
+        return _("This broadcast is paused already. Nothing changed.")
+    if state == BroadcastState.SENDING:
+        return _("This broadcast is running, not paused. Nothing changed.")
+    if state == BroadcastState.CANCELLED:
+        return _("This broadcast was cancelled already. Nothing changed.")
+    return _("This broadcast is over already. Nothing changed.")

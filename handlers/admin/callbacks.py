@@ -4,8 +4,10 @@ and the alert switch."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 
 from handlers.common.callbacks import Id
 
@@ -42,13 +44,16 @@ class AdminStatsCD(CallbackData, prefix="as"):
 
 class BroadcastAction(StrEnum):
     CONFIRM = "y"
-    CANCEL = "x"
+    CANCEL = "x"  # under the preview: do not send it
     PROGRESS = "p"
+    PAUSE = "pa"
+    RESUME = "re"
+    STOP = "st"  # under the progress message: cancel the broadcast
 
 
 class BroadcastCD(CallbackData, prefix="ab"):
     action: BroadcastAction
-    broadcast_id: str
+    broadcast_id: Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]  # secrets.token_hex(6)
 
 
 class AdminAlertsCD(CallbackData, prefix="aa"):

@@ -115,15 +115,6 @@ def broadcast_confirm(broadcast_id: str, recipients: int) -> InlineKeyboardMarku
     return b.as_markup()
 
 
-def broadcast_progress(broadcast_id: str) -> InlineKeyboardMarkup:
-    b = KeyboardBuilder()
-    b.button(
-        text=texts.progress_button(),
-        callback_data=BroadcastCD(action=BroadcastAction.PROGRESS, broadcast_id=broadcast_id),
-    )
-    return b.as_markup()
-
-
 def confirm_backup(service_id: int, backup_id: int) -> InlineKeyboardMarkup:
     b = KeyboardBuilder()
     for action, label in (
