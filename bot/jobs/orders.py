@@ -42,7 +42,7 @@ from sqlalchemy import select
 from bot.deps import Deps
 from bot.i18n import in_language
 from bot.notice_buttons import as_json, finished_markup
-from bot.outbox.writer import Outbox
+from bot.outbox.writer import KeyedMessage, Outbox
 from bot.panel_outage import panel_answers
 from bot.panel_pause import pause_for_refusal
 from bot.provider import parsing
@@ -53,10 +53,11 @@ from bot.provider.models import OrderState as PanelState
 from bot.provider.models import OrderStatus as PanelStatus
 from bot.provider.panels import MAIN_PANEL
 from bot.shop import settlement
+from bot.shop.bulk_settlement import ChunkSettlement
 from bot.shop.enums import OrderState
 from bot.shop.errors import ShopError
 from bot.shop.money import Micro
-from bot.shop.orders.models import OrderChange, OrderDTO
+from bot.shop.orders.models import OrderDTO
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
 from bot.shop.users import UserDTO
@@ -78,8 +79,7 @@ from bot.texts.operator_alerts import (
     panel_tag,
 )
 from bot.timeouts import add_timeout
-from db.models import Order, User
-from db.repositories.catalog import CatalogRepo
+from db.models import User
 from db.repositories.orders import OrderRepo
 from db.repositories.users import UserRepo
 from db.uow import unit_of_work
@@ -263,12 +263,17 @@ class StatusPoller:
     ) -> PollReport:
         """Apply one `status` reply to the orders asked about, in one transaction.
 
-        Every reply is judged by the order state machine first (OrderService.judge):
-        what it rejects only counts as a poll error. Running orders' progress is written
-        in one statement; each finishing order is settled in its own savepoint, so one
-        that fails (a bug, a deadlock) is rolled back alone and asked about again next
-        cycle while its neighbours are settled. Safe to repeat: a reply applied twice (or
-        by two pollers at once) finishes and refunds each order once and notifies once.
+        The chunk's orders are read once, locked (PostgreSQL; SQLite serializes writers),
+        and every reply is judged by the order state machine first (OrderService.judge):
+        what it rejects only counts as a poll error. Running orders: those whose reply
+        says something new get it in one statement, the others only their check time in
+        another. Finished orders are settled together (bot/shop/bulk_settlement.py:
+        transitions, refunds, history, a few statements for the chunk) in one savepoint
+        with their notices; should that fail, each is settled alone in a savepoint of its
+        own (OrderService.apply_provider_state), so one bad order is rolled back alone and
+        asked about again next cycle while its neighbours are settled. Safe to repeat: a
+        reply applied twice (or by two pollers at once) finishes and refunds each order
+        once and notifies once.
         """
         report = report if report is not None else PollReport()
         now = self.clock.now()
@@ -277,12 +282,12 @@ class StatusPoller:
             shop = Shop(session, deps)
             outbox = Outbox.from_session(session, deps)
             repo = OrderRepo(session)
-            orders = {row.id: row for row in await repo.many(oid for oid, _ in chunk)}
+            orders = {row.id: row for row in await repo.for_poll((i for i, _ in chunk), lock=True)}
             recipients = await _recipients(session, {o.user_id for o in orders.values()})
-            progress: list[dict[str, Any]] = []
-            # Ids, not rows: a savepoint rolled back expires the session's rows.
-            finishing: list[tuple[int, PanelState]] = []
-            notices: list[tuple[OrderDTO, PanelState, dict[str, Any]]] = []
+            changed: list[dict[str, Any]] = []
+            unchanged: list[int] = []
+            notices: list[KeyedMessage] = []
+            finishing: list[tuple[Any, PanelState]] = []
             for order_id, provider_order_id in sorted(chunk):
                 order = orders.get(order_id)
                 if order is None or order.state is not OrderState.ACTIVE:
@@ -308,7 +313,7 @@ class StatusPoller:
                     continue
                 assert isinstance(reply, PanelState)
                 if reply.status.finished:
-                    finishing.append((order_id, reply))
+                    finishing.append((order, reply))
                     continue
                 if reply.status is PanelStatus.UNRECOGNISED:
                     report.unrecognised += 1
@@ -318,50 +323,121 @@ class StatusPoller:
                         reply.raw_status,
                     )
                 report.running += 1
-                row = {"order_id": order_id, **settlement.progress(facts, reply)}
-                progress.append(row)
-                notices.append((OrderDTO.of(order), reply, row))
-            await self._record_progress(repo, progress, now)
-            for dto, reply, row in notices:
-                report.notified += await self._running_notice(dto, reply, row, outbox, recipients)
-            for order_id, reply in finishing:
-                try:
-                    async with session.begin_nested():
-                        change = await shop.orders.apply_provider_state(order_id, reply)
-                        notified = 0
-                        if change.changed:
-                            notified = await self._final_notice(change, outbox, recipients, session)
-                except Exception:
-                    report.failed += 1
-                    log.exception(
-                        "status poll: order %s could not be settled; kept for the next cycle",
-                        order_id,
-                    )
-                    continue
-                if change.rejected is not None:
-                    report.bad_replies += 1
-                if not change.changed:
-                    continue
-                report.notified += notified
-                report.refunded += change.refund
-                if change.order.state is OrderState.COMPLETED:
-                    report.completed += 1
-                elif change.order.state is OrderState.PARTIAL:
-                    report.partial += 1
-                elif change.order.state is OrderState.CANCELED:
-                    report.canceled += 1
+                values = settlement.progress(facts, reply)
+                if settlement.progress_changed(order, values):
+                    changed.append({"order_id": order_id, **values})
+                else:
+                    unchanged.append(order_id)
+                notice = self._running_notice(order, reply, values, recipients)
+                if notice is not None:
+                    notices.append(notice)
+            await self._record_progress(repo, changed, unchanged, now)
+            report.notified += await outbox.to_chats_once(notices)
+            await self._settle(session, shop, outbox, finishing, recipients, report)
         return report
 
-    async def _record_progress(
-        self, repo: OrderRepo, rows: list[dict[str, Any]], now: datetime
+    async def _settle(
+        self,
+        session: Any,
+        shop: Shop,
+        outbox: Outbox,
+        finishing: Sequence[tuple[Any, PanelState]],
+        recipients: Mapping[int, _Recipient],
+        report: PollReport,
     ) -> None:
-        """All running orders' progress in one statement; should it fail, row by row, so
-        one bad row costs only its own order's update."""
-        if not rows:
+        """The chunk's finished orders together; should that fail, one by one."""
+        if not finishing:
+            return
+        try:
+            async with session.begin_nested():
+                done = await ChunkSettlement(session, self.deps.pricing, self.clock).finish(
+                    finishing
+                )
+                completed = [
+                    f.order.service_id
+                    for f in done
+                    if f.order.state is OrderState.COMPLETED and f.order.service_id is not None
+                ]
+                refillable = await OrderRepo(session).refillable_services(completed)
+                messages = [
+                    message
+                    for f in done
+                    if (message := self._final_message(f.order, f.refund, recipients, refillable))
+                    is not None
+                ]
+                notified = await outbox.to_chats_once(messages)
+        except Exception:
+            log.exception(
+                "status poll: settling %d finished orders together failed; one by one",
+                len(finishing),
+            )
+            await self._settle_one_by_one(session, shop, outbox, finishing, recipients, report)
+            return
+        report.notified += notified
+        for f in done:
+            self._count(f.order.state, f.refund, report)
+
+    async def _settle_one_by_one(
+        self,
+        session: Any,
+        shop: Shop,
+        outbox: Outbox,
+        finishing: Sequence[tuple[Any, PanelState]],
+        recipients: Mapping[int, _Recipient],
+        report: PollReport,
+    ) -> None:
+        for order, reply in finishing:
+            order_id = order.id
+            try:
+                async with session.begin_nested():
+                    change = await shop.orders.apply_provider_state(order_id, reply)
+                    notified = 0
+                    if change.changed:
+                        refillable: set[int] = set()
+                        service_id = change.order.service_id
+                        if change.order.state is OrderState.COMPLETED and service_id is not None:
+                            refillable = await OrderRepo(session).refillable_services([service_id])
+                        message = self._final_message(
+                            change.order, change.refund, recipients, refillable
+                        )
+                        if message is not None:
+                            notified = await outbox.to_chats_once([message])
+            except Exception:
+                report.failed += 1
+                log.exception(
+                    "status poll: order %s could not be settled; kept for the next cycle",
+                    order_id,
+                )
+                continue
+            if change.rejected is not None:
+                report.bad_replies += 1
+            if not change.changed:
+                continue
+            report.notified += notified
+            self._count(change.order.state, change.refund, report)
+
+    @staticmethod
+    def _count(state: OrderState, refund: Micro, report: PollReport) -> None:
+        report.refunded += refund
+        if state is OrderState.COMPLETED:
+            report.completed += 1
+        elif state is OrderState.PARTIAL:
+            report.partial += 1
+        elif state is OrderState.CANCELED:
+            report.canceled += 1
+
+    async def _record_progress(
+        self, repo: OrderRepo, rows: list[dict[str, Any]], unchanged: list[int], now: datetime
+    ) -> None:
+        """Running orders' news in one statement, and the check time of those without news
+        in another; should that fail, row by row, so one bad row costs only its own
+        order's update."""
+        if not rows and not unchanged:
             return
         try:
             async with repo.session.begin_nested():
                 await repo.record_progress(rows, now=now)
+                await repo.record_checked(unchanged, now=now)
             return
         except Exception:
             log.exception("status poll: recording %d progress rows failed; one by one", len(rows))
@@ -371,10 +447,15 @@ class StatusPoller:
                     await repo.record_progress([row], now=now)
             except Exception:
                 log.exception("status poll: order %s: progress not recorded", row["order_id"])
+        try:
+            async with repo.session.begin_nested():
+                await repo.record_checked(unchanged, now=now)
+        except Exception:
+            log.exception("status poll: %d orders: check time not recorded", len(unchanged))
 
     async def _poll_error(
         self,
-        order: Order,
+        order: Any,
         problem: str,
         shop: Shop,
         outbox: Outbox,
@@ -401,80 +482,75 @@ class StatusPoller:
                 text, dedupe_key=f"order:{order.id}:flagged:{now.isoformat()}"
             )
 
-    async def _running_notice(
+    def _running_notice(
         self,
-        order: OrderDTO,
+        order: Any,
         reply: PanelState,
-        row: Mapping[str, Any],
-        outbox: Outbox,
+        values: Mapping[str, Any],
         recipients: Mapping[int, _Recipient],
-    ) -> int:
+    ) -> KeyedMessage | None:
         """Started (once), and half delivered (once): a customer hears of progress twice
-        at most, however often the panel is asked."""
+        at most, however often the panel is asked. `order` as read before this reply."""
+        if reply.status not in RUNNING:
+            return None
         recipient = recipients.get(order.user_id)
         if recipient is None:
-            return 0
+            return None
         before = PanelStatus.parse(order.provider_status) if order.provider_status else None
-        remains = row.get("remains")
-        dto = replace(
-            order,
-            remains=remains if remains is not None else order.remains,
-            start_count=reply.start_count if reply.start_count is not None else order.start_count,
-        )
-        build: Callable[[], str] | None = None
-        key = None
-        if reply.status in RUNNING and (before is None or before in NOT_STARTED):
-            build, key = (lambda: order_started(dto)), f"order:{order.id}:started"
-        elif (
-            reply.status in RUNNING
-            and remains is not None
+        remains = values.get("remains")
+        started = before is None or before in NOT_STARTED
+        half = (
+            remains is not None
             and order.remains is not None
             and order.quantity >= 2
             and order.remains * 2 > order.quantity >= remains * 2
-        ):
-            build, key = (lambda: order_progress(dto)), f"order:{order.id}:half"
-        if build is None:
-            return 0
+        )
+        if not started and not half:
+            return None
+        dto = replace(
+            OrderDTO.of(order),
+            remains=remains if remains is not None else order.remains,
+            start_count=reply.start_count if reply.start_count is not None else order.start_count,
+        )
         with in_language(self.deps.i18n, recipient.language):
-            text = build()
-        await outbox.to_chat(recipient.telegram_id, text, dedupe_key=key, user_id=order.user_id)
-        return 1
+            if started:
+                text, key = order_started(dto), f"order:{order.id}:started"
+            else:
+                text, key = order_progress(dto), f"order:{order.id}:half"
+        return KeyedMessage(recipient.telegram_id, text, key, user_id=order.user_id)
 
-    async def _final_notice(
+    def _final_message(
         self,
-        change: OrderChange,
-        outbox: Outbox,
+        order: OrderDTO,
+        refund: Micro,
         recipients: Mapping[int, _Recipient],
-        session: Any,
-    ) -> int:
-        order = change.order
+        refillable: set[int],
+    ) -> KeyedMessage | None:
+        """The customer's notice of a finished order (its dedupe key: once per state)."""
         recipient = recipients.get(order.user_id)
         if recipient is None:
-            return 0
-        refillable = False  # as the order card judges it: a completed order of such a service
-        if order.state is OrderState.COMPLETED and order.service_id is not None:
-            service = await CatalogRepo(session).get(order.service_id)
-            refillable = bool(service is not None and service.refill)
+            return None
+        # As the order card judges it: a completed order of a service that allows refills.
+        can_refill = order.state is OrderState.COMPLETED and order.service_id in refillable
         with in_language(self.deps.i18n, recipient.language):
             if settlement.OrderFacts.of(order).subscription is not None:
-                text = order_subscription_ended(order, change.refund)
+                text = order_subscription_ended(order, refund)
             elif order.state is OrderState.COMPLETED:
                 text = order_completed(order)
             elif order.state is OrderState.PARTIAL:
-                text = order_partial(order, change.refund)
+                text = order_partial(order, refund)
             elif order.state is OrderState.CANCELED:
-                text = order_canceled(order, change.refund)
+                text = order_canceled(order, refund)
             else:
-                return 0
-            markup = finished_markup(order.id, refillable=refillable)
-        await outbox.to_chat(
+                return None
+            markup = finished_markup(order.id, refillable=can_refill)
+        return KeyedMessage(
             recipient.telegram_id,
             text,
-            reply_markup=as_json(markup),
-            dedupe_key=f"order:{order.id}:state:{order.state.value}",
+            f"order:{order.id}:state:{order.state.value}",
             user_id=order.user_id,
+            reply_markup=as_json(markup),
         )
-        return 1
 
     # --- interrupted placements -----------------------------------------------------
 

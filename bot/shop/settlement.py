@@ -139,6 +139,15 @@ def progress(order: OrderFacts, reply: PanelState) -> dict[str, Any]:
     return values
 
 
+def progress_changed(order: Any, values: Mapping[str, Any]) -> bool:
+    """Whether `progress` values say anything the order (a row or a DTO) does not hold
+    yet: a value given (None keeps the stored one) that differs from the stored one. The
+    poller writes nothing but the check time for an order whose reply says nothing new."""
+    return any(
+        value is not None and value != getattr(order, name) for name, value in values.items()
+    )
+
+
 def ending(order: OrderFacts, reply: PanelState, currency_rate: Decimal) -> Ending | None:
     """The state and refund a trusted reply ends the order with; None while it runs."""
     status = reply.status
@@ -173,4 +182,13 @@ def _in_shop(charge: Decimal, currency_rate: Decimal) -> Micro:
     return to_micro_ceil(charge * currency_rate)
 
 
-__all__ = ["Ending", "OrderFacts", "ending", "judge", "posts_served", "progress", "undelivered"]
+__all__ = [
+    "Ending",
+    "OrderFacts",
+    "ending",
+    "judge",
+    "posts_served",
+    "progress",
+    "progress_changed",
+    "undelivered",
+]

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Row,
     String,
     bindparam,
+    column,
     false,
     func,
+    insert,
     or_,
     select,
     update,
+    values,
 )
 
 from bot.shop.enums import OrderState
-from db.models import Order, OrderEvent, table_of
+from db.models import Order, OrderEvent, ServiceRow, table_of
 from db.repositories.base import Repo
 
 
@@ -261,6 +265,136 @@ class OrderRepo(Repo):
             for row in rows
         ]
         await self.session.execute(stmt, params)
+
+    async def for_poll(self, order_ids: Iterable[int], *, lock: bool = False) -> list[Row[Any]]:
+        """The orders with these ids as plain rows (their columns as attributes), by id.
+
+        With `lock` (PostgreSQL; SQLite's writers are serialized anyway) the rows stay
+        locked until the transaction ends, taken in id order so that two pollers applying
+        overlapping chunks queue instead of deadlocking: the second then reads the orders
+        as the first left them.
+        """
+        ids = sorted(set(order_ids))
+        if not ids:
+            return []
+        table = table_of(Order)
+        stmt = select(table).where(table.c.id.in_(ids)).order_by(table.c.id)
+        if lock:
+            stmt = stmt.with_for_update()
+        return list(await self.session.execute(stmt))
+
+    async def record_checked(self, order_ids: Sequence[int], *, now: datetime) -> None:
+        """Orders still active whose reply said nothing new: only when they were checked,
+        and their poll error count cleared, in one statement."""
+        if not order_ids:
+            return
+        table = table_of(Order)
+        await self.session.execute(
+            update(table)
+            .where(table.c.id.in_(list(order_ids)), table.c.state == OrderState.ACTIVE.value)
+            .values(poll_errors=0, poll_error=None, flagged_at=None, last_checked_at=now)
+        )
+
+    async def finish_many(
+        self, rows: Sequence[Mapping[str, Any]], *, now: datetime
+    ) -> list[Row[Any]]:
+        """Finish many active orders in one statement; the rows of those it moved.
+
+        Each row: order_id, state (where it ends), refunded_before (as read), refunded
+        (after the refund), provider_status, and start_count / remains / provider_charge /
+        provider_currency (None keeps the stored value). The WHERE clause names the state
+        the order leaves and the refunded amount it was read with, so an order finishes
+        once whatever runs concurrently (another poller, a refresh, an admin's refund):
+        the orders missing from the answer were changed meanwhile and stay as they are.
+        """
+        if not rows:
+            return []
+        table = table_of(Order)
+        given = (
+            values(
+                column("v_id", BigInteger),
+                column("v_state", table.c.state.type),
+                column("v_before", BigInteger),
+                column("v_refunded", BigInteger),
+                column("v_status", String),
+                column("v_start", BigInteger),
+                column("v_remains", BigInteger),
+                column("v_charge", BigInteger),
+                column("v_currency", String),
+                name="v",
+            )
+            .data(
+                [
+                    (
+                        row["order_id"],
+                        row["state"],
+                        row["refunded_before"],
+                        row["refunded"],
+                        row["provider_status"],
+                        row.get("start_count"),
+                        row.get("remains"),
+                        row.get("provider_charge"),
+                        row.get("provider_currency"),
+                    )
+                    for row in rows
+                ]
+            )
+            .cte("v")
+        )
+        stmt = (
+            update(table)
+            .where(
+                table.c.id == given.c.v_id,
+                table.c.state == OrderState.ACTIVE.value,
+                table.c.refunded == given.c.v_before,
+            )
+            .values(
+                state=given.c.v_state,
+                refunded=given.c.v_refunded,
+                provider_status=given.c.v_status,
+                start_count=func.coalesce(given.c.v_start, table.c.start_count),
+                remains=func.coalesce(given.c.v_remains, table.c.remains),
+                provider_charge=func.coalesce(given.c.v_charge, table.c.provider_charge),
+                provider_currency=func.coalesce(given.c.v_currency, table.c.provider_currency),
+                last_checked_at=now,
+                updated_at=now,
+                finished_at=now,
+            )
+            .returning(*table.c)
+        )
+        moved = list(await self.session.execute(stmt))
+        return sorted(moved, key=lambda row: int(row.id))
+
+    async def add_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Many history rows in one statement (each: order_id, from_state, to_state, at,
+        and optionally refund, note, actor_id)."""
+        if not rows:
+            return
+        table = table_of(OrderEvent)
+        await self.session.execute(
+            insert(table).values(
+                [
+                    {
+                        "order_id": row["order_id"],
+                        "from_state": row["from_state"],
+                        "to_state": row["to_state"],
+                        "refund": row.get("refund", 0),
+                        "note": row.get("note"),
+                        "actor_id": row.get("actor_id"),
+                        "at": row["at"],
+                    }
+                    for row in rows
+                ]
+            )
+        )
+
+    async def refillable_services(self, service_ids: Iterable[int]) -> set[int]:
+        """Which of these services allow refills (for the buttons under a notice)."""
+        ids = sorted(set(service_ids))
+        if not ids:
+            return set()
+        stmt = select(ServiceRow.id).where(ServiceRow.id.in_(ids), ServiceRow.refill.is_(True))
+        return {int(i) for i in await self.session.scalars(stmt)}
 
     async def record_poll_error(
         self, order_id: int, error: str, *, now: datetime

@@ -48,6 +48,25 @@ class OutboxRepo(Repo):
         if rows:
             await self.session.execute(_outbox.insert(), list(rows))
 
+    async def add_many_once(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Queue many messages, each with its dedupe_key, in one statement; a key queued
+        before (or twice in `rows`) is skipped. Returns how many were added."""
+        if not rows:
+            return 0
+        unique: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            key = row.get("dedupe_key")
+            if not key:
+                raise ValueError("every message needs a dedupe_key here")
+            unique.setdefault(key, row)  # ON CONFLICT refuses a key twice in one INSERT
+        stmt = (
+            self.insert_stmt(_outbox)
+            .values(list(unique.values()))
+            .on_conflict_do_nothing(index_elements=[_outbox.c.dedupe_key])
+            .returning(_outbox.c.id)
+        )
+        return len((await self.session.execute(stmt)).all())
+
     async def due(self, *, now: datetime, limit: int) -> list[Candidate]:
         """Pending rows whose time has come, most urgent first, then oldest first.
 

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Row
+
 from bot.shop.enums import OrderState
 from bot.shop.money import Micro
 from bot.shop.paging import Paging
@@ -103,7 +105,8 @@ class OrderDTO:
         return self.charge - self.refunded
 
     @classmethod
-    def of(cls, row: Order) -> OrderDTO:
+    def of(cls, row: Order | Row[Any]) -> OrderDTO:
+        """From the ORM row or a Core row of the orders table (the poller reads those)."""
         return cls(**{f.name: getattr(row, f.name) for f in dc_fields(cls)})
 
 

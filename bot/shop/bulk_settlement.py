@@ -1,0 +1,122 @@
+"""Settling a status poll chunk's finished orders at once: the same endings and refunds as
+OrderService.apply_provider_state (bot/shop/settlement.py decides both), written with a
+few statements for the whole chunk instead of a savepoint per order.
+
+The statements, in the caller's transaction (the poller wraps them in one savepoint and
+settles the chunk order by order should anything here fail):
+
+1. one UPDATE ... RETURNING of the orders, guarded by the state they leave (`active`)
+   and the refunded amount they were read with: an order another poller, a Refresh or an
+   admin changed meanwhile is not in the answer and nothing else happens to it;
+2. the balances of the customers of the orders that did move, one UPDATE, and their
+   ledger rows, one INSERT, with the reference every refund of a poll reply has
+   (`order:<id>:refund`): an order is refunded at most once, whoever settles it;
+3. their history rows, one INSERT.
+
+The orders must have been read in this transaction, locked (OrderRepo.for_poll): the
+refund is computed from what they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.provider.models import OrderState as PanelState
+from bot.shop import settlement
+from bot.shop.enums import LedgerKind, OrderState
+from bot.shop.errors import AlreadyRefunded
+from bot.shop.money import Micro
+from bot.shop.orders.models import OrderDTO
+from bot.shop.orders.transitions import ALLOWED
+from bot.shop.pricing import PricingConfig
+from db.repositories.ledger import Credit, LedgerRepo
+from db.repositories.orders import OrderRepo
+from db.uow import writes
+
+
+def refund_reference(order_id: int) -> str:
+    """The ledger reference of the refund that ends an order; the same one
+    OrderService's transitions write, so an order is refunded once by either."""
+    return f"order:{order_id}:refund"
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """An order this settlement finished: as it is now, and what went back."""
+
+    order: OrderDTO
+    refund: Micro
+
+    @property
+    def previous(self) -> OrderState:
+        return OrderState.ACTIVE
+
+
+class ChunkSettlement:
+    def __init__(self, session: AsyncSession, pricing: PricingConfig, clock: Clock) -> None:
+        self.session = session
+        self.pricing = pricing
+        self.clock = clock
+        self.orders = OrderRepo(session)
+        self.ledger = LedgerRepo(session)
+
+    @writes
+    async def finish(self, items: Sequence[tuple[Any, PanelState]]) -> list[Finished]:
+        """End each order (a row read locked in this transaction) by its trusted, finished
+        reply; the orders that were finished here, by id. Raises AlreadyRefunded when an
+        order's refund reference exists already (the caller's savepoint undoes it all)."""
+        now = self.clock.now()
+        rows: list[dict[str, Any]] = []
+        refunds: dict[int, Micro] = {}
+        for order, reply in items:
+            if order.state is not OrderState.ACTIVE:
+                continue
+            facts = settlement.OrderFacts.of(order)
+            end = settlement.ending(facts, reply, self.pricing.rate_of(order.provider_id))
+            if end is None or end.state not in ALLOWED[OrderState.ACTIVE]:
+                raise ValueError(f"order {order.id}: {reply.status} does not finish it")
+            # Whatever the panel reports, never give back more than is left.
+            amount = max(0, min(int(end.refund), int(order.charge) - int(order.refunded)))
+            refunds[order.id] = amount
+            values = settlement.progress(facts, reply)
+            rows.append(
+                {
+                    "order_id": order.id,
+                    "state": end.state,
+                    "refunded_before": order.refunded,
+                    "refunded": order.refunded + amount,
+                    **values,
+                }
+            )
+        moved = await self.orders.finish_many(rows, now=now)
+        credits = [
+            Credit(row.user_id, refunds[row.id], refund_reference(row.id), order_id=row.id)
+            for row in moved
+            if refunds[row.id]
+        ]
+        written = await self.ledger.credit_many(credits, kind=LedgerKind.REFUND, now=now)
+        for row in moved:
+            if refunds[row.id] and refund_reference(row.id) not in written:
+                # Only one transition ever refunds an order: this would be a second one.
+                raise AlreadyRefunded(row.id)
+        await self.orders.add_events(
+            [
+                {
+                    "order_id": row.id,
+                    "from_state": OrderState.ACTIVE,
+                    "to_state": row.state,
+                    "refund": refunds[row.id],
+                    "at": now,
+                }
+                for row in moved
+            ]
+        )
+        return [Finished(OrderDTO.of(row), refunds[row.id]) for row in moved]
+
+
+__all__ = ["ChunkSettlement", "Finished", "refund_reference"]
