@@ -77,7 +77,7 @@ async def main(orders: int, concurrency: int) -> None:
             calls = sim.calls["status"] - before
             _print(label, report, calls, concurrency)
             failed |= calls != -(-report.due // 100) or report.unavailable is not None
-        async with deps.session_factory() as session:
+        async with deps.session_factory() as session, session.begin():
             active = await session.scalar(
                 select(func.count()).select_from(Order).where(Order.state == OrderState.ACTIVE)
             )

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Row, column, func, select, update, values
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.shop.enums import LedgerKind
 from db.models import LedgerEntry, User, table_of
 from db.repositories.base import Repo
+from db.repositories.rowsets import BIGINT, rowset, rowset_param
 
 _ledger = table_of(LedgerEntry)
 # Prebuilt per dialect: the wallet's hot path (see users.py).
@@ -20,6 +21,12 @@ _INSERT = {
     name: dialect.insert(_ledger)
     .on_conflict_do_nothing(index_elements=[_ledger.c.reference])
     .returning(*_ledger.c)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_INSERT_REFERENCE = {
+    name: dialect.insert(_ledger)
+    .on_conflict_do_nothing(index_elements=[_ledger.c.reference])
+    .returning(_ledger.c.reference)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
@@ -65,16 +72,13 @@ class LedgerRepo(Repo):
                 .order_by(users.c.id)
                 .with_for_update()
             )
-        given = (
-            values(column("v_id", BigInteger), column("v_amount", BigInteger), name="v")
-            .data(sorted(totals.items()))
-            .cte("v")
-        )
+        given = rowset(self.dialect, "v", (("v_id", BIGINT), ("v_amount", BIGINT)), "rows")
         result = await self.session.execute(
             update(users)
             .where(users.c.id == given.c.v_id)
             .values(balance=users.c.balance + given.c.v_amount)
-            .returning(users.c.id, users.c.balance)
+            .returning(users.c.id, users.c.balance),
+            {"rows": rowset_param([{"v_id": u, "v_amount": a} for u, a in sorted(totals.items())])},
         )
         balances = {int(row[0]): int(row[1]) for row in result}
         missing = set(totals) - set(balances)
@@ -101,13 +105,9 @@ class LedgerRepo(Repo):
             }
             for index, credit in enumerate(credits)
         ]
-        stmt = (
-            self.insert_stmt(_ledger)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=[_ledger.c.reference])
-            .returning(_ledger.c.reference)
-        )
-        return {str(ref) for ref in (await self.session.execute(stmt)).scalars()}
+        # A list of parameters: compiled once, sent as one INSERT ("insertmanyvalues").
+        result = await self.session.execute(_INSERT_REFERENCE[self.dialect], rows)
+        return {str(ref) for ref in result.scalars()}
 
     async def insert(
         self,

@@ -12,19 +12,18 @@ from sqlalchemy import (
     Row,
     String,
     bindparam,
-    column,
     false,
     func,
     insert,
     or_,
     select,
     update,
-    values,
 )
 
 from bot.shop.enums import OrderState
 from db.models import Order, OrderEvent, ServiceRow, table_of
 from db.repositories.base import Repo
+from db.repositories.rowsets import BIGINT, TEXT, rowset, rowset_param
 
 
 def of_providers(column: Any, provider_ids: Sequence[int | None]) -> ColumnElement[bool]:
@@ -34,6 +33,21 @@ def of_providers(column: Any, provider_ids: Sequence[int | None]) -> ColumnEleme
     if None in provider_ids:
         clauses.append(column.is_(None))
     return or_(*clauses) if clauses else false()
+
+
+# The values finish_many sets per order (see rowsets.py).
+_FINISH_COLUMNS = (
+    ("v_id", BIGINT),
+    ("v_from", TEXT),
+    ("v_state", TEXT),
+    ("v_before", BIGINT),
+    ("v_refunded", BIGINT),
+    ("v_status", TEXT),
+    ("v_start", BIGINT),
+    ("v_remains", BIGINT),
+    ("v_charge", BIGINT),
+    ("v_currency", TEXT),
+)
 
 
 class OrderRepo(Repo):
@@ -310,42 +324,32 @@ class OrderRepo(Repo):
         if not rows:
             return []
         table = table_of(Order)
-        given = (
-            values(
-                column("v_id", BigInteger),
-                column("v_state", table.c.state.type),
-                column("v_before", BigInteger),
-                column("v_refunded", BigInteger),
-                column("v_status", String),
-                column("v_start", BigInteger),
-                column("v_remains", BigInteger),
-                column("v_charge", BigInteger),
-                column("v_currency", String),
-                name="v",
-            )
-            .data(
-                [
-                    (
-                        row["order_id"],
-                        row["state"],
-                        row["refunded_before"],
-                        row["refunded"],
-                        row["provider_status"],
-                        row.get("start_count"),
-                        row.get("remains"),
-                        row.get("provider_charge"),
-                        row.get("provider_currency"),
-                    )
-                    for row in rows
-                ]
-            )
-            .cte("v")
+        given = rowset(self.dialect, "v", _FINISH_COLUMNS, "rows")
+        data = rowset_param(
+            [
+                {
+                    "v_id": row["order_id"],
+                    "v_from": OrderState.ACTIVE.value,
+                    "v_state": OrderState(row["state"]).value,
+                    "v_before": row["refunded_before"],
+                    "v_refunded": row["refunded"],
+                    "v_status": row["provider_status"],
+                    "v_start": row.get("start_count"),
+                    "v_remains": row.get("remains"),
+                    "v_charge": row.get("provider_charge"),
+                    "v_currency": row.get("provider_currency"),
+                }
+                for row in rows
+            ]
         )
         stmt = (
             update(table)
             .where(
                 table.c.id == given.c.v_id,
-                table.c.state == OrderState.ACTIVE.value,
+                # The state it leaves comes with each row, not as a constant: on SQLite a
+                # constant would lead the planner through the index of all active
+                # orders, reading the rows' JSON once for each of them.
+                table.c.state == given.c.v_from,
                 table.c.refunded == given.c.v_before,
             )
             .values(
@@ -362,7 +366,7 @@ class OrderRepo(Repo):
             )
             .returning(*table.c)
         )
-        moved = list(await self.session.execute(stmt))
+        moved = list(await self.session.execute(stmt, {"rows": data}))
         return sorted(moved, key=lambda row: int(row.id))
 
     async def add_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -370,22 +374,22 @@ class OrderRepo(Repo):
         and optionally refund, note, actor_id)."""
         if not rows:
             return
-        table = table_of(OrderEvent)
+        # A list of parameters, not .values([...]): the statement is compiled once and
+        # SQLAlchemy sends the rows in one INSERT ("insertmanyvalues").
         await self.session.execute(
-            insert(table).values(
-                [
-                    {
-                        "order_id": row["order_id"],
-                        "from_state": row["from_state"],
-                        "to_state": row["to_state"],
-                        "refund": row.get("refund", 0),
-                        "note": row.get("note"),
-                        "actor_id": row.get("actor_id"),
-                        "at": row["at"],
-                    }
-                    for row in rows
-                ]
-            )
+            insert(table_of(OrderEvent)),
+            [
+                {
+                    "order_id": row["order_id"],
+                    "from_state": row["from_state"],
+                    "to_state": row["to_state"],
+                    "refund": row.get("refund", 0),
+                    "note": row.get("note"),
+                    "actor_id": row.get("actor_id"),
+                    "at": row["at"],
+                }
+                for row in rows
+            ],
         )
 
     async def refillable_services(self, service_ids: Iterable[int]) -> set[int]:

@@ -59,13 +59,14 @@ class OutboxRepo(Repo):
             if not key:
                 raise ValueError("every message needs a dedupe_key here")
             unique.setdefault(key, row)  # ON CONFLICT refuses a key twice in one INSERT
+        # A list of parameters, not .values([...]): the statement is compiled once and
+        # sent as one INSERT of all the rows ("insertmanyvalues").
         stmt = (
             self.insert_stmt(_outbox)
-            .values(list(unique.values()))
             .on_conflict_do_nothing(index_elements=[_outbox.c.dedupe_key])
             .returning(_outbox.c.id)
         )
-        return len((await self.session.execute(stmt)).all())
+        return len((await self.session.execute(stmt, list(unique.values()))).all())
 
     async def due(self, *, now: datetime, limit: int) -> list[Candidate]:
         """Pending rows whose time has come, most urgent first, then oldest first.

@@ -1,0 +1,50 @@
+"""Many rows of values as one table in a statement (UPDATE ... FROM it), passed as ONE
+JSON parameter.
+
+The statement's text is then the same whatever the number of rows: SQLAlchemy compiles
+it once and caches it, where a VALUES list of N rows is a new statement of N x columns
+parameters every time (compiling those cost more than running them). SQLite reads the
+JSON with json_each (3.38+ has it built in; every supported build has JSON1), PostgreSQL
+with jsonb_to_recordset; integers stay exact in both (64-bit).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, FromClause, String, bindparam, cast, column, func, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeEngine
+
+Columns = Sequence[tuple[str, TypeEngine[Any]]]
+
+
+def rowset(dialect: str, name: str, columns: Columns, param: str) -> FromClause:
+    """A FROM clause named `name` with `columns`, read from the JSON array of objects
+    bound later as `param` (see `rowset_param`)."""
+    data = bindparam(param, type_=String)
+    if dialect == "postgresql":
+        return (
+            func.jsonb_to_recordset(cast(data, JSONB))
+            .table_valued(*(column(n, t) for n, t in columns), name=name)
+            .render_derived(with_types=True)
+        )
+    if dialect == "sqlite":
+        each = func.json_each(data).table_valued("value", name=f"{name}_json")
+        return select(
+            *(func.json_extract(each.c.value, f"$.{n}", type_=t).label(n) for n, t in columns)
+        ).subquery(name)
+    raise NotImplementedError(f"no rowset for dialect {dialect!r}")
+
+
+def rowset_param(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The JSON text of `rows` for a `rowset` parameter (ints, strings and None only)."""
+    return json.dumps(list(rows), separators=(",", ":"), ensure_ascii=False)
+
+
+BIGINT: TypeEngine[Any] = BigInteger()
+TEXT: TypeEngine[Any] = String()
+
+__all__ = ["BIGINT", "TEXT", "Columns", "rowset", "rowset_param"]
