@@ -283,7 +283,11 @@ class StatusPoller:
             outbox = Outbox.from_session(session, deps)
             repo = OrderRepo(session)
             orders = {row.id: row for row in await repo.for_poll((i for i, _ in chunk), lock=True)}
-            recipients = await _recipients(session, {o.user_id for o in orders.values()})
+            recipients = {
+                o.user_id: _Recipient(o.chat_id, o.language)
+                for o in orders.values()
+                if o.chat_id is not None
+            }
             changed: list[dict[str, Any]] = []
             unchanged: list[int] = []
             notices: list[KeyedMessage] = []
@@ -353,16 +357,15 @@ class StatusPoller:
                 done = await ChunkSettlement(session, self.deps.pricing, self.clock).finish(
                     finishing
                 )
-                completed = [
-                    f.order.service_id
-                    for f in done
-                    if f.order.state is OrderState.COMPLETED and f.order.service_id is not None
-                ]
-                refillable = await OrderRepo(session).refillable_services(completed)
+                rows = {order.id: order for order, _ in finishing}
                 messages = [
                     message
                     for f in done
-                    if (message := self._final_message(f.order, f.refund, recipients, refillable))
+                    if (
+                        message := self._final_message(
+                            f.order, f.refund, recipients, rows[f.order.id].refillable
+                        )
+                    )
                     is not None
                 ]
                 notified = await outbox.to_chats_once(messages)
@@ -393,12 +396,8 @@ class StatusPoller:
                     change = await shop.orders.apply_provider_state(order_id, reply)
                     notified = 0
                     if change.changed:
-                        refillable: set[int] = set()
-                        service_id = change.order.service_id
-                        if change.order.state is OrderState.COMPLETED and service_id is not None:
-                            refillable = await OrderRepo(session).refillable_services([service_id])
                         message = self._final_message(
-                            change.order, change.refund, recipients, refillable
+                            change.order, change.refund, recipients, order.refillable
                         )
                         if message is not None:
                             notified = await outbox.to_chats_once([message])
@@ -524,14 +523,15 @@ class StatusPoller:
         order: OrderDTO,
         refund: Micro,
         recipients: Mapping[int, _Recipient],
-        refillable: set[int],
+        refillable: bool,
     ) -> KeyedMessage | None:
-        """The customer's notice of a finished order (its dedupe key: once per state)."""
+        """The customer's notice of a finished order (its dedupe key: once per state);
+        `refillable`: whether the order's service allows refills."""
         recipient = recipients.get(order.user_id)
         if recipient is None:
             return None
         # As the order card judges it: a completed order of a service that allows refills.
-        can_refill = order.state is OrderState.COMPLETED and order.service_id in refillable
+        can_refill = order.state is OrderState.COMPLETED and bool(refillable)
         with in_language(self.deps.i18n, recipient.language):
             if settlement.OrderFacts.of(order).subscription is not None:
                 text = order_subscription_ended(order, refund)

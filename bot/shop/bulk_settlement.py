@@ -20,7 +20,8 @@ refund is computed from what they hold.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,7 +73,7 @@ class ChunkSettlement:
         order's refund reference exists already (the caller's savepoint undoes it all)."""
         now = self.clock.now()
         rows: list[dict[str, Any]] = []
-        refunds: dict[int, Micro] = {}
+        read: dict[int, Any] = {}
         for order, reply in items:
             if order.state is not OrderState.ACTIVE:
                 continue
@@ -82,41 +83,76 @@ class ChunkSettlement:
                 raise ValueError(f"order {order.id}: {reply.status} does not finish it")
             # Whatever the panel reports, never give back more than is left.
             amount = max(0, min(int(end.refund), int(order.charge) - int(order.refunded)))
-            refunds[order.id] = amount
-            values = settlement.progress(facts, reply)
+            read[order.id] = order
             rows.append(
                 {
                     "order_id": order.id,
                     "state": end.state,
                     "refunded_before": order.refunded,
                     "refunded": order.refunded + amount,
-                    **values,
+                    **settlement.progress(facts, reply),
                 }
             )
+        planned = {row["order_id"]: row for row in rows}
         moved = await self.orders.finish_many(rows, now=now)
         credits = [
-            Credit(row.user_id, refunds[row.id], refund_reference(row.id), order_id=row.id)
-            for row in moved
-            if refunds[row.id]
+            Credit(
+                read[order_id].user_id,
+                _refund(planned[order_id]),
+                refund_reference(order_id),
+                order_id=order_id,
+            )
+            for order_id in moved
+            if _refund(planned[order_id])
         ]
         written = await self.ledger.credit_many(credits, kind=LedgerKind.REFUND, now=now)
-        for row in moved:
-            if refunds[row.id] and refund_reference(row.id) not in written:
+        for credit in credits:
+            if credit.reference not in written:
                 # Only one transition ever refunds an order: this would be a second one.
-                raise AlreadyRefunded(row.id)
+                raise AlreadyRefunded(int(credit.order_id or 0))
         await self.orders.add_events(
             [
                 {
-                    "order_id": row.id,
+                    "order_id": order_id,
                     "from_state": OrderState.ACTIVE,
-                    "to_state": row.state,
-                    "refund": refunds[row.id],
+                    "to_state": planned[order_id]["state"],
+                    "refund": _refund(planned[order_id]),
                     "at": now,
                 }
-                for row in moved
+                for order_id in moved
             ]
         )
-        return [Finished(OrderDTO.of(row), refunds[row.id]) for row in moved]
+        return [
+            Finished(
+                _as_finished(read[order_id], planned[order_id], now), _refund(planned[order_id])
+            )
+            for order_id in moved
+        ]
+
+
+def _refund(planned: dict[str, Any]) -> Micro:
+    return int(planned["refunded"]) - int(planned["refunded_before"])
+
+
+def _as_finished(order: Any, planned: dict[str, Any], now: datetime) -> OrderDTO:
+    """The order as finish_many left it (what it wrote over the row read), without
+    reading it back."""
+
+    def kept(name: str) -> Any:
+        value = planned.get(name)
+        return getattr(order, name) if value is None else value
+
+    return replace(
+        OrderDTO.of(order),
+        state=planned["state"],
+        refunded=planned["refunded"],
+        provider_status=planned["provider_status"],
+        start_count=kept("start_count"),
+        remains=kept("remains"),
+        updated_at=now,
+        finished_at=now,
+        last_checked_at=now,
+    )
 
 
 __all__ = ["ChunkSettlement", "Finished", "refund_reference"]

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from bot.shop.enums import OrderState
-from db.models import Order, OrderEvent, ServiceRow, table_of
+from db.models import Order, OrderEvent, ServiceRow, User, table_of
 from db.repositories.base import Repo
 from db.repositories.rowsets import BIGINT, TEXT, rowset, rowset_param
 
@@ -34,6 +34,21 @@ def of_providers(column: Any, provider_ids: Sequence[int | None]) -> ColumnEleme
         clauses.append(column.is_(None))
     return or_(*clauses) if clauses else false()
 
+
+_orders = table_of(Order)
+_users = table_of(User)
+_services = table_of(ServiceRow)
+_FOR_POLL = (
+    select(
+        _orders,
+        _users.c.telegram_id.label("chat_id"),
+        _users.c.language.label("language"),
+        func.coalesce(_services.c.refill, false()).label("refillable"),
+    )
+    .outerjoin(_users, _users.c.id == _orders.c.user_id)
+    .outerjoin(_services, _services.c.id == _orders.c.service_id)
+    .order_by(_orders.c.id)
+)
 
 # The values finish_many sets per order (see rowsets.py).
 _FINISH_COLUMNS = (
@@ -281,9 +296,11 @@ class OrderRepo(Repo):
         await self.session.execute(stmt, params)
 
     async def for_poll(self, order_ids: Iterable[int], *, lock: bool = False) -> list[Row[Any]]:
-        """The orders with these ids as plain rows (their columns as attributes), by id.
+        """The orders with these ids as plain rows (their columns as attributes), by id,
+        each with its customer's `chat_id` and `language` and whether its service allows
+        refills (`refillable`): what the poller needs for a chunk, in one query.
 
-        With `lock` (PostgreSQL; SQLite's writers are serialized anyway) the rows stay
+        With `lock` (PostgreSQL; SQLite's writers are serialized anyway) the orders stay
         locked until the transaction ends, taken in id order so that two pollers applying
         overlapping chunks queue instead of deadlocking: the second then reads the orders
         as the first left them.
@@ -291,10 +308,9 @@ class OrderRepo(Repo):
         ids = sorted(set(order_ids))
         if not ids:
             return []
-        table = table_of(Order)
-        stmt = select(table).where(table.c.id.in_(ids)).order_by(table.c.id)
+        stmt = _FOR_POLL.where(_orders.c.id.in_(ids))
         if lock:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(of=_orders)
         return list(await self.session.execute(stmt))
 
     async def record_checked(self, order_ids: Sequence[int], *, now: datetime) -> None:
@@ -309,10 +325,8 @@ class OrderRepo(Repo):
             .values(poll_errors=0, poll_error=None, flagged_at=None, last_checked_at=now)
         )
 
-    async def finish_many(
-        self, rows: Sequence[Mapping[str, Any]], *, now: datetime
-    ) -> list[Row[Any]]:
-        """Finish many active orders in one statement; the rows of those it moved.
+    async def finish_many(self, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> list[int]:
+        """Finish many active orders in one statement; the ids of those it moved, sorted.
 
         Each row: order_id, state (where it ends), refunded_before (as read), refunded
         (after the refund), provider_status, and start_count / remains / provider_charge /
@@ -364,10 +378,9 @@ class OrderRepo(Repo):
                 updated_at=now,
                 finished_at=now,
             )
-            .returning(*table.c)
+            .returning(table.c.id)
         )
-        moved = list(await self.session.execute(stmt, {"rows": data}))
-        return sorted(moved, key=lambda row: int(row.id))
+        return sorted(int(i) for i in (await self.session.execute(stmt, {"rows": data})).scalars())
 
     async def add_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Many history rows in one statement (each: order_id, from_state, to_state, at,
@@ -391,14 +404,6 @@ class OrderRepo(Repo):
                 for row in rows
             ],
         )
-
-    async def refillable_services(self, service_ids: Iterable[int]) -> set[int]:
-        """Which of these services allow refills (for the buttons under a notice)."""
-        ids = sorted(set(service_ids))
-        if not ids:
-            return set()
-        stmt = select(ServiceRow.id).where(ServiceRow.id.in_(ids), ServiceRow.refill.is_(True))
-        return {int(i) for i in await self.session.scalars(stmt)}
 
     async def record_poll_error(
         self, order_id: int, error: str, *, now: datetime
