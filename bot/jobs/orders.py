@@ -37,11 +37,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 
 from bot.deps import Deps
 from bot.i18n import in_language
-from bot.notice_buttons import as_json, finished_markup
+from bot.notice_buttons import NoticeCD, as_json, finished_markup
+from bot.numbers import MAX_INT64
 from bot.outbox.writer import KeyedMessage, Outbox
 from bot.panel_outage import panel_answers
 from bot.panel_pause import pause_for_refusal
@@ -166,6 +168,7 @@ class StatusPoller:
         self._writing = asyncio.Lock()
         self.last_success: datetime | None = None  # when a cycle last heard the panel
         self.last_report: PollReport | None = None
+        self._markups = _FinishedMarkups()
 
     @property
     def clock(self) -> Any:
@@ -336,22 +339,24 @@ class StatusPoller:
                 if notice is not None:
                     notices.append(notice)
             await self._record_progress(repo, changed, unchanged, now)
+            notices += await self._settle(session, shop, finishing, recipients, report)
+            # The chunk's notices in one statement, in its transaction: a money effect and
+            # the message about it are committed together (or neither is).
             report.notified += await outbox.to_chats_once(notices)
-            await self._settle(session, shop, outbox, finishing, recipients, report)
         return report
 
     async def _settle(
         self,
         session: Any,
         shop: Shop,
-        outbox: Outbox,
         finishing: Sequence[tuple[Any, PanelState]],
         recipients: Mapping[int, _Recipient],
         report: PollReport,
-    ) -> None:
-        """The chunk's finished orders together; should that fail, one by one."""
+    ) -> list[KeyedMessage]:
+        """The chunk's finished orders together; should that fail, one by one. Returns
+        the customers' notices of the orders that were finished."""
         if not finishing:
-            return
+            return []
         try:
             async with session.begin_nested():
                 done = await ChunkSettlement(session, self.deps.pricing, self.clock).finish(
@@ -368,39 +373,30 @@ class StatusPoller:
                     )
                     is not None
                 ]
-                notified = await outbox.to_chats_once(messages)
         except Exception:
             log.exception(
                 "status poll: settling %d finished orders together failed; one by one",
                 len(finishing),
             )
-            await self._settle_one_by_one(session, shop, outbox, finishing, recipients, report)
-            return
-        report.notified += notified
+            return await self._settle_one_by_one(session, shop, finishing, recipients, report)
         for f in done:
             self._count(f.order.state, f.refund, report)
+        return messages
 
     async def _settle_one_by_one(
         self,
         session: Any,
         shop: Shop,
-        outbox: Outbox,
         finishing: Sequence[tuple[Any, PanelState]],
         recipients: Mapping[int, _Recipient],
         report: PollReport,
-    ) -> None:
+    ) -> list[KeyedMessage]:
+        messages: list[KeyedMessage] = []
         for order, reply in finishing:
             order_id = order.id
             try:
                 async with session.begin_nested():
                     change = await shop.orders.apply_provider_state(order_id, reply)
-                    notified = 0
-                    if change.changed:
-                        message = self._final_message(
-                            change.order, change.refund, recipients, order.refillable
-                        )
-                        if message is not None:
-                            notified = await outbox.to_chats_once([message])
             except Exception:
                 report.failed += 1
                 log.exception(
@@ -412,8 +408,11 @@ class StatusPoller:
                 report.bad_replies += 1
             if not change.changed:
                 continue
-            report.notified += notified
+            message = self._final_message(change.order, change.refund, recipients, order.refillable)
+            if message is not None:
+                messages.append(message)
             self._count(change.order.state, change.refund, report)
+        return messages
 
     @staticmethod
     def _count(state: OrderState, refund: Micro, report: PollReport) -> None:
@@ -543,13 +542,13 @@ class StatusPoller:
                 text = order_canceled(order, refund)
             else:
                 return None
-            markup = finished_markup(order.id, refillable=can_refill)
+            markup = self._markups.for_order(order.id, refillable=can_refill)
         return KeyedMessage(
             recipient.telegram_id,
             text,
             f"order:{order.id}:state:{order.state.value}",
             user_id=order.user_id,
-            reply_markup=as_json(markup),
+            reply_markup=markup,
         )
 
     # --- interrupted placements -----------------------------------------------------
@@ -678,6 +677,46 @@ class StatusPoller:
         if since is not None and self._down_since is None:
             self._down_since = since
         self._alert_state_known = True
+
+
+class _FinishedMarkups:
+    """The buttons under finished orders' notices (bot/notice_buttons.finished_markup),
+    built once per language and refill flag and then given each order's id: a chunk
+    queues up to a hundred of them, and building the keyboard is most of a notice's cost.
+    Only the buttons that carry the order id differ between orders; the template is built
+    with an id no order has, and those buttons are the ones that carry it."""
+
+    _MARK = MAX_INT64
+
+    def __init__(self) -> None:
+        self._templates: dict[tuple[str | None, bool], dict[str, Any]] = {}
+
+    def for_order(self, order_id: int, *, refillable: bool) -> dict[str, Any]:
+        """The markup as the outbox stores it; call in the recipient's language."""
+        i18n = I18n.get_current(no_error=True)
+        key = (i18n.current_locale if i18n is not None else None, refillable)
+        template = self._templates.get(key)
+        if template is None:
+            template = as_json(finished_markup(self._MARK, refillable=refillable))
+            self._templates[key] = template
+        return {
+            "inline_keyboard": [
+                [self._button(button, order_id) for button in row]
+                for row in template["inline_keyboard"]
+            ]
+        }
+
+    def _button(self, button: dict[str, Any], order_id: int) -> dict[str, Any]:
+        data = button.get("callback_data")
+        if data is None:
+            return dict(button)
+        pressed = NoticeCD.unpack(data)
+        if pressed.order_id != self._MARK:
+            return dict(button)
+        return {
+            **button,
+            "callback_data": NoticeCD(action=pressed.action, order_id=order_id).pack(),
+        }
 
 
 def _reason(exc: ProviderFailure) -> str:

@@ -107,7 +107,11 @@ class OrderDTO:
     @classmethod
     def of(cls, row: Order | Row[Any]) -> OrderDTO:
         """From the ORM row or a Core row of the orders table (the poller reads those)."""
-        return cls(**{f.name: getattr(row, f.name) for f in dc_fields(cls)})
+        return cls(**{name: getattr(row, name) for name in _ORDER_FIELDS})
+
+
+# Looked up once: the status poller builds thousands of these a cycle.
+_ORDER_FIELDS = tuple(f.name for f in dc_fields(OrderDTO))
 
 
 @dataclass(frozen=True, slots=True)
