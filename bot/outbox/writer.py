@@ -211,17 +211,11 @@ class Outbox:
                     "user_id": message.user_id,
                     "priority": int(message.priority),
                     "text": message.text,
-                    "photo": None,
                     "reply_markup": _markup(message.reply_markup),
                     "dedupe_key": message.dedupe_key[:128],
-                    "status": OutboxStatus.PENDING.value,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                    "updated_at": now,
                 }
             )
-        return await self.repo.add_many_once(rows)
+        return await self.repo.add_many_once(rows, now=now)
 
     # --- for admins -----------------------------------------------------------
 

@@ -117,10 +117,10 @@ class ChunkSettlement:
                     "from_state": OrderState.ACTIVE,
                     "to_state": planned[order_id]["state"],
                     "refund": _refund(planned[order_id]),
-                    "at": now,
                 }
                 for order_id in moved
-            ]
+            ],
+            at=now,
         )
         return [
             Finished(

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.shop.enums import LedgerKind
 from db.models import LedgerEntry, User, table_of
 from db.repositories.base import Repo
-from db.repositories.rowsets import BIGINT, rowset, rowset_param
+from db.repositories.rowsets import BIGINT, TEXT, insert_from_rowset, rowset, rowset_param
 
 _ledger = table_of(LedgerEntry)
 # Prebuilt per dialect: the wallet's hot path (see users.py).
@@ -23,12 +23,15 @@ _INSERT = {
     .returning(*_ledger.c)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-_INSERT_REFERENCE = {
-    name: dialect.insert(_ledger)
-    .on_conflict_do_nothing(index_elements=[_ledger.c.reference])
-    .returning(_ledger.c.reference)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+# What credit_many writes per row (the rest is the same for all of them).
+_CREDIT_COLUMNS = (
+    ("user_id", BIGINT),
+    ("kind", TEXT),
+    ("amount", BIGINT),
+    ("balance_after", BIGINT),
+    ("reference", TEXT),
+    ("order_id", BIGINT),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,19 +97,26 @@ class LedgerRepo(Repo):
         rows = [
             {
                 "user_id": credit.user_id,
-                "kind": kind,
+                "kind": LedgerKind(kind).value,
                 "amount": credit.amount,
                 "balance_after": after[index],
                 "reference": credit.reference,
                 "order_id": credit.order_id,
-                "actor_id": None,
-                "note": None,
-                "created_at": now,
             }
             for index, credit in enumerate(credits)
         ]
-        # A list of parameters: compiled once, sent as one INSERT ("insertmanyvalues").
-        result = await self.session.execute(_INSERT_REFERENCE[self.dialect], rows)
+        stmt = (
+            insert_from_rowset(
+                self.dialect,
+                _ledger,
+                _CREDIT_COLUMNS,
+                {"actor_id": None, "note": None, "created_at": now},
+                "rows",
+            )
+            .on_conflict_do_nothing(index_elements=[_ledger.c.reference])
+            .returning(_ledger.c.reference)
+        )
+        result = await self.session.execute(stmt, {"rows": rowset_param(rows)})
         return {str(ref) for ref in result.scalars()}
 
     async def insert(

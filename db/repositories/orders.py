@@ -14,7 +14,6 @@ from sqlalchemy import (
     bindparam,
     false,
     func,
-    insert,
     or_,
     select,
     update,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 from bot.shop.enums import OrderState
 from db.models import Order, OrderEvent, ServiceRow, User, table_of
 from db.repositories.base import Repo
-from db.repositories.rowsets import BIGINT, TEXT, rowset, rowset_param
+from db.repositories.rowsets import BIGINT, TEXT, insert_from_rowset, rowset, rowset_param
 
 
 def of_providers(column: Any, provider_ids: Sequence[int | None]) -> ColumnElement[bool]:
@@ -48,6 +47,16 @@ _FOR_POLL = (
     .outerjoin(_users, _users.c.id == _orders.c.user_id)
     .outerjoin(_services, _services.c.id == _orders.c.service_id)
     .order_by(_orders.c.id)
+)
+
+# What add_events writes per row (`at` is the same for all of them).
+_EVENT_COLUMNS = (
+    ("order_id", BIGINT),
+    ("from_state", TEXT),
+    ("to_state", TEXT),
+    ("refund", BIGINT),
+    ("note", TEXT),
+    ("actor_id", BIGINT),
 )
 
 # The values finish_many sets per order (see rowsets.py).
@@ -382,28 +391,26 @@ class OrderRepo(Repo):
         )
         return sorted(int(i) for i in (await self.session.execute(stmt, {"rows": data})).scalars())
 
-    async def add_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Many history rows in one statement (each: order_id, from_state, to_state, at,
-        and optionally refund, note, actor_id)."""
+    async def add_events(self, rows: Sequence[Mapping[str, Any]], *, at: datetime) -> None:
+        """Many history rows at `at` in one statement (each: order_id, from_state,
+        to_state, and optionally refund, note, actor_id)."""
         if not rows:
             return
-        # A list of parameters, not .values([...]): the statement is compiled once and
-        # SQLAlchemy sends the rows in one INSERT ("insertmanyvalues").
-        await self.session.execute(
-            insert(table_of(OrderEvent)),
-            [
-                {
-                    "order_id": row["order_id"],
-                    "from_state": row["from_state"],
-                    "to_state": row["to_state"],
-                    "refund": row.get("refund", 0),
-                    "note": row.get("note"),
-                    "actor_id": row.get("actor_id"),
-                    "at": row["at"],
-                }
-                for row in rows
-            ],
+        data = [
+            {
+                "order_id": row["order_id"],
+                "from_state": None if row["from_state"] is None else row["from_state"].value,
+                "to_state": OrderState(row["to_state"]).value,
+                "refund": row.get("refund", 0),
+                "note": row.get("note"),
+                "actor_id": row.get("actor_id"),
+            }
+            for row in rows
+        ]
+        stmt = insert_from_rowset(
+            self.dialect, table_of(OrderEvent), _EVENT_COLUMNS, {"at": at}, "rows"
         )
+        await self.session.execute(stmt, {"rows": rowset_param(data)})
 
     async def record_poll_error(
         self, order_id: int, error: str, *, now: datetime

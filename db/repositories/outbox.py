@@ -16,8 +16,18 @@ from sqlalchemy import func, select, update
 from bot.shop.enums import OutboxStatus
 from db.models import OutboxMessage, User, table_of
 from db.repositories.base import Repo
+from db.repositories.rowsets import BIGINT, INT, JSON_VALUE, TEXT, insert_from_rowset, rowset_param
 
 _outbox = table_of(OutboxMessage)
+# What add_many_once takes per message (the rest is the same for all of them).
+_KEYED_COLUMNS = (
+    ("chat_id", BIGINT),
+    ("user_id", BIGINT),
+    ("priority", INT),
+    ("text", TEXT),
+    ("reply_markup", JSON_VALUE),
+    ("dedupe_key", TEXT),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +58,11 @@ class OutboxRepo(Repo):
         if rows:
             await self.session.execute(_outbox.insert(), list(rows))
 
-    async def add_many_once(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Queue many messages, each with its dedupe_key, in one statement; a key queued
-        before (or twice in `rows`) is skipped. Returns how many were added."""
+    async def add_many_once(self, rows: Sequence[dict[str, Any]], *, now: datetime) -> int:
+        """Queue many pending messages, each with its dedupe_key, in one statement; a key
+        queued before (or twice in `rows`) is skipped. Each row: chat_id, user_id,
+        priority, text, reply_markup (a dict or None), dedupe_key. Returns how many
+        were added."""
         if not rows:
             return 0
         unique: dict[str, dict[str, Any]] = {}
@@ -58,15 +70,27 @@ class OutboxRepo(Repo):
             key = row.get("dedupe_key")
             if not key:
                 raise ValueError("every message needs a dedupe_key here")
-            unique.setdefault(key, row)  # ON CONFLICT refuses a key twice in one INSERT
-        # A list of parameters, not .values([...]): the statement is compiled once and
-        # sent as one INSERT of all the rows ("insertmanyvalues").
+            unique.setdefault(key, {name: row.get(name) for name, _ in _KEYED_COLUMNS})
         stmt = (
-            self.insert_stmt(_outbox)
+            insert_from_rowset(
+                self.dialect,
+                _outbox,
+                _KEYED_COLUMNS,
+                {
+                    "photo": None,
+                    "status": OutboxStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+                "rows",
+            )
             .on_conflict_do_nothing(index_elements=[_outbox.c.dedupe_key])
             .returning(_outbox.c.id)
         )
-        return len((await self.session.execute(stmt, list(unique.values()))).all())
+        result = await self.session.execute(stmt, {"rows": rowset_param(list(unique.values()))})
+        return len(result.all())
 
     async def due(self, *, now: datetime, limit: int) -> list[Candidate]:
         """Pending rows whose time has come, most urgent first, then oldest first.

@@ -14,7 +14,22 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, FromClause, String, bindparam, cast, column, func, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    FromClause,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeEngine
 
@@ -39,12 +54,41 @@ def rowset(dialect: str, name: str, columns: Columns, param: str) -> FromClause:
     raise NotImplementedError(f"no rowset for dialect {dialect!r}")
 
 
+def insert_from_rowset(
+    dialect: str, table: Table, columns: Columns, constants: Mapping[str, Any], param: str
+) -> Any:  # the dialect's Insert (with on_conflict_do_nothing)
+    """INSERT INTO `table` the rows of a rowset (`columns`, named as the table's) with
+    the same `constants` (bound once) in every row: SQLAlchemy then processes no value
+    per row, the database reads them all from the one JSON parameter. The dialect's
+    INSERT, so ON CONFLICT can follow; the SELECT has a WHERE clause because SQLite
+    needs one before an upsert's ON CONFLICT."""
+    rows = rowset(dialect, "r", columns, param)
+    names = [n for n, _ in columns] + list(constants)
+    values = [rows.c[n] for n, _ in columns] + [
+        literal(v, table.c[n].type) for n, v in constants.items()
+    ]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).from_select(names, select(*values).where(true()))
+
+
 def rowset_param(rows: Sequence[Mapping[str, Any]]) -> str:
-    """The JSON text of `rows` for a `rowset` parameter (ints, strings and None only)."""
+    """The JSON text of `rows` for a `rowset` parameter (ints, strings, None, and
+    JSON-able values for JSON columns)."""
     return json.dumps(list(rows), separators=(",", ":"), ensure_ascii=False)
 
 
 BIGINT: TypeEngine[Any] = BigInteger()
+INT: TypeEngine[Any] = Integer()
 TEXT: TypeEngine[Any] = String()
+JSON_VALUE: TypeEngine[Any] = JSON()
 
-__all__ = ["BIGINT", "TEXT", "Columns", "rowset", "rowset_param"]
+__all__ = [
+    "BIGINT",
+    "INT",
+    "JSON_VALUE",
+    "TEXT",
+    "Columns",
+    "insert_from_rowset",
+    "rowset",
+    "rowset_param",
+]
