@@ -37,12 +37,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 
 from bot.deps import Deps
 from bot.i18n import in_language
-from bot.notice_buttons import as_json, finished_markup
-from bot.outbox.writer import Outbox
+from bot.notice_buttons import NoticeCD, as_json, finished_markup
+from bot.numbers import MAX_INT64
+from bot.outbox.writer import KeyedMessage, Outbox
 from bot.panel_outage import panel_answers
 from bot.panel_pause import pause_for_refusal
 from bot.provider import parsing
@@ -53,10 +55,11 @@ from bot.provider.models import OrderState as PanelState
 from bot.provider.models import OrderStatus as PanelStatus
 from bot.provider.panels import MAIN_PANEL
 from bot.shop import settlement
+from bot.shop.bulk_settlement import ChunkSettlement
 from bot.shop.enums import OrderState
 from bot.shop.errors import ShopError
 from bot.shop.money import Micro
-from bot.shop.orders.models import OrderChange, OrderDTO
+from bot.shop.orders.models import OrderDTO
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
 from bot.shop.users import UserDTO
@@ -78,8 +81,7 @@ from bot.texts.operator_alerts import (
     panel_tag,
 )
 from bot.timeouts import add_timeout
-from db.models import Order, User
-from db.repositories.catalog import CatalogRepo
+from db.models import User
 from db.repositories.orders import OrderRepo
 from db.repositories.users import UserRepo
 from db.uow import unit_of_work
@@ -166,6 +168,7 @@ class StatusPoller:
         self._writing = asyncio.Lock()
         self.last_success: datetime | None = None  # when a cycle last heard the panel
         self.last_report: PollReport | None = None
+        self._markups = _FinishedMarkups()
 
     @property
     def clock(self) -> Any:
@@ -263,12 +266,17 @@ class StatusPoller:
     ) -> PollReport:
         """Apply one `status` reply to the orders asked about, in one transaction.
 
-        Every reply is judged by the order state machine first (OrderService.judge):
-        what it rejects only counts as a poll error. Running orders' progress is written
-        in one statement; each finishing order is settled in its own savepoint, so one
-        that fails (a bug, a deadlock) is rolled back alone and asked about again next
-        cycle while its neighbours are settled. Safe to repeat: a reply applied twice (or
-        by two pollers at once) finishes and refunds each order once and notifies once.
+        The chunk's orders are read once, locked (PostgreSQL; SQLite serializes writers),
+        and every reply is judged by the order state machine first (OrderService.judge):
+        what it rejects only counts as a poll error. Running orders: those whose reply
+        says something new get it in one statement, the others only their check time in
+        another. Finished orders are settled together (bot/shop/bulk_settlement.py:
+        transitions, refunds, history, a few statements for the chunk) in one savepoint
+        with their notices; should that fail, each is settled alone in a savepoint of its
+        own (OrderService.apply_provider_state), so one bad order is rolled back alone and
+        asked about again next cycle while its neighbours are settled. Safe to repeat: a
+        reply applied twice (or by two pollers at once) finishes and refunds each order
+        once and notifies once.
         """
         report = report if report is not None else PollReport()
         now = self.clock.now()
@@ -277,12 +285,16 @@ class StatusPoller:
             shop = Shop(session, deps)
             outbox = Outbox.from_session(session, deps)
             repo = OrderRepo(session)
-            orders = {row.id: row for row in await repo.many(oid for oid, _ in chunk)}
-            recipients = await _recipients(session, {o.user_id for o in orders.values()})
-            progress: list[dict[str, Any]] = []
-            # Ids, not rows: a savepoint rolled back expires the session's rows.
-            finishing: list[tuple[int, PanelState]] = []
-            notices: list[tuple[OrderDTO, PanelState, dict[str, Any]]] = []
+            orders = {row.id: row for row in await repo.for_poll((i for i, _ in chunk), lock=True)}
+            recipients = {
+                o.user_id: _Recipient(o.chat_id, o.language)
+                for o in orders.values()
+                if o.chat_id is not None
+            }
+            changed: list[dict[str, Any]] = []
+            unchanged: list[int] = []
+            notices: list[KeyedMessage] = []
+            finishing: list[tuple[Any, PanelState]] = []
             for order_id, provider_order_id in sorted(chunk):
                 order = orders.get(order_id)
                 if order is None or order.state is not OrderState.ACTIVE:
@@ -308,7 +320,7 @@ class StatusPoller:
                     continue
                 assert isinstance(reply, PanelState)
                 if reply.status.finished:
-                    finishing.append((order_id, reply))
+                    finishing.append((order, reply))
                     continue
                 if reply.status is PanelStatus.UNRECOGNISED:
                     report.unrecognised += 1
@@ -318,50 +330,112 @@ class StatusPoller:
                         reply.raw_status,
                     )
                 report.running += 1
-                row = {"order_id": order_id, **settlement.progress(facts, reply)}
-                progress.append(row)
-                notices.append((OrderDTO.of(order), reply, row))
-            await self._record_progress(repo, progress, now)
-            for dto, reply, row in notices:
-                report.notified += await self._running_notice(dto, reply, row, outbox, recipients)
-            for order_id, reply in finishing:
-                try:
-                    async with session.begin_nested():
-                        change = await shop.orders.apply_provider_state(order_id, reply)
-                        notified = 0
-                        if change.changed:
-                            notified = await self._final_notice(change, outbox, recipients, session)
-                except Exception:
-                    report.failed += 1
-                    log.exception(
-                        "status poll: order %s could not be settled; kept for the next cycle",
-                        order_id,
-                    )
-                    continue
-                if change.rejected is not None:
-                    report.bad_replies += 1
-                if not change.changed:
-                    continue
-                report.notified += notified
-                report.refunded += change.refund
-                if change.order.state is OrderState.COMPLETED:
-                    report.completed += 1
-                elif change.order.state is OrderState.PARTIAL:
-                    report.partial += 1
-                elif change.order.state is OrderState.CANCELED:
-                    report.canceled += 1
+                values = settlement.progress(facts, reply)
+                if settlement.progress_changed(order, values):
+                    changed.append({"order_id": order_id, **values})
+                else:
+                    unchanged.append(order_id)
+                notice = self._running_notice(order, reply, values, recipients)
+                if notice is not None:
+                    notices.append(notice)
+            await self._record_progress(repo, changed, unchanged, now)
+            notices += await self._settle(session, shop, finishing, recipients, report)
+            # The chunk's notices in one statement, in its transaction: a money effect and
+            # the message about it are committed together (or neither is).
+            report.notified += await outbox.to_chats_once(notices)
         return report
 
+    async def _settle(
+        self,
+        session: Any,
+        shop: Shop,
+        finishing: Sequence[tuple[Any, PanelState]],
+        recipients: Mapping[int, _Recipient],
+        report: PollReport,
+    ) -> list[KeyedMessage]:
+        """The chunk's finished orders together; should that fail, one by one. Returns
+        the customers' notices of the orders that were finished."""
+        if not finishing:
+            return []
+        try:
+            async with session.begin_nested():
+                done = await ChunkSettlement(session, self.deps.pricing, self.clock).finish(
+                    finishing
+                )
+                rows = {order.id: order for order, _ in finishing}
+                messages = [
+                    message
+                    for f in done
+                    if (
+                        message := self._final_message(
+                            f.order, f.refund, recipients, rows[f.order.id].refillable
+                        )
+                    )
+                    is not None
+                ]
+        except Exception:
+            log.exception(
+                "status poll: settling %d finished orders together failed; one by one",
+                len(finishing),
+            )
+            return await self._settle_one_by_one(session, shop, finishing, recipients, report)
+        for f in done:
+            self._count(f.order.state, f.refund, report)
+        return messages
+
+    async def _settle_one_by_one(
+        self,
+        session: Any,
+        shop: Shop,
+        finishing: Sequence[tuple[Any, PanelState]],
+        recipients: Mapping[int, _Recipient],
+        report: PollReport,
+    ) -> list[KeyedMessage]:
+        messages: list[KeyedMessage] = []
+        for order, reply in finishing:
+            order_id = order.id
+            try:
+                async with session.begin_nested():
+                    change = await shop.orders.apply_provider_state(order_id, reply)
+            except Exception:
+                report.failed += 1
+                log.exception(
+                    "status poll: order %s could not be settled; kept for the next cycle",
+                    order_id,
+                )
+                continue
+            if change.rejected is not None:
+                report.bad_replies += 1
+            if not change.changed:
+                continue
+            message = self._final_message(change.order, change.refund, recipients, order.refillable)
+            if message is not None:
+                messages.append(message)
+            self._count(change.order.state, change.refund, report)
+        return messages
+
+    @staticmethod
+    def _count(state: OrderState, refund: Micro, report: PollReport) -> None:
+        report.refunded += refund
+        if state is OrderState.COMPLETED:
+            report.completed += 1
+        elif state is OrderState.PARTIAL:
+            report.partial += 1
+        elif state is OrderState.CANCELED:
+            report.canceled += 1
+
     async def _record_progress(
-        self, repo: OrderRepo, rows: list[dict[str, Any]], now: datetime
+        self, repo: OrderRepo, rows: list[dict[str, Any]], unchanged: list[int], now: datetime
     ) -> None:
-        """All running orders' progress in one statement; should it fail, row by row, so
-        one bad row costs only its own order's update."""
-        if not rows:
+        """Running orders' news in one statement, and the check time of those without news
+        in another; should that fail, row by row, so one bad row costs only its own
+        order's update."""
+        if not rows and not unchanged:
             return
         try:
             async with repo.session.begin_nested():
                 await repo.record_progress(rows, now=now)
+                await repo.record_checked(unchanged, now=now)
             return
         except Exception:
             log.exception("status poll: recording %d progress rows failed; one by one", len(rows))
@@ -371,10 +445,15 @@ class StatusPoller:
                     await repo.record_progress([row], now=now)
             except Exception:
                 log.exception("status poll: order %s: progress not recorded", row["order_id"])
+        try:
+            async with repo.session.begin_nested():
+                await repo.record_checked(unchanged, now=now)
+        except Exception:
+            log.exception("status poll: %d orders: check time not recorded", len(unchanged))
 
     async def _poll_error(
         self,
-        order: Order,
+        order: Any,
         problem: str,
         shop: Shop,
         outbox: Outbox,
@@ -401,80 +480,76 @@ class StatusPoller:
                 text, dedupe_key=f"order:{order.id}:flagged:{now.isoformat()}"
             )
 
-    async def _running_notice(
+    def _running_notice(
         self,
-        order: OrderDTO,
+        order: Any,
         reply: PanelState,
-        row: Mapping[str, Any],
-        outbox: Outbox,
+        values: Mapping[str, Any],
         recipients: Mapping[int, _Recipient],
-    ) -> int:
+    ) -> KeyedMessage | None:
         """Started (once), and half delivered (once): a customer hears of progress twice
-        at most, however often the panel is asked."""
+        at most, however often the panel is asked. `order` as read before this reply."""
+        if reply.status not in RUNNING:
+            return None
         recipient = recipients.get(order.user_id)
         if recipient is None:
-            return 0
+            return None
         before = PanelStatus.parse(order.provider_status) if order.provider_status else None
-        remains = row.get("remains")
-        dto = replace(
-            order,
-            remains=remains if remains is not None else order.remains,
-            start_count=reply.start_count if reply.start_count is not None else order.start_count,
-        )
-        build: Callable[[], str] | None = None
-        key = None
-        if reply.status in RUNNING and (before is None or before in NOT_STARTED):
-            build, key = (lambda: order_started(dto)), f"order:{order.id}:started"
-        elif (
-            reply.status in RUNNING
-            and remains is not None
+        remains = values.get("remains")
+        started = before is None or before in NOT_STARTED
+        half = (
+            remains is not None
             and order.remains is not None
             and order.quantity >= 2
             and order.remains * 2 > order.quantity >= remains * 2
-        ):
-            build, key = (lambda: order_progress(dto)), f"order:{order.id}:half"
-        if build is None:
-            return 0
+        )
+        if not started and not half:
+            return None
+        dto = replace(
+            OrderDTO.of(order),
+            remains=remains if remains is not None else order.remains,
+            start_count=reply.start_count if reply.start_count is not None else order.start_count,
+        )
         with in_language(self.deps.i18n, recipient.language):
-            text = build()
-        await outbox.to_chat(recipient.telegram_id, text, dedupe_key=key, user_id=order.user_id)
-        return 1
+            if started:
+                text, key = order_started(dto), f"order:{order.id}:started"
+            else:
+                text, key = order_progress(dto), f"order:{order.id}:half"
+        return KeyedMessage(recipient.telegram_id, text, key, user_id=order.user_id)
 
-    async def _final_notice(
+    def _final_message(
         self,
-        change: OrderChange,
-        outbox: Outbox,
+        order: OrderDTO,
+        refund: Micro,
         recipients: Mapping[int, _Recipient],
-        session: Any,
-    ) -> int:
-        order = change.order
+        refillable: bool,
+    ) -> KeyedMessage | None:
+        """The customer's notice of a finished order (its dedupe key: once per state);
+        `refillable`: whether the order's service allows refills."""
         recipient = recipients.get(order.user_id)
         if recipient is None:
-            return 0
-        refillable = False  # as the order card judges it: a completed order of such a service
-        if order.state is OrderState.COMPLETED and order.service_id is not None:
-            service = await CatalogRepo(session).get(order.service_id)
-            refillable = bool(service is not None and service.refill)
+            return None
+        # As the order card judges it: a completed order of a service that allows refills.
+        can_refill = order.state is OrderState.COMPLETED and bool(refillable)
         with in_language(self.deps.i18n, recipient.language):
             if settlement.OrderFacts.of(order).subscription is not None:
-                text = order_subscription_ended(order, change.refund)
+                text = order_subscription_ended(order, refund)
             elif order.state is OrderState.COMPLETED:
                 text = order_completed(order)
             elif order.state is OrderState.PARTIAL:
-                text = order_partial(order, change.refund)
+                text = order_partial(order, refund)
             elif order.state is OrderState.CANCELED:
-                text = order_canceled(order, change.refund)
+                text = order_canceled(order, refund)
             else:
-                return 0
-            markup = finished_markup(order.id, refillable=refillable)
-        await outbox.to_chat(
+                return None
+            markup = self._markups.for_order(order.id, refillable=can_refill)
+        return KeyedMessage(
             recipient.telegram_id,
             text,
-            reply_markup=as_json(markup),
-            dedupe_key=f"order:{order.id}:state:{order.state.value}",
+            f"order:{order.id}:state:{order.state.value}",
             user_id=order.user_id,
+            reply_markup=markup,
         )
-        return 1
 
     # --- interrupted placements -----------------------------------------------------
 
@@ -602,6 +677,46 @@ class StatusPoller:
         if since is not None and self._down_since is None:
             self._down_since = since
         self._alert_state_known = True
+
+
+class _FinishedMarkups:
+    """The buttons under finished orders' notices (bot/notice_buttons.finished_markup),
+    built once per language and refill flag and then given each order's id: a chunk
+    queues up to a hundred of them, and building the keyboard is most of a notice's cost.
+    Only the buttons that carry the order id differ between orders; the template is built
+    with an id no order has, and those buttons are the ones that carry it."""
+
+    _MARK = MAX_INT64
+
+    def __init__(self) -> None:
+        self._templates: dict[tuple[str | None, bool], dict[str, Any]] = {}
+
+    def for_order(self, order_id: int, *, refillable: bool) -> dict[str, Any]:
+        """The markup as the outbox stores it; call in the recipient's language."""
+        i18n = I18n.get_current(no_error=True)
+        key = (i18n.current_locale if i18n is not None else None, refillable)
+        template = self._templates.get(key)
+        if template is None:
+            template = as_json(finished_markup(self._MARK, refillable=refillable))
+            self._templates[key] = template
+        return {
+            "inline_keyboard": [
+                [self._button(button, order_id) for button in row]
+                for row in template["inline_keyboard"]
+            ]
+        }
+
+    def _button(self, button: dict[str, Any], order_id: int) -> dict[str, Any]:
+        data = button.get("callback_data")
+        if data is None:
+            return dict(button)
+        pressed = NoticeCD.unpack(data)
+        if pressed.order_id != self._MARK:
+            return dict(button)
+        return {
+            **button,
+            "callback_data": NoticeCD(action=pressed.action, order_id=order_id).pack(),
+        }
 
 
 def _reason(exc: ProviderFailure) -> str:

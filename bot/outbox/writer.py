@@ -71,6 +71,18 @@ class OutboxItem:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class KeyedMessage:
+    """One message of an event that must be queued once (`Outbox.to_chats_once`)."""
+
+    chat_id: int
+    text: str
+    dedupe_key: str
+    user_id: int | None = None
+    reply_markup: dict[str, Any] | None = None
+    priority: Priority = Priority.ORDER
+
+
 def _markup(reply_markup: Any) -> dict[str, Any] | None:
     if reply_markup is None:
         return None
@@ -182,6 +194,29 @@ class Outbox:
         await self.repo.add_many(rows)
         return len(rows)
 
+    @writes
+    async def to_chats_once(self, messages: Iterable[KeyedMessage]) -> int:
+        """Queue many messages, each once by its dedupe key, in one statement (the status
+        poller's notices of a chunk). Returns how many were new."""
+        now = self.clock.now()
+        rows = []
+        for message in messages:
+            if not message.chat_id:
+                raise ValueError("chat_id is required")
+            if not message.text or not message.text.strip():
+                raise ValueError("an empty message")
+            rows.append(
+                {
+                    "chat_id": message.chat_id,
+                    "user_id": message.user_id,
+                    "priority": int(message.priority),
+                    "text": message.text,
+                    "reply_markup": _markup(message.reply_markup),
+                    "dedupe_key": message.dedupe_key[:128],
+                }
+            )
+        return await self.repo.add_many_once(rows, now=now)
+
     # --- for admins -----------------------------------------------------------
 
     @reads
@@ -204,4 +239,4 @@ class Outbox:
         return OutboxItem.of(row) if row is not None else None
 
 
-__all__ = ["Outbox", "OutboxItem", "Priority"]
+__all__ = ["KeyedMessage", "Outbox", "OutboxItem", "Priority"]

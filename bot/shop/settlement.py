@@ -22,7 +22,7 @@ Shares are rounded down to the currency's minor unit and never exceed the charge
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -48,6 +48,13 @@ class OrderFacts:
     service_type: str
     fields: Mapping[str, Any]  # the `add` form as sent
     provider_id: int | None = None  # the order's panel (its currency rate)
+    # Worked out once: every rule asks (the poller judges thousands of replies a cycle).
+    _subscription: tuple[int, int] | None = field(
+        init=False, repr=False, compare=False, default=None
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_subscription", self._terms())
 
     @classmethod
     def of(cls, order: Any) -> OrderFacts:
@@ -64,6 +71,9 @@ class OrderFacts:
     @property
     def subscription(self) -> tuple[int, int] | None:
         """(posts paid for, units per post) of a subscription; None for other orders."""
+        return self._subscription
+
+    def _terms(self) -> tuple[int, int] | None:
         if ServiceType.parse(self.service_type) is not ServiceType.SUBSCRIPTIONS:
             return None
         posts = parse_whole(str(self.fields.get("posts", "")), low=1)
@@ -139,6 +149,15 @@ def progress(order: OrderFacts, reply: PanelState) -> dict[str, Any]:
     return values
 
 
+def progress_changed(order: Any, values: Mapping[str, Any]) -> bool:
+    """Whether `progress` values say anything the order (a row or a DTO) does not hold
+    yet: a value given (None keeps the stored one) that differs from the stored one. The
+    poller writes nothing but the check time for an order whose reply says nothing new."""
+    return any(
+        value is not None and value != getattr(order, name) for name, value in values.items()
+    )
+
+
 def ending(order: OrderFacts, reply: PanelState, currency_rate: Decimal) -> Ending | None:
     """The state and refund a trusted reply ends the order with; None while it runs."""
     status = reply.status
@@ -173,4 +192,13 @@ def _in_shop(charge: Decimal, currency_rate: Decimal) -> Micro:
     return to_micro_ceil(charge * currency_rate)
 
 
-__all__ = ["Ending", "OrderFacts", "ending", "judge", "posts_served", "progress", "undelivered"]
+__all__ = [
+    "Ending",
+    "OrderFacts",
+    "ending",
+    "judge",
+    "posts_served",
+    "progress",
+    "progress_changed",
+    "undelivered",
+]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.shop.enums import LedgerKind
 from db.models import LedgerEntry, User, table_of
 from db.repositories.base import Repo
+from db.repositories.rowsets import BIGINT, TEXT, insert_from_rowset, rowset, rowset_param
 
 _ledger = table_of(LedgerEntry)
 # Prebuilt per dialect: the wallet's hot path (see users.py).
@@ -20,9 +23,102 @@ _INSERT = {
     .returning(*_ledger.c)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+# What credit_many writes per row (the rest is the same for all of them).
+_CREDIT_COLUMNS = (
+    ("user_id", BIGINT),
+    ("kind", TEXT),
+    ("amount", BIGINT),
+    ("balance_after", BIGINT),
+    ("reference", TEXT),
+    ("order_id", BIGINT),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """One credit of many written at once (`LedgerRepo.credit_many`)."""
+
+    user_id: int
+    amount: int  # > 0
+    reference: str
+    order_id: int | None = None
 
 
 class LedgerRepo(Repo):
+    async def credit_many(
+        self, credits: Sequence[Credit], *, kind: LedgerKind, now: datetime
+    ) -> set[str]:
+        """Credit many balances with their ledger rows in a few statements: one UPDATE of
+        the users' balances (each by the sum of its credits), one INSERT of the rows.
+
+        Returns the references written. A reference that exists already is skipped by
+        the INSERT (ON CONFLICT DO NOTHING) while its balance was still credited: the
+        caller must then roll back (a savepoint) - the returned set tells it.
+        Each row's balance_after is the balance after it, credits applied in the order
+        given: the users' rows stay locked (or, on SQLite, the database) until the
+        transaction ends, so the balance before them is the returned one minus their sum.
+        """
+        if not credits:
+            return set()
+        totals: dict[int, int] = {}
+        for credit in credits:
+            if credit.amount <= 0:
+                raise ValueError(f"a credit must be positive: {credit}")
+            totals[credit.user_id] = totals.get(credit.user_id, 0) + credit.amount
+        users = table_of(User)
+        if self.dialect == "postgresql":
+            # Locked in id order first: two writers crediting overlapping customers
+            # queue instead of deadlocking (one UPDATE locks in no given order).
+            await self.session.execute(
+                select(users.c.id)
+                .where(users.c.id.in_(sorted(totals)))
+                .order_by(users.c.id)
+                .with_for_update()
+            )
+        given = rowset(self.dialect, "v", (("v_id", BIGINT), ("v_amount", BIGINT)), "rows")
+        result = await self.session.execute(
+            update(users)
+            .where(users.c.id == given.c.v_id)
+            .values(balance=users.c.balance + given.c.v_amount)
+            .returning(users.c.id, users.c.balance),
+            {"rows": rowset_param([{"v_id": u, "v_amount": a} for u, a in sorted(totals.items())])},
+        )
+        balances = {int(row[0]): int(row[1]) for row in result}
+        missing = set(totals) - set(balances)
+        if missing:
+            raise LookupError(f"no such users: {sorted(missing)}")
+        # Walk each user's credits backwards from the final balance.
+        after: list[int] = [0] * len(credits)
+        running = dict(balances)
+        for index in range(len(credits) - 1, -1, -1):
+            credit = credits[index]
+            after[index] = running[credit.user_id]
+            running[credit.user_id] -= credit.amount
+        rows = [
+            {
+                "user_id": credit.user_id,
+                "kind": LedgerKind(kind).value,
+                "amount": credit.amount,
+                "balance_after": after[index],
+                "reference": credit.reference,
+                "order_id": credit.order_id,
+            }
+            for index, credit in enumerate(credits)
+        ]
+        stmt = (
+            insert_from_rowset(
+                self.dialect,
+                _ledger,
+                _CREDIT_COLUMNS,
+                {"actor_id": None, "note": None, "created_at": now},
+                "rows",
+            )
+            .on_conflict_do_nothing(index_elements=[_ledger.c.reference])
+            .returning(_ledger.c.reference)
+        )
+        result = await self.session.execute(stmt, {"rows": rowset_param(rows)})
+        return {str(ref) for ref in result.scalars()}
+
     async def insert(
         self,
         *,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Row,
     String,
     bindparam,
     false,
@@ -19,8 +20,9 @@ from sqlalchemy import (
 )
 
 from bot.shop.enums import OrderState
-from db.models import Order, OrderEvent, table_of
+from db.models import Order, OrderEvent, ServiceRow, User, table_of
 from db.repositories.base import Repo
+from db.repositories.rowsets import BIGINT, TEXT, insert_from_rowset, rowset, rowset_param
 
 
 def of_providers(column: Any, provider_ids: Sequence[int | None]) -> ColumnElement[bool]:
@@ -30,6 +32,46 @@ def of_providers(column: Any, provider_ids: Sequence[int | None]) -> ColumnEleme
     if None in provider_ids:
         clauses.append(column.is_(None))
     return or_(*clauses) if clauses else false()
+
+
+_orders = table_of(Order)
+_users = table_of(User)
+_services = table_of(ServiceRow)
+_FOR_POLL = (
+    select(
+        _orders,
+        _users.c.telegram_id.label("chat_id"),
+        _users.c.language.label("language"),
+        func.coalesce(_services.c.refill, false()).label("refillable"),
+    )
+    .outerjoin(_users, _users.c.id == _orders.c.user_id)
+    .outerjoin(_services, _services.c.id == _orders.c.service_id)
+    .order_by(_orders.c.id)
+)
+
+# What add_events writes per row (`at` is the same for all of them).
+_EVENT_COLUMNS = (
+    ("order_id", BIGINT),
+    ("from_state", TEXT),
+    ("to_state", TEXT),
+    ("refund", BIGINT),
+    ("note", TEXT),
+    ("actor_id", BIGINT),
+)
+
+# The values finish_many sets per order (see rowsets.py).
+_FINISH_COLUMNS = (
+    ("v_id", BIGINT),
+    ("v_from", TEXT),
+    ("v_state", TEXT),
+    ("v_before", BIGINT),
+    ("v_refunded", BIGINT),
+    ("v_status", TEXT),
+    ("v_start", BIGINT),
+    ("v_remains", BIGINT),
+    ("v_charge", BIGINT),
+    ("v_currency", TEXT),
+)
 
 
 class OrderRepo(Repo):
@@ -261,6 +303,114 @@ class OrderRepo(Repo):
             for row in rows
         ]
         await self.session.execute(stmt, params)
+
+    async def for_poll(self, order_ids: Iterable[int], *, lock: bool = False) -> list[Row[Any]]:
+        """The orders with these ids as plain rows (their columns as attributes), by id,
+        each with its customer's `chat_id` and `language` and whether its service allows
+        refills (`refillable`): what the poller needs for a chunk, in one query.
+
+        With `lock` (PostgreSQL; SQLite's writers are serialized anyway) the orders stay
+        locked until the transaction ends, taken in id order so that two pollers applying
+        overlapping chunks queue instead of deadlocking: the second then reads the orders
+        as the first left them.
+        """
+        ids = sorted(set(order_ids))
+        if not ids:
+            return []
+        stmt = _FOR_POLL.where(_orders.c.id.in_(ids))
+        if lock:
+            stmt = stmt.with_for_update(of=_orders)
+        return list(await self.session.execute(stmt))
+
+    async def record_checked(self, order_ids: Sequence[int], *, now: datetime) -> None:
+        """Orders still active whose reply said nothing new: only when they were checked,
+        and their poll error count cleared, in one statement."""
+        if not order_ids:
+            return
+        table = table_of(Order)
+        await self.session.execute(
+            update(table)
+            .where(table.c.id.in_(list(order_ids)), table.c.state == OrderState.ACTIVE.value)
+            .values(poll_errors=0, poll_error=None, flagged_at=None, last_checked_at=now)
+        )
+
+    async def finish_many(self, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> list[int]:
+        """Finish many active orders in one statement; the ids of those it moved, sorted.
+
+        Each row: order_id, state (where it ends), refunded_before (as read), refunded
+        (after the refund), provider_status, and start_count / remains / provider_charge /
+        provider_currency (None keeps the stored value). The WHERE clause names the state
+        the order leaves and the refunded amount it was read with, so an order finishes
+        once whatever runs concurrently (another poller, a refresh, an admin's refund):
+        the orders missing from the answer were changed meanwhile and stay as they are.
+        """
+        if not rows:
+            return []
+        table = table_of(Order)
+        given = rowset(self.dialect, "v", _FINISH_COLUMNS, "rows")
+        data = rowset_param(
+            [
+                {
+                    "v_id": row["order_id"],
+                    "v_from": OrderState.ACTIVE.value,
+                    "v_state": OrderState(row["state"]).value,
+                    "v_before": row["refunded_before"],
+                    "v_refunded": row["refunded"],
+                    "v_status": row["provider_status"],
+                    "v_start": row.get("start_count"),
+                    "v_remains": row.get("remains"),
+                    "v_charge": row.get("provider_charge"),
+                    "v_currency": row.get("provider_currency"),
+                }
+                for row in rows
+            ]
+        )
+        stmt = (
+            update(table)
+            .where(
+                table.c.id == given.c.v_id,
+                # The state it leaves comes with each row, not as a constant: on SQLite a
+                # constant would lead the planner through the index of all active
+                # orders, reading the rows' JSON once for each of them.
+                table.c.state == given.c.v_from,
+                table.c.refunded == given.c.v_before,
+            )
+            .values(
+                state=given.c.v_state,
+                refunded=given.c.v_refunded,
+                provider_status=given.c.v_status,
+                start_count=func.coalesce(given.c.v_start, table.c.start_count),
+                remains=func.coalesce(given.c.v_remains, table.c.remains),
+                provider_charge=func.coalesce(given.c.v_charge, table.c.provider_charge),
+                provider_currency=func.coalesce(given.c.v_currency, table.c.provider_currency),
+                last_checked_at=now,
+                updated_at=now,
+                finished_at=now,
+            )
+            .returning(table.c.id)
+        )
+        return sorted(int(i) for i in (await self.session.execute(stmt, {"rows": data})).scalars())
+
+    async def add_events(self, rows: Sequence[Mapping[str, Any]], *, at: datetime) -> None:
+        """Many history rows at `at` in one statement (each: order_id, from_state,
+        to_state, and optionally refund, note, actor_id)."""
+        if not rows:
+            return
+        data = [
+            {
+                "order_id": row["order_id"],
+                "from_state": None if row["from_state"] is None else row["from_state"].value,
+                "to_state": OrderState(row["to_state"]).value,
+                "refund": row.get("refund", 0),
+                "note": row.get("note"),
+                "actor_id": row.get("actor_id"),
+            }
+            for row in rows
+        ]
+        stmt = insert_from_rowset(
+            self.dialect, table_of(OrderEvent), _EVENT_COLUMNS, {"at": at}, "rows"
+        )
+        await self.session.execute(stmt, {"rows": rowset_param(data)})
 
     async def record_poll_error(
         self, order_id: int, error: str, *, now: datetime

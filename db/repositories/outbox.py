@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from bot.shop.enums import BroadcastState, OutboxStatus
 from db.models import Broadcast, OutboxMessage, User, table_of
 from db.repositories.base import Repo
+from db.repositories.rowsets import BIGINT, INT, JSON_VALUE, TEXT, insert_from_rowset, rowset_param
 
 _outbox = table_of(OutboxMessage)
 INTERRUPTED = "interrupted mid-send: it may have been delivered, so it is not sent again"
@@ -31,6 +32,17 @@ def _not_paused() -> ColumnElement[bool]:
     """Not a row of a paused broadcast (a handful of broadcasts: the subquery is tiny)."""
     paused = select(Broadcast.id).where(Broadcast.state == BroadcastState.PAUSED)
     return or_(OutboxMessage.broadcast_id.is_(None), OutboxMessage.broadcast_id.not_in(paused))
+
+
+# What add_many_once takes per message (the rest is the same for all of them).
+_KEYED_COLUMNS = (
+    ("chat_id", BIGINT),
+    ("user_id", BIGINT),
+    ("priority", INT),
+    ("text", TEXT),
+    ("reply_markup", JSON_VALUE),
+    ("dedupe_key", TEXT),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +73,40 @@ class OutboxRepo(Repo):
         """Queue many messages in one statement (a broadcast); rows without dedupe keys."""
         if rows:
             await self.session.execute(_outbox.insert(), list(rows))
+
+    async def add_many_once(self, rows: Sequence[dict[str, Any]], *, now: datetime) -> int:
+        """Queue many pending messages, each with its dedupe_key, in one statement; a key
+        queued before (or twice in `rows`) is skipped. Each row: chat_id, user_id,
+        priority, text, reply_markup (a dict or None), dedupe_key. Returns how many
+        were added."""
+        if not rows:
+            return 0
+        unique: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            key = row.get("dedupe_key")
+            if not key:
+                raise ValueError("every message needs a dedupe_key here")
+            unique.setdefault(key, {name: row.get(name) for name, _ in _KEYED_COLUMNS})
+        stmt = (
+            insert_from_rowset(
+                self.dialect,
+                _outbox,
+                _KEYED_COLUMNS,
+                {
+                    "photo": None,
+                    "status": OutboxStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+                "rows",
+            )
+            .on_conflict_do_nothing(index_elements=[_outbox.c.dedupe_key])
+            .returning(_outbox.c.id)
+        )
+        result = await self.session.execute(stmt, {"rows": rowset_param(list(unique.values()))})
+        return len(result.all())
 
     async def due(self, *, now: datetime, limit: int) -> list[Candidate]:
         """Pending rows whose time has come, most urgent first, then oldest first.

@@ -17,6 +17,7 @@ from bot.jobs.refills import RefillPoller
 from bot.provider.errors import AccountIssue
 from bot.provider.models import RefillStatus, ServiceType
 from bot.sandbox.provider.catalog import SimService
+from bot.shop.bulk_settlement import ChunkSettlement
 from bot.shop.enums import OrderState
 from bot.shop.money import round_down
 from bot.shop.orders.service import OrderService
@@ -84,6 +85,13 @@ async def test_an_order_that_fails_to_settle_rolls_back_alone(
     for order_id in (first, broken, last):
         world.sim.script(panel(world, await world.order(order_id)), "Completed")
     real = OrderService.apply_provider_state
+    together = ChunkSettlement.finish
+
+    async def refused(self: ChunkSettlement, items: Any) -> Any:
+        # The set-based settlement of the chunk fails as a whole (the broken order's
+        # trouble): the poller settles its orders one by one instead.
+        await together(self, items)
+        raise RuntimeError("the chunk's statement failed")
 
     async def flaky(self: OrderService, order_id: int, reply: Any) -> Any:
         change = await real(self, order_id, reply)
@@ -91,6 +99,7 @@ async def test_an_order_that_fails_to_settle_rolls_back_alone(
             raise RuntimeError("a deadlock, a bug")
         return change
 
+    monkeypatch.setattr(ChunkSettlement, "finish", refused)
     monkeypatch.setattr(OrderService, "apply_provider_state", flaky)
     report = await StatusPoller(world.deps).run_cycle()
     assert report.completed == 2 and report.failed == 1
@@ -99,6 +108,7 @@ async def test_an_order_that_fails_to_settle_rolls_back_alone(
     assert (await world.order(broken)).state is OrderState.ACTIVE  # rolled back alone
     assert len(await customer_texts(world)) == 2  # and its notice with it
     monkeypatch.setattr(OrderService, "apply_provider_state", real)
+    monkeypatch.setattr(ChunkSettlement, "finish", together)
     world.clock.advance(minutes=2)
     assert (await StatusPoller(world.deps).run_cycle()).completed == 1
 

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Row
+
 from bot.shop.enums import OrderState
 from bot.shop.money import Micro
 from bot.shop.paging import Paging
@@ -103,8 +105,13 @@ class OrderDTO:
         return self.charge - self.refunded
 
     @classmethod
-    def of(cls, row: Order) -> OrderDTO:
-        return cls(**{f.name: getattr(row, f.name) for f in dc_fields(cls)})
+    def of(cls, row: Order | Row[Any]) -> OrderDTO:
+        """From the ORM row or a Core row of the orders table (the poller reads those)."""
+        return cls(**{name: getattr(row, name) for name in _ORDER_FIELDS})
+
+
+# Looked up once: the status poller builds thousands of these a cycle.
+_ORDER_FIELDS = tuple(f.name for f in dc_fields(OrderDTO))
 
 
 @dataclass(frozen=True, slots=True)

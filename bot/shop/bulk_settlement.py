@@ -1,0 +1,158 @@
+"""Settling a status poll chunk's finished orders at once: the same endings and refunds as
+OrderService.apply_provider_state (bot/shop/settlement.py decides both), written with a
+few statements for the whole chunk instead of a savepoint per order.
+
+The statements, in the caller's transaction (the poller wraps them in one savepoint and
+settles the chunk order by order should anything here fail):
+
+1. one UPDATE ... RETURNING of the orders, guarded by the state they leave (`active`)
+   and the refunded amount they were read with: an order another poller, a Refresh or an
+   admin changed meanwhile is not in the answer and nothing else happens to it;
+2. the balances of the customers of the orders that did move, one UPDATE, and their
+   ledger rows, one INSERT, with the reference every refund of a poll reply has
+   (`order:<id>:refund`): an order is refunded at most once, whoever settles it;
+3. their history rows, one INSERT.
+
+The orders must have been read in this transaction, locked (OrderRepo.for_poll): the
+refund is computed from what they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.provider.models import OrderState as PanelState
+from bot.shop import settlement
+from bot.shop.enums import LedgerKind, OrderState
+from bot.shop.errors import AlreadyRefunded
+from bot.shop.money import Micro
+from bot.shop.orders.models import OrderDTO
+from bot.shop.orders.transitions import ALLOWED
+from bot.shop.pricing import PricingConfig
+from db.repositories.ledger import Credit, LedgerRepo
+from db.repositories.orders import OrderRepo
+from db.uow import writes
+
+
+def refund_reference(order_id: int) -> str:
+    """The ledger reference of the refund that ends an order; the same one
+    OrderService's transitions write, so an order is refunded once by either."""
+    return f"order:{order_id}:refund"
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """An order this settlement finished: as it is now, and what went back."""
+
+    order: OrderDTO
+    refund: Micro
+
+    @property
+    def previous(self) -> OrderState:
+        return OrderState.ACTIVE
+
+
+class ChunkSettlement:
+    def __init__(self, session: AsyncSession, pricing: PricingConfig, clock: Clock) -> None:
+        self.session = session
+        self.pricing = pricing
+        self.clock = clock
+        self.orders = OrderRepo(session)
+        self.ledger = LedgerRepo(session)
+
+    @writes
+    async def finish(self, items: Sequence[tuple[Any, PanelState]]) -> list[Finished]:
+        """End each order (a row read locked in this transaction) by its trusted, finished
+        reply; the orders that were finished here, by id. Raises AlreadyRefunded when an
+        order's refund reference exists already (the caller's savepoint undoes it all)."""
+        now = self.clock.now()
+        rows: list[dict[str, Any]] = []
+        read: dict[int, Any] = {}
+        for order, reply in items:
+            if order.state is not OrderState.ACTIVE:
+                continue
+            facts = settlement.OrderFacts.of(order)
+            end = settlement.ending(facts, reply, self.pricing.rate_of(order.provider_id))
+            if end is None or end.state not in ALLOWED[OrderState.ACTIVE]:
+                raise ValueError(f"order {order.id}: {reply.status} does not finish it")
+            # Whatever the panel reports, never give back more than is left.
+            amount = max(0, min(int(end.refund), int(order.charge) - int(order.refunded)))
+            read[order.id] = order
+            rows.append(
+                {
+                    "order_id": order.id,
+                    "state": end.state,
+                    "refunded_before": order.refunded,
+                    "refunded": order.refunded + amount,
+                    **settlement.progress(facts, reply),
+                }
+            )
+        planned = {row["order_id"]: row for row in rows}
+        moved = await self.orders.finish_many(rows, now=now)
+        credits = [
+            Credit(
+                read[order_id].user_id,
+                _refund(planned[order_id]),
+                refund_reference(order_id),
+                order_id=order_id,
+            )
+            for order_id in moved
+            if _refund(planned[order_id])
+        ]
+        written = await self.ledger.credit_many(credits, kind=LedgerKind.REFUND, now=now)
+        for credit in credits:
+            if credit.reference not in written:
+                # Only one transition ever refunds an order: this would be a second one.
+                raise AlreadyRefunded(int(credit.order_id or 0))
+        await self.orders.add_events(
+            [
+                {
+                    "order_id": order_id,
+                    "from_state": OrderState.ACTIVE,
+                    "to_state": planned[order_id]["state"],
+                    "refund": _refund(planned[order_id]),
+                }
+                for order_id in moved
+            ],
+            at=now,
+        )
+        return [
+            Finished(
+                _as_finished(read[order_id], planned[order_id], now), _refund(planned[order_id])
+            )
+            for order_id in moved
+        ]
+
+
+def _refund(planned: dict[str, Any]) -> Micro:
+    return int(planned["refunded"]) - int(planned["refunded_before"])
+
+
+def _as_finished(order: Any, planned: dict[str, Any], now: datetime) -> OrderDTO:
+    """The order as finish_many left it (what it wrote over the row read), without
+    reading it back."""
+
+    def kept(name: str) -> Any:
+        value = planned.get(name)
+        return getattr(order, name) if value is None else value
+
+    return replace(
+        OrderDTO.of(order),
+        state=planned["state"],
+        refunded=planned["refunded"],
+        provider_status=planned["provider_status"],
+        start_count=kept("start_count"),
+        remains=kept("remains"),
+        updated_at=now,
+        finished_at=now,
+        last_checked_at=now,
+    )
+
+
+__all__ = ["ChunkSettlement", "Finished", "refund_reference"]
