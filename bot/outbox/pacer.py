@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -115,6 +115,7 @@ class SendPace:
         self.held_until = -math.inf  # a 429's pause of everything
         self.per_window = max(1, math.floor(self.rate + EPSILON))
         self._recent: deque[float] = deque(maxlen=self.per_window)  # last send times
+        self._replying: Counter[ChatKey] = Counter()
         self.stats = PaceStats()
 
     def now(self) -> float:
@@ -154,34 +155,43 @@ class SendPace:
     async def reply_turn(self, chat: ChatKey) -> float:
         """Wait for a reply's slot and take it; the seconds waited.
 
-        The chat's slot first (booked, so a chat's replies keep their order and the outbox
-        sees it taken), then the overall one, booked as soon as the chat's turn comes: the
-        outbox sender takes only a slot that is free now, so it leaves this one alone.
+        The overall slot is booked as soon as the chat's turn has come: the outbox sender
+        takes only a slot that is free now, so it leaves this one to the reply. The chat's
+        own slot is taken at the moment the reply goes (a token bucket counts actual
+        sends); meanwhile `replying(chat)` tells the outbox to leave that chat alone.
         """
         started = now = self.now()
-        if chat is not None:
-            pacer = self.pacer(chat)
-            at = pacer.earliest(chat, now)
-            pacer.take(chat, at)
-            if at > now:
+        self._replying[chat] += 1
+        try:
+            booked = False
+            while True:
+                at = self.chat_earliest(chat, now)
+                if at <= now:
+                    at = max(now, self.held_until, self._window_opens(now))
+                    if not booked:
+                        at = max(at, self.overall.earliest(None, now))
+                        self.overall.take(None, at)
+                        booked = True
+                    if at <= now:
+                        break
+                # A 429, the window or another reply to the chat may still move it: all
+                # checked again on waking.
                 await self._sleep_until(at, now)
                 now = self.now()
-        booked = False
-        while True:
-            at = max(now, self.held_until, self._window_opens(now))
-            if not booked:
-                at = max(at, self.overall.earliest(None, now))
-                self.overall.take(None, at)
-                booked = True
-            if at <= now:
-                break
-            # A 429 or the one-second window may still move it: checked again on waking.
-            await self._sleep_until(at, now)
-            now = self.now()
-        self._recent.append(now)
+            if chat is not None:
+                self.pacer(chat).take(chat, now)
+            self._recent.append(now)
+        finally:
+            self._replying[chat] -= 1
+            if not self._replying[chat]:
+                del self._replying[chat]
         waited = max(0.0, now - started)
         self.stats.waited(waited)
         return waited
+
+    def replying(self, chat: ChatKey) -> bool:
+        """Whether a reply to `chat` is waiting for its slot (the outbox then waits)."""
+        return chat in self._replying
 
     def hold(self, chat: ChatKey, retry_after: float, now: float | None = None) -> float:
         """Telegram answered 429: nothing for `chat`, and nothing at all, before `retry_after`
@@ -201,7 +211,8 @@ class SendPace:
         """When one more send fits the last `per_window` sends' one-second window."""
         if len(self._recent) < self.per_window:
             return now
-        return self._recent[0] + WINDOW
+        # A microsecond past the second: exactly one second apart could count as inside it.
+        return self._recent[0] + WINDOW + EPSILON
 
     async def _sleep_until(self, at: float, now: float) -> None:
         # Up to the next microsecond: never a hair early for Telegram's buckets.

@@ -313,6 +313,8 @@ class OutboxSender:
                     await self._settle()
                     return
                 chat_at = pace.chat_earliest(chat, now)
+                if pace.replying(chat):  # a reply waits for this chat's turn: it goes first
+                    chat_at = max(chat_at, now) + pace.pacer(chat).interval
                 if chat_at > max(planned, now) + EPSILON:
                     break  # a reply took this chat's turn: the row waits for the next one
                 at = max(chat_at, pace.overall_earliest(now))
