@@ -56,6 +56,7 @@ class NotingSession(AiohttpSession):
         super().__init__(**kwargs)
         self.pace = pace
         self.calls: list[Call] = []
+        self.progress = asyncio.Event()  # set on every message Telegram took
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
@@ -67,17 +68,24 @@ class NotingSession(AiohttpSession):
         )
         self.calls.append(call)
         try:
-            return await super().make_request(bot, method, timeout)
+            result = await super().make_request(bot, method, timeout)
         except TelegramRetryAfter as exc:
             call.outcome, call.retry_after = "429", exc.retry_after
             raise
         except Exception:
             call.outcome = "error"
             raise
+        self.progress.set()
+        return result
 
     async def close(self) -> None:  # skip aiohttp's 250 ms TLS grace on close
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+    async def wait_ok(self, prefix: str, count: int) -> None:
+        while len(self.ok(prefix)) < count:
+            self.progress.clear()
+            await self.progress.wait()
 
     def ok(self, prefix: str = "") -> list[Call]:
         return [c for c in self.calls if c.outcome == "ok" and c.text.startswith(prefix)]
@@ -116,7 +124,11 @@ class Rig:
             for chat_id in ids:
                 self.emulator.add_persona(Persona(chat_id, f"Customer {chat_id}"))
                 await users.get_or_create(
-                    chat_id, username=None, first_name="Customer", language="en", now=self.clock.now()
+                    chat_id,
+                    username=None,
+                    first_name="Customer",
+                    language="en",
+                    now=self.clock.now(),
                 )
         return ids
 
@@ -219,8 +231,7 @@ async def test_a_reply_does_not_wait_behind_a_long_broadcast(rig: Rig) -> None:
     customer = (await rig.customers(1, first=9000))[0]
     sender = rig.sender()
     drain = asyncio.create_task(sender.drain())
-    while len(rig.session.ok("news")) < 50:  # the broadcast is well under way
-        await asyncio.sleep(0)
+    await rig.session.wait_ok("news", 50)  # the broadcast is well under way
 
     asked = rig.pace.now()
     sent_before = len(rig.session.calls)
@@ -263,8 +274,7 @@ async def test_a_429_on_a_reply_holds_the_outbox_too(rig: Rig) -> None:
     await rig.queue([(chat, f"news for {chat}") for chat in chats], Priority.BROADCAST)
     sender = rig.sender()
     drain = asyncio.create_task(sender.drain())
-    while len(rig.session.ok("news")) < 10:
-        await asyncio.sleep(0)
+    await rig.session.wait_ok("news", 10)
 
     customer = (await rig.customers(1, first=9000))[0]  # gets no broadcast: only replies
     await rig.bot.send_message(customer, "reply one")
