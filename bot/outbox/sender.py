@@ -327,12 +327,32 @@ class OutboxSender:
                 self.stats.deferred += 1
                 await self._put_back([candidate], chat_at, now)
                 continue
-            pace.take(chat, now)
-            pace.stats.outbox += 1
-            task = asyncio.create_task(self._send_one(candidate))
+            # The send takes its slot itself, right before its request leaves (a slot taken
+            # here could leave late, after the loop was busy, and bunch with later ones);
+            # the next candidate waits until it has.
+            taken = asyncio.Event()
+            task = asyncio.create_task(self._send_one(candidate, taken))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
+            await taken.wait()
         await self._settle()
+
+    async def _take_slot(self, chat: int, taken: asyncio.Event) -> None:
+        """Wait (rarely: a reply came first) for the chat's and the overall slot, take it."""
+        pace = self.pace
+        try:
+            while True:
+                now = pace.now()
+                at = pace.earliest(chat, now)
+                if pace.replying(chat):
+                    at = max(at, now + pace.pacer(chat).interval)
+                if at <= now:
+                    break
+                await self._sleep(math.ceil((at - now) / EPSILON) * EPSILON)
+            pace.take(chat, now)
+            pace.stats.outbox += 1
+        finally:
+            taken.set()
 
     async def _put_back(self, candidates: Sequence[Candidate], at: float, now: float) -> None:
         """Back to the queue, due at the pace's `at` (its `now` being this moment)."""
@@ -344,8 +364,9 @@ class OutboxSender:
                 [c.id for c in candidates], at=self._moment(at, now, now_dt), now=now_dt
             )
 
-    async def _send_one(self, candidate: Candidate) -> None:
+    async def _send_one(self, candidate: Candidate, taken: asyncio.Event) -> None:
         try:
+            await self._take_slot(candidate.chat_id, taken)
             try:
                 markup = (
                     InlineKeyboardMarkup.model_validate(candidate.reply_markup)
