@@ -5,8 +5,13 @@ retry_after beyond them), on SQLite.
 The mix: 4,000 broadcast messages to 2,000 customers (two each) and 1,000 order updates
 to 100 busy customers (ten each). Prints the messages per second achieved against the
 configured NOTIFY_RATE_PER_SECOND, the peak over any one-second window as the emulator
-received them, the 429s received, and the lost and duplicated messages (both must be 0),
-counted from what the emulator stored for each chat.
+received them and as they left the bot, the 429s received, and the lost and duplicated
+messages (both must be 0), counted from what the emulator stored for each chat.
+
+The emulator runs on the bot's event loop: a message leaves the bot the moment its slot is
+taken, but the emulator reads it when that busy loop gets round to it, so arrivals bunch a
+little (a pace of exactly 25 a second can arrive as 28 in one second). `--emulator-thread`
+gives it a loop of its own in a thread (it then shares the GIL with the bot instead).
 
 `--mixed`: the same notifications drain while customers browse the catalogue (updates
 through the real dispatcher, the shop's handlers answering through the emulator: /start,
@@ -32,13 +37,14 @@ import argparse
 import asyncio
 import statistics
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -70,6 +76,7 @@ from db.session import create_engine
 
 TOKEN = "123456:NOTIFYBENCH"
 KEY = "bench-key"
+T = TypeVar("T")
 BROWSER = 300_000  # the browsing customers' ids start here
 
 
@@ -109,6 +116,51 @@ class Departures(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
+class EmulatorThread:
+    """The emulator on an event loop of its own, in a thread: it sees each request when it
+    arrives, as Telegram would, not when the bot's busy loop gets round to serving it (in
+    the same loop, arrivals bunch after every pause of the bot's own work)."""
+
+    def __init__(self, emulator: TelegramEmulator) -> None:
+        self.emulator = emulator
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    async def call(self, work: Coroutine[Any, Any, T]) -> T:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self.loop))
+
+    async def run(self, function: Callable[[], T]) -> T:
+        async def inside() -> T:
+            return function()
+
+        return await self.call(inside())
+
+    async def start(self) -> str:
+        self.thread.start()
+        return await self.call(self.emulator.start())
+
+    async def stop(self) -> None:
+        await self.call(self.emulator.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        await asyncio.to_thread(self.thread.join)
+        self.loop.close()
+
+
+class EmulatorHere(EmulatorThread):
+    """The emulator on the bot's own event loop (the default: no thread to share the GIL
+    with, so a message leaves the bot the moment its slot is taken)."""
+
+    async def call(self, work: Coroutine[Any, Any, T]) -> T:
+        return await work
+
+    async def start(self) -> str:
+        return await self.emulator.start()
+
+    async def stop(self) -> None:
+        await self.emulator.stop()
+        self.loop.close()
+
+
 def peak(times: list[float], window: float = 1.0) -> int:
     """The most of `times` in any half-open window [t, t + window)."""
     ordered = sorted(times)
@@ -120,13 +172,14 @@ def peak(times: list[float], window: float = 1.0) -> int:
     return best
 
 
-async def main(count: int, rate: float, virtual: bool) -> None:
+async def main(count: int, rate: float, virtual: bool, separate: bool = False) -> None:
     clock: Clock = FakeClock() if virtual else SystemClock()
     emulator = TelegramEmulator(
         token=TOKEN, limits=LimitSettings(), clock=clock if virtual else None, personas=[]
     )
     arrivals = Arrivals(emulator)
-    base = await emulator.start()
+    remote = EmulatorThread(emulator) if separate and not virtual else None
+    base = await (emulator.start() if remote is None else remote.start())
     folder = Path(tempfile.mkdtemp(prefix="notify-bench-"))
     database_url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
     await upgrade(database_url)
@@ -144,6 +197,8 @@ async def main(count: int, rate: float, virtual: bool) -> None:
         session=AiohttpSession(api=TelegramAPIServer.from_base(base)),
         default=DefaultBotProperties(parse_mode="HTML"),
     )
+    departures = Departures()
+    bot.session.middleware(departures)
     try:
         expected = await _queue(deps, emulator, count)
         kwargs: dict[str, Any] = {}
@@ -169,7 +224,7 @@ async def main(count: int, rate: float, virtual: bool) -> None:
         await provider.close()
         await deps.close()
         await engine.dispose()
-        await emulator.stop()
+        await (emulator.stop() if remote is None else remote.stop())
 
     lost, duplicated = _compare(emulator, expected)
     achieved = stats.sent / elapsed if elapsed else float("inf")
@@ -180,7 +235,10 @@ async def main(count: int, rate: float, virtual: bool) -> None:
         f"{f', {wall:.1f}s of real work' if virtual else ''}"
     )
     print(f"rate achieved          {achieved:.2f} msg/s (configured {rate:g} msg/s)")
-    print(f"peak, any 1 s window   {peak(arrivals.times)} msg/s (as the emulator received them)")
+    print(
+        f"peak, any 1 s window   {peak(arrivals.times)} msg/s as the emulator received them"
+        + ("" if virtual else f", {peak(departures.times)} as they left the bot")
+    )
     print(
         f"429s received          {emulator.counters.too_many_requests} ({stats.rate_limited} seen)"
     )
@@ -245,7 +303,7 @@ class Browsing:
 
     dp: Dispatcher
     bot: Bot
-    emulator: TelegramEmulator
+    remote: EmulatorThread
     think: float  # seconds between a reply and the next tap
     latencies: list[float] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
@@ -258,8 +316,9 @@ class Browsing:
         finally:
             self.latencies.append(time.perf_counter() - started)
 
-    def _button(self, user: int, match: Callable[[str, str], bool]) -> tuple[int, str]:
-        for message in reversed(self.emulator.chat(user)):
+    async def _button(self, user: int, match: Callable[[str, str], bool]) -> tuple[int, str]:
+        chat = await self.remote.run(lambda: self.remote.emulator.chat(user))
+        for message in reversed(chat):
             if not message.from_bot:
                 continue
             for button in message.buttons:
@@ -269,8 +328,8 @@ class Browsing:
         raise LookupError("no such button")
 
     async def tap(self, user: int, match: Callable[[str, str], bool]) -> None:
-        message_id, data = self._button(user, match)
-        await self.feed(await self.emulator.click(user, message_id, data))
+        message_id, data = await self._button(user, match)
+        await self.feed(await self.remote.call(self.remote.emulator.click(user, message_id, data)))
 
     async def customer(self, user: int) -> None:
         steps: list[Callable[[str, str], bool]] = [
@@ -280,9 +339,11 @@ class Browsing:
         ]
         while not self.stop.is_set():
             try:
-                await self.feed(await self.emulator.send_text(user, "/start"))
+                emulator = self.remote.emulator
+                await self.feed(await self.remote.call(emulator.send_text(user, "/start")))
                 await asyncio.sleep(self.think)
-                await self.feed(await self.emulator.press_reply_button(user, "🛒 New order"))
+                pressed = emulator.press_reply_button(user, "🛒 New order")
+                await self.feed(await self.remote.call(pressed))
                 for step in steps:
                     await asyncio.sleep(self.think)
                     await self.tap(user, step)
@@ -302,12 +363,19 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
 
 
 async def mixed(
-    count: int, rate: float, browsers: int, baseline_seconds: float, think: float, shared: bool
+    count: int,
+    rate: float,
+    browsers: int,
+    baseline_seconds: float,
+    think: float,
+    shared: bool,
+    separate: bool,
 ) -> None:
     folder = Path(tempfile.mkdtemp(prefix="notify-mixed-"))
     emulator = TelegramEmulator(token=TOKEN, limits=LimitSettings(), personas=[])
     arrivals = Arrivals(emulator)
-    base = await emulator.start()
+    remote = EmulatorThread(emulator) if separate else EmulatorHere(emulator)
+    base = await remote.start()
     sim = ProviderSimulator(key=KEY, clock=FakeClock(), balance=Decimal("10000000"))
     url = await sim.start()
     database_url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
@@ -335,7 +403,7 @@ async def mixed(
     try:
         await sync_catalog(deps)
         # The baseline of the same run: the same customers browsing with no outbox.
-        alone = Browsing(dp, bot, emulator, think)
+        alone = Browsing(dp, bot, remote, think)
         browsing = asyncio.create_task(alone.run(users))
         await asyncio.sleep(baseline_seconds)
         alone.stop.set()
@@ -345,7 +413,7 @@ async def mixed(
 
         expected = await _queue(deps, emulator, count)
         sender = OutboxSender(deps, bot, pace=deps.pace)
-        together = Browsing(dp, bot, emulator, think)
+        together = Browsing(dp, bot, remote, think)
         browsing = asyncio.create_task(together.run(users))
         started = time.perf_counter()
         stats = await sender.drain()
@@ -358,7 +426,7 @@ async def mixed(
         await sim.stop()
         await deps.close()
         await engine.dispose()
-        await emulator.stop()
+        await remote.stop()
 
     lost, duplicated = _compare(emulator, expected)
     mixed_times = arrivals.times[baseline_arrivals:]
@@ -409,6 +477,7 @@ if __name__ == "__main__":
     parser.add_argument("--baseline-seconds", type=float, default=30.0)
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--unshared", action="store_true")
+    parser.add_argument("--emulator-thread", action="store_true")
     args = parser.parse_args()
     if args.mixed:
         asyncio.run(
@@ -419,7 +488,8 @@ if __name__ == "__main__":
                 args.baseline_seconds,
                 args.think,
                 not args.unshared,
+                args.emulator_thread,
             )
         )
     else:
-        asyncio.run(main(args.count, args.rate, args.virtual))
+        asyncio.run(main(args.count, args.rate, args.virtual, args.emulator_thread))
