@@ -337,11 +337,14 @@ class OutboxSender:
             await taken.wait()
         await self._settle()
 
-    async def _take_slot(self, chat: int, taken: asyncio.Event) -> None:
-        """Wait (rarely: a reply came first) for the chat's and the overall slot, take it."""
+    async def _take_slot(self, chat: int, taken: asyncio.Event) -> bool:
+        """Wait (rarely: a reply came first) for the chat's and the overall slot and take
+        it; False when the sender is stopping first."""
         pace = self.pace
         try:
             while True:
+                if self._stopping:
+                    return False
                 now = pace.now()
                 at = pace.earliest(chat, now)
                 if pace.replying(chat):
@@ -351,6 +354,7 @@ class OutboxSender:
                 await self._sleep(math.ceil((at - now) / EPSILON) * EPSILON)
             pace.take(chat, now)
             pace.stats.outbox += 1
+            return True
         finally:
             taken.set()
 
@@ -366,7 +370,9 @@ class OutboxSender:
 
     async def _send_one(self, candidate: Candidate, taken: asyncio.Event) -> None:
         try:
-            await self._take_slot(candidate.chat_id, taken)
+            if not await self._take_slot(candidate.chat_id, taken):
+                await self._put_back([candidate], self.pace.now(), self.pace.now())
+                return
             try:
                 markup = (
                     InlineKeyboardMarkup.model_validate(candidate.reply_markup)
