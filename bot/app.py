@@ -104,7 +104,7 @@ class Application:
         # Every panel's client (`provider`, when given, is `main`'s).
         panels = create_panels(settings, main=provider, observer=metrics.observe_panel)
         deps = create_deps(settings, engine=engine, clock=clock, panels=panels)
-        bot = create_bot(settings, session=bot_session)
+        bot = create_bot(settings, session=bot_session, pace=deps.pace)
         # REDIS_URL: FSM in Redis, one update per customer at a time across replicas, and
         # the per-customer throttle shared by all of them.
         redis = create_redis(settings.redis_url) if settings.redis_url else None

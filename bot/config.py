@@ -135,6 +135,7 @@ class Config(BaseSettings):
     currency_rate: Decimal = Field(Decimal(1), gt=0)
     markup_percent: Decimal = Field(Decimal(30), ge=0, le=10000)
     poll_interval_seconds: int = Field(60, ge=5, le=86400)
+    # Everything the bot sends shares it: replies, edits, notifications (bot/outbox/pacer.py).
     notify_rate_per_second: float = Field(25.0, gt=0, le=30)
     # Background jobs (bot/jobs): catalogue sync period; the panel balance (in the panel's
     # currency) below which operators are alerted (unset: no alert); how long an order may

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Catalogues
+from bot.outbox.pacer import SendPace
 from bot.provider.client import ProviderClient
 from bot.provider.panels import PanelRegistry
 from bot.shop.pricing import PricingConfig
@@ -22,6 +23,8 @@ class Deps:
     clock: Clock
     i18n: Catalogues
     panels: PanelRegistry  # every panel by name, `main` among them
+    # Telegram's send budgets of this process, shared by replies and the outbox sender.
+    pace: SendPace
     # SQLite: the engine of reading use cases (db/session.py), owned by these deps.
     reader: AsyncEngine | None = None
 

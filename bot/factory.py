@@ -26,6 +26,8 @@ from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.middlewares.tx_guard import TransactionGuard
 from bot.middlewares.user import UserMiddleware
+from bot.outbox.pacer import SendPace
+from bot.outbox.pacing_session import PacedSends
 from bot.provider.client import CallObserver, ProviderClient
 from bot.provider.panels import MAIN_PANEL, Panel, PanelRegistry
 from bot.timeouts import add_timeout
@@ -35,13 +37,19 @@ from handlers.channel.gate import ChannelGate
 from handlers.menu.maintenance import open_in_maintenance
 
 
-def create_bot(settings: Config, session: BaseSession | None = None) -> Bot:
+def create_bot(
+    settings: Config, session: BaseSession | None = None, *, pace: SendPace | None = None
+) -> Bot:
+    """`pace`: every message waits for its slot in it (the application passes `deps.pace`;
+    tests of handlers leave it out and are not paced)."""
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     session.middleware(RetryAfterMiddleware())
     session.middleware(CallbackAnswers())
     session.middleware(TransactionGuard())
+    if pace is not None:  # inside RetryAfterMiddleware: a retried reply waits its turn too
+        session.middleware(PacedSends(pace))
     return Bot(
         token,
         session=session,
@@ -129,6 +137,7 @@ def create_deps(
         clock=clock or SystemClock(),
         i18n=i18n or create_i18n(settings.default_locale),
         panels=panels,
+        pace=SendPace(settings.notify_rate_per_second),
         reader=reader,
     )
 

@@ -298,7 +298,7 @@ def create_jobs(
         )
 
     if sender is None:
-        sender = OutboxSender(deps, bot, lock=lock("sender"))
+        sender = OutboxSender(deps, bot, lock=lock("sender"), pace=deps.pace)
     elif sender.lock is None:
         sender.lock = lock("sender")
     jobs = Jobs(

@@ -18,7 +18,8 @@ from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Clock
-from bot.outbox.pacer import Pacer
+from bot.outbox.pacer import EPSILON, SendPace
+from bot.outbox.pacing_session import already_paced
 from db.repositories.outbox import Candidate, OutboxRepo
 from db.uow import unit_of_work
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
-EPSILON = 1e-6  # a microsecond: clocks (and FakeClock) do not resolve finer
 ONE_SECOND = timedelta(seconds=1)
 
 
@@ -58,6 +58,10 @@ class OutboxSender:
     waiting from `sleep`, so tests drive both. With `settle_before_sleep` the sender lets
     the sends in flight finish before it waits: under a fake clock, sends then take no
     time, as if Telegram answered instantly.
+
+    `pace`: the process's budgets, shared with the replies of handlers (`deps.pace`, see
+    bot/outbox/pacer.py); without it the sender keeps budgets of its own on `clock`
+    (`rate`, `burst`, `chat_*`, `group_*` apply only then).
     """
 
     def __init__(
@@ -82,16 +86,27 @@ class OutboxSender:
         lease: float = 60.0,
         idle: float = 1.0,
         settle_before_sleep: bool = False,
+        pace: SendPace | None = None,
     ) -> None:
         self.deps = deps
         self.bot = bot
         self.lock = lock
         self.clock = clock or deps.clock
         self._sleep = sleep
-        self.rate = float(rate or deps.settings.notify_rate_per_second)
-        self.burst = burst or max(1, min(5, int(self.rate)))
-        self.chat_rate = chat_rate
-        self.chat_burst = chat_burst
+        self._origin = self.clock.now()
+        if pace is None:
+            pace = SendPace(
+                float(rate or deps.settings.notify_rate_per_second),
+                burst=burst,
+                chat_rate=chat_rate,
+                chat_burst=chat_burst,
+                group_rate=group_rate,
+                group_burst=group_burst,
+                clock=lambda: self._ts(self.clock.now()),
+            )
+        self.pace = pace
+        self.rate = pace.rate
+        self.burst = pace.burst
         self.concurrency = max(1, concurrency)
         self.horizon = horizon
         self.max_attempts = max(1, max_attempts)
@@ -102,17 +117,12 @@ class OutboxSender:
         self.settle_before_sleep = settle_before_sleep
         self.batch = max(1, min(100, math.ceil(self.rate * horizon)))
         self.stats = SenderStats()
-        self._global = Pacer(self.rate, self.burst)
-        self._chats = Pacer(chat_rate, chat_burst)
-        self._groups = Pacer(group_rate, group_burst)
-        self._paused_until = 0.0
         self._gate = asyncio.Semaphore(self.concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._stop_event: asyncio.Event | None = None
         self._leader = False
         self._blocked_now: set[int] = set()  # chats that answered 403 in this round
-        self._origin = self.clock.now()
 
     # --- lifecycle --------------------------------------------------------------
 
@@ -170,7 +180,7 @@ class OutboxSender:
         self._stopping = False
         if recover:
             await self.recover()
-        started = self._ts(self.clock.now())
+        started = self.clock.now()
         while not self._stopping:
             if await self.step():
                 continue
@@ -180,11 +190,11 @@ class OutboxSender:
                 next_due = await repo.next_due()
             if not left:
                 break
-            now = self._ts(self.clock.now())
-            if max_seconds is not None and now - started >= max_seconds:
+            now_dt = self.clock.now()
+            if max_seconds is not None and (now_dt - started) / ONE_SECOND >= max_seconds:
                 break
-            wake = max(self._paused_until, self._ts(next_due) if next_due else now + self.idle)
-            await self._pause(max(wake - now, 0.001))
+            due_in = (next_due - now_dt) / ONE_SECOND if next_due else self.idle
+            await self._pause(max(due_in, self._held_for(), 0.001))
         await self._settle()
         return self.stats
 
@@ -192,16 +202,16 @@ class OutboxSender:
         """Seconds since this sender was made: small floats keep microseconds exact."""
         return (moment - self._origin) / ONE_SECOND
 
-    def _dt(self, ts: float) -> datetime:
-        return self._origin + timedelta(seconds=ts)
+    def _moment(self, at: float, now: float, now_dt: datetime) -> datetime:
+        """The database time of the pace's `at` (its `now` being `now_dt`)."""
+        return now_dt + timedelta(seconds=max(0.0, at - now))
 
-    def _pacer(self, chat_id: int) -> Pacer:
-        """Private chats (positive ids) and groups (negative) have their own limits."""
-        return self._chats if chat_id > 0 else self._groups
+    def _held_for(self) -> float:
+        """Seconds left of a 429's pause of everything (0: none)."""
+        return max(0.0, self.pace.held_until - self.pace.now())
 
     def _idle_delay(self) -> float:
-        now = self._ts(self.clock.now())
-        return max(self.idle, self._paused_until - now)
+        return max(self.idle, self._held_for())
 
     async def _wait(self, seconds: float) -> None:
         """Sleep, cut short by stop()."""
@@ -232,20 +242,18 @@ class OutboxSender:
     async def step(self) -> int:
         """Claim what may go within the horizon and send it; the number of messages sent
         or given up on (0: nothing to do right now)."""
-        now_dt = self.clock.now()
-        now = self._ts(now_dt)
-        if self._paused_until > now:
+        if self._held_for() > 0:
             return 0
-        plan, skipped = await self._claim(now_dt)
+        plan, skipped = await self._claim(self.clock.now())
         if not plan:
             return skipped
         await self._send(plan)
         return len(plan) + skipped
 
     async def _claim(self, now_dt: datetime) -> tuple[list[tuple[Candidate, float]], int]:
-        now = self._ts(now_dt)
-        self._chats.prune(now)
-        self._groups.prune(now)
+        pace = self.pace
+        now = pace.now()
+        pace.prune(now)
         async with self.deps.session_factory() as session, session.begin():
             repo = OutboxRepo(session)
             await repo.release_claims(expired_before=now_dt, now=now_dt)
@@ -261,7 +269,7 @@ class OutboxSender:
                 if len(plan) >= self.batch:
                     break
                 chat = candidate.chat_id
-                pacer = self._pacer(chat)
+                pacer = pace.pacer(chat)
                 if chat not in tentative:
                     tentative[chat] = pacer.state(chat)
                 tat = tentative[chat]
@@ -274,7 +282,7 @@ class OutboxSender:
             if skip:
                 await repo.skip(skip, now=now_dt, reason="recipient unreachable")
             for at, ids in defer.items():
-                await repo.defer(ids, until=self._dt(at), now=now_dt)
+                await repo.defer(ids, until=self._moment(at, now, now_dt), now=now_dt)
             if plan:
                 await repo.claim(
                     [c.id for c, _ in plan],
@@ -288,40 +296,83 @@ class OutboxSender:
 
     async def _send(self, plan: list[tuple[Candidate, float]]) -> None:
         self._blocked_now.clear()
-        for index, (candidate, _) in enumerate(plan):
-            if candidate.chat_id in self._blocked_now:
+        pace = self.pace
+        for index, (candidate, planned) in enumerate(plan):
+            chat = candidate.chat_id
+            if chat in self._blocked_now:
                 continue  # blocked a moment ago: its rows were skipped already
+            # A free sender first, so the slot taken below is the moment of the request.
+            await self._gate.acquire()
             while True:
-                now = self._ts(self.clock.now())
-                if self._stopping or self._paused_until > now:
-                    await self._put_back([c for c, _ in plan[index:]], max(self._paused_until, now))
+                now = pace.now()
+                if self._stopping or pace.held_until > now:
+                    self._gate.release()
+                    await self._put_back(
+                        [c for c, _ in plan[index:]], max(pace.held_until, now), now
+                    )
                     await self._settle()
                     return
-                at = max(
-                    self._pacer(candidate.chat_id).earliest(candidate.chat_id, now),
-                    self._global.earliest(None, now),
-                )
+                chat_at = pace.chat_earliest(chat, now)
+                if pace.replying(chat):  # a reply waits for this chat's turn: it goes first
+                    chat_at = max(chat_at, now) + pace.pacer(chat).interval
+                if chat_at > max(planned, now) + EPSILON:
+                    break  # a reply took this chat's turn: the row waits for the next one
+                at = max(chat_at, pace.overall_earliest(now))
                 if at <= now:
                     break
                 # Up to the next microsecond: never a hair early for Telegram's buckets.
                 await self._pause(math.ceil((at - now) / EPSILON) * EPSILON)
-            self._pacer(candidate.chat_id).take(candidate.chat_id, now)
-            self._global.take(None, now)
-            await self._gate.acquire()
-            task = asyncio.create_task(self._send_one(candidate))
+            if chat_at > max(planned, now) + EPSILON:
+                self._gate.release()
+                self.stats.deferred += 1
+                await self._put_back([candidate], chat_at, now)
+                continue
+            # The send takes its slot itself, right before its request leaves (a slot taken
+            # here could leave late, after the loop was busy, and bunch with later ones);
+            # the next candidate waits until it has.
+            taken = asyncio.Event()
+            task = asyncio.create_task(self._send_one(candidate, taken))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
+            await taken.wait()
         await self._settle()
 
-    async def _put_back(self, candidates: Sequence[Candidate], at: float) -> None:
+    async def _take_slot(self, chat: int, taken: asyncio.Event) -> bool:
+        """Wait (rarely: a reply came first) for the chat's and the overall slot and take
+        it; False when the sender is stopping first."""
+        pace = self.pace
+        try:
+            while True:
+                if self._stopping:
+                    return False
+                now = pace.now()
+                at = pace.earliest(chat, now)
+                if pace.replying(chat):
+                    at = max(at, now + pace.pacer(chat).interval)
+                if at <= now:
+                    break
+                await self._sleep(math.ceil((at - now) / EPSILON) * EPSILON)
+            pace.take(chat, now)
+            pace.stats.outbox += 1
+            return True
+        finally:
+            taken.set()
+
+    async def _put_back(self, candidates: Sequence[Candidate], at: float, now: float) -> None:
+        """Back to the queue, due at the pace's `at` (its `now` being this moment)."""
         if not candidates:
             return
-        now = self.clock.now()
+        now_dt = self.clock.now()
         async with self.deps.session_factory() as session, session.begin():
-            await OutboxRepo(session).release([c.id for c in candidates], at=self._dt(at), now=now)
+            await OutboxRepo(session).release(
+                [c.id for c in candidates], at=self._moment(at, now, now_dt), now=now_dt
+            )
 
-    async def _send_one(self, candidate: Candidate) -> None:
+    async def _send_one(self, candidate: Candidate, taken: asyncio.Event) -> None:
         try:
+            if not await self._take_slot(candidate.chat_id, taken):
+                await self._put_back([candidate], self.pace.now(), self.pace.now())
+                return
             try:
                 markup = (
                     InlineKeyboardMarkup.model_validate(candidate.reply_markup)
@@ -332,17 +383,18 @@ class OutboxSender:
                     # Noted before Telegram hears of it: after a crash, a broadcast row not
                     # handed over yet is sent again, one handed over is not (at most once).
                     await self._write(lambda repo, now: repo.hand_over(candidate.id, now=now))
-                if candidate.photo:
-                    message = await self.bot.send_photo(
-                        candidate.chat_id,
-                        candidate.photo,
-                        caption=candidate.text or None,
-                        reply_markup=markup,
-                    )
-                else:
-                    message = await self.bot.send_message(
-                        candidate.chat_id, candidate.text, reply_markup=markup
-                    )
+                with already_paced():  # its slot was taken in _send
+                    if candidate.photo:
+                        message = await self.bot.send_photo(
+                            candidate.chat_id,
+                            candidate.photo,
+                            caption=candidate.text or None,
+                            reply_markup=markup,
+                        )
+                    else:
+                        message = await self.bot.send_message(
+                            candidate.chat_id, candidate.text, reply_markup=markup
+                        )
             except TelegramRetryAfter as exc:
                 await self._rate_limited(candidate, exc.retry_after)
             except TelegramForbiddenError as exc:
@@ -369,12 +421,11 @@ class OutboxSender:
 
     async def _rate_limited(self, candidate: Candidate, retry_after: int) -> None:
         self.stats.rate_limited += 1
-        now = self._ts(self.clock.now())
-        until = now + max(1, retry_after)
-        self._paused_until = max(self._paused_until, until)
-        self._pacer(candidate.chat_id).hold(candidate.chat_id, until)
+        now = self.pace.now()
+        until = self.pace.hold(candidate.chat_id, retry_after, now)
         log.info("outbox: 429 for chat %s, pausing %ss", candidate.chat_id, retry_after)
-        await self._write(lambda repo, at: repo.release([candidate.id], at=self._dt(until), now=at))
+        at_dt = self._moment(until, now, self.clock.now())
+        await self._write(lambda repo, at: repo.release([candidate.id], at=at_dt, now=at))
 
     async def _forbidden(self, candidate: Candidate, description: str) -> None:
         if candidate.chat_id > 0:
