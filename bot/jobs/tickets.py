@@ -10,15 +10,12 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 
 from bot.deps import Deps
-from bot.i18n import in_language
 from bot.outbox.writer import Outbox
 from bot.shop.support.tickets import SupportService
-from bot.support_buttons import thread_markup
 from bot.support_notices import OutboxTicketNotices
-from bot.texts.tickets import thread
+from bot.support_threads import edit_thread
 from db.uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -38,21 +35,7 @@ async def close_stale_tickets(deps: Deps, bot: Bot) -> int:
         )
         closed = await service.close_stale()
     for view in closed:
-        t = view.ticket
-        if t.thread_chat_id is None or t.thread_message_id is None:
-            continue
-        with in_language(deps.i18n, None):
-            text = thread(view, deps.settings.shop_currency)
-            markup = thread_markup(view)
-        try:
-            await bot.edit_message_text(
-                text, chat_id=t.thread_chat_id, message_id=t.thread_message_id, reply_markup=markup
-            )
-        except TelegramBadRequest as exc:
-            if "message is not modified" not in exc.message:
-                log.warning("support ticket #%s: thread not edited: %s", t.id, exc.message)
-        except TelegramAPIError as exc:
-            log.warning("support ticket #%s: thread not edited: %s", t.id, exc)
+        await edit_thread(bot, deps, view)
     if closed:
         log.info("support tickets closed after 72 h answered: %s", len(closed))
     return len(closed)

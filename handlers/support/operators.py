@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, ReplyParameters, TelegramObject
 from aiogram.types import User as TgUser
@@ -35,6 +35,7 @@ from bot.shop.support.values import (
     TicketNotFound,
 )
 from bot.support_buttons import answer_markup, reopen_markup, thread_markup
+from bot.support_threads import edit_thread
 from bot.texts.format import fmt
 from bot.texts.tickets import answer, thread
 from handlers.admin import texts as admin_texts
@@ -157,25 +158,6 @@ async def _copy_photo(
     await shop.support.place_message(
         posted.message_id, chat_id=chat_id, operator_message_id=copied.message_id
     )
-
-
-async def edit_thread(bot: Bot, deps: Deps, view: ThreadView) -> None:
-    """Show the ticket's state and assignee again in its thread message."""
-    t = view.ticket
-    if t.thread_chat_id is None or t.thread_message_id is None:
-        return
-    with in_language(deps.i18n, None):
-        text = thread(view, deps.settings.shop_currency)
-        markup = thread_markup(view)
-    try:
-        await bot.edit_message_text(
-            text, chat_id=t.thread_chat_id, message_id=t.thread_message_id, reply_markup=markup
-        )
-    except TelegramBadRequest as exc:
-        if "message is not modified" not in exc.message:
-            log.warning("support ticket #%s: thread not edited: %s", t.id, exc.message)
-    except TelegramAPIError as exc:
-        log.warning("support ticket #%s: thread not edited: %s", t.id, exc)
 
 
 async def ticket_changed(
