@@ -29,6 +29,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from db.sqlite_inline import inline_creator
 from db.uow import RoutingSession, reader_info
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
@@ -61,9 +62,16 @@ def create_engine(url: str | URL, *, echo: bool = False, **kwargs: Any) -> Async
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", 60)
+        kwargs.setdefault(
+            "async_creator", inline_creator(_path(sa_url), busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
+        )
     engine = _create_async_engine(sa_url, echo=echo, **kwargs)
-    _tune_sqlite(engine, wal=not memory)
+    _tune_sqlite(engine, wal=not memory, inline="async_creator" in kwargs)
     return engine
+
+
+def _path(url: URL) -> str:
+    return str(Path(url.database or "").expanduser())
 
 
 def create_reader(engine: AsyncEngine) -> AsyncEngine | None:
@@ -73,13 +81,23 @@ def create_reader(engine: AsyncEngine) -> AsyncEngine | None:
     if url.get_backend_name() != "sqlite" or _sqlite_in_memory(url) or url.query.get("uri"):
         return None
     reader = _create_async_engine(
-        url, pool_size=SQLITE_READERS, max_overflow=SQLITE_READERS, pool_timeout=60
+        url,
+        pool_size=SQLITE_READERS,
+        max_overflow=SQLITE_READERS,
+        pool_timeout=60,
+        async_creator=inline_creator(_path(url), busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS),
     )
-    _tune_sqlite(reader, wal=True, read_only=True)
+    _tune_sqlite(reader, wal=True, read_only=True, inline=True)
     return reader
 
 
-def _tune_sqlite(engine: AsyncEngine, *, wal: bool, read_only: bool = False) -> None:
+def _tune_sqlite(
+    engine: AsyncEngine, *, wal: bool, read_only: bool = False, inline: bool = False
+) -> None:
+    # Inline connections must not sleep in SQLite's busy handler (that would hold the
+    # event loop): they are told "busy" at once and wait in asyncio (db/sqlite_inline.py).
+    busy_timeout_ms = 0 if inline else SQLITE_BUSY_TIMEOUT_MS
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN away from the sqlite3 driver (it skips it for SELECT and SAVEPOINT,
@@ -88,7 +106,7 @@ def _tune_sqlite(engine: AsyncEngine, *, wal: bool, read_only: bool = False) -> 
         cursor = dbapi_connection.cursor()
         try:
             # busy_timeout first, so the switch to WAL also waits for a lock if it must.
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
             if wal and not read_only:
                 cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA foreign_keys = ON")
