@@ -52,6 +52,12 @@ class RoutingSession(Session):
         return super().get_bind(mapper, **kw)
 
 
+def in_read_use_case(session: AsyncSession) -> bool:
+    """Whether `session` holds a reading use case's transaction now (not a writing one,
+    nor a transaction begun by hand)."""
+    return session.in_transaction() and session.info.get(_MODE) == "read"
+
+
 def open_transactions() -> int:
     """Use-case transactions open in the current task (0 outside any)."""
     return _open.get()
@@ -124,6 +130,7 @@ def reader_info(reader: Engine | None) -> dict[str, Any]:
 __all__ = [
     "NestedWriteError",
     "RoutingSession",
+    "in_read_use_case",
     "open_transactions",
     "reader_info",
     "reads",

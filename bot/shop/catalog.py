@@ -23,6 +23,7 @@ from bot.shop.pricing import PricingConfig, price_order, resolve_markup
 from bot.shop.search import index_of, parse_query, rank
 from bot.shop.shop_settings import ShopSettings
 from db.models import Markup, ServiceRow
+from db.read_cache import cached
 from db.repositories.backups import BackupRepo
 from db.repositories.catalog import CatalogRepo
 from db.repositories.markups import MarkupRepo
@@ -31,6 +32,9 @@ from db.repositories.storefront import StorefrontRepo
 from db.uow import reads, writes
 
 ORDERABLE_TYPES = tuple(t.value for t in ServiceType)
+# What a customer's view of the catalogue is read from: an answer built from them is
+# kept per process while none of them changes (db/read_cache.py).
+BROWSING_TABLES = ("services", "markups", "service_backups", "providers", "settings")
 PER_PAGE = 8
 SEARCH_PER_PAGE = 8
 
@@ -134,6 +138,8 @@ class CatalogService:
         self.providers = providers
         self.clock = clock
         self.pricing = pricing
+        # Kept answers (db/read_cache.py) are priced: they are kept per pricing.
+        self.cache_shape = repr(pricing)
 
     @property
     def session(self) -> AsyncSession:
@@ -155,6 +161,7 @@ class CatalogService:
 
     # --- browsing -------------------------------------------------------------
 
+    @cached(*BROWSING_TABLES)
     @reads
     async def platforms(self) -> list[PlatformEntry]:
         """The platforms as customers see them (the admin's renames applied, merged ones
@@ -189,6 +196,7 @@ class CatalogService:
             for name in names
         ]
 
+    @cached(*BROWSING_TABLES)
     @reads
     async def categories(self, platform: str) -> list[CategoryEntry]:
         renames = await self.settings.platform_renames()
@@ -206,6 +214,7 @@ class CatalogService:
                 return entry
         raise NotFound("category", key)
 
+    @cached(*BROWSING_TABLES)
     @reads
     async def services_page(self, category: CategoryEntry, page: int) -> ServicePage:
         total = await self.storefront.count_in_category(category.name)
@@ -219,6 +228,7 @@ class CatalogService:
         cards = tuple(self._card(row, markups, renames) for row in rows)
         return ServicePage(category, cards, page, pages)
 
+    @cached(*BROWSING_TABLES)
     @reads
     async def card(self, service_id: int) -> ServiceCard:
         row = await self.storefront.visible(service_id)
@@ -231,6 +241,7 @@ class CatalogService:
             card = replace(card, min=low, max=high)
         return card
 
+    @cached(*BROWSING_TABLES)
     @reads
     async def search(self, text: str, *, locale: str = "en", page: int = 0) -> SearchPage:
         """By `#<id>`, or by the words of the service's name, category and platform in

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from db.models import Setting
+from db.read_cache import kept
 from db.repositories.base import Repo
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -14,8 +15,13 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 
 class SettingsRepo(Repo):
     async def get(self, key: str, default: str | None = None) -> str | None:
-        value = await self.session.scalar(select(Setting.value).where(Setting.key == key))
+        # Read on every update (maintenance, the panels' holds, renames): kept per process
+        # while the table is unchanged; a writing use case reads the row itself.
+        value = await kept(self.session, ("settings",), ("settings", key), lambda: self._get(key))
         return default if value is None else value
+
+    async def _get(self, key: str) -> str | None:
+        return await self.session.scalar(select(Setting.value).where(Setting.key == key))
 
     async def set(self, key: str, value: str, *, now: datetime) -> None:
         stmt = (

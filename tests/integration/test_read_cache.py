@@ -1,0 +1,127 @@
+"""Browsing answers kept per process (db/read_cache.py): never stale after a change made
+by this process, and within `MAX_AGE_S` after one made behind its back."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import db.read_cache
+from bot.shop.services import Shop
+from db.uow import unit_of_work
+from tests.integration.panels_world import PanelsWorld, panels_world
+
+
+@contextmanager
+def counted(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SELECTs run on the engine's database (its readers too) while inside."""
+    seen: list[str] = []
+
+    def note(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(engine.sync_engine.__class__, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine.__class__, "before_cursor_execute", note)
+
+
+async def _card_price(world: PanelsWorld, service_id: int) -> int:
+    async with world.deps.session_factory() as session:
+        return (await Shop(session, world.deps).catalog.card(service_id)).price
+
+
+async def _platforms(world: PanelsWorld) -> list[tuple[str, int]]:
+    async with world.deps.session_factory() as session:
+        return [(p.name, p.services) for p in await Shop(session, world.deps).catalog.platforms()]
+
+
+async def test_a_browsing_answer_is_kept_until_this_process_changes_a_row(
+    engine: AsyncEngine,
+) -> None:
+    async with panels_world(engine, names=("main",)) as world:
+        await world.open()
+        before = await _platforms(world)
+        with counted(engine) as selects:
+            assert await _platforms(world) == before
+        assert selects == []  # the kept answer: no statement at all
+
+        service = world.plain("main")
+        service_id = await world.service_id("main", service)
+        async with world.deps.session_factory() as session:
+            await Shop(session, world.deps).admin.set_hidden(0, service_id, True)
+        after = await _platforms(world)
+        assert sum(n for _, n in after) == sum(n for _, n in before) - 1
+
+
+async def test_a_markup_is_priced_at_once(engine: AsyncEngine) -> None:
+    async with panels_world(engine, names=("main",)) as world:
+        await world.open()
+        service_id = await world.service_id("main", world.plain("main"))
+        price = await _card_price(world, service_id)
+        assert await _card_price(world, service_id) == price
+        async with unit_of_work(world.deps.session_factory, write=True) as session:
+            # Any engine of the process, any statement: the change is seen.
+            await session.execute(text("UPDATE services SET price_override = rate * 3"))
+        assert await _card_price(world, service_id) != price
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"])
+async def test_a_change_behind_the_process_is_seen_within_the_age_bound(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db.read_cache, "MAX_AGE_S", 0.5)
+    async with panels_world(engine, names=("main",)) as world:
+        await world.open()
+        service_id = await world.service_id("main", world.plain("main"))
+        price = await _card_price(world, service_id)
+        # Another program writes to the file: nothing in this process sees the statement.
+        path = engine.url.database
+        assert path is not None
+        other = sqlite3.connect(path)
+        with other:
+            other.execute("UPDATE services SET price_override = rate * 3")
+        other.close()
+        assert await _card_price(world, service_id) == price  # kept, within the bound
+        await asyncio.sleep(0.6)
+        assert await _card_price(world, service_id) != price
+
+
+async def test_a_writing_use_case_never_reads_a_kept_answer(engine: AsyncEngine) -> None:
+    async with panels_world(engine, names=("main",)) as world:
+        await world.open()
+        service_id = await world.service_id("main", world.plain("main"))
+        kept = await _card_price(world, service_id)
+        async with unit_of_work(world.deps.session_factory, write=True) as session:
+            with counted(engine) as selects:
+                card = await Shop(session, world.deps).catalog.card(service_id)
+        assert card.price == kept
+        assert any("FROM services" in s for s in selects)
+
+
+async def test_maintenance_is_seen_by_the_next_update(engine: AsyncEngine) -> None:
+    async with panels_world(engine, names=("main",)) as world:
+        await world.open()
+
+        async def closed() -> bool:
+            async with world.deps.session_factory() as session:
+                arrival = await Shop(session, world.deps).users.arrive(
+                    4242, username=None, first_name="Z", language="en"
+                )
+                return arrival.maintenance
+
+        assert await closed() is False
+        async with world.deps.session_factory() as session:
+            await Shop(session, world.deps).admin.set_maintenance(0, True)
+        assert await closed() is True
+        async with world.deps.session_factory() as session:
+            await Shop(session, world.deps).admin.set_maintenance(0, False)
+        assert await closed() is False
