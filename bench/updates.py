@@ -142,7 +142,7 @@ def labelled(label: str) -> Callable[[list[tuple[str, str]]], str]:
 async def shop_session(driver: Driver, user: User, link: str) -> None:
     """Ten updates: browse to the cheapest Instagram follower service and order it."""
     await driver.send(user, "/start")
-    await driver.click(user, labelled("New order"))
+    await driver.send(user, "🛒 New order")  # the persistent menu under the chat
     await driver.click(user, labelled("Instagram"))
     await driver.click(user, labelled("Followers"))
     await driver.click(user, first("s:c:"))

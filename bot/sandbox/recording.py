@@ -118,6 +118,9 @@ class RecordingSession(BaseSession):
         self.latency = latency
         self.calls: list[TelegramMethod[Any]] = []
         self.messages: dict[tuple[int, int], Sent] = {}
+        # The same messages by chat: `sent_to` is asked after every update, and a scan of
+        # every chat's messages made long benchmark runs quadratic.
+        self._by_chat: dict[int, dict[int, Sent]] = {}
         self.errors: list[BaseException] = []  # refusals the bot caused
         self.fault: Fault | None = None
         # Chats whose user blocked the bot: every send to them is refused with 403.
@@ -259,7 +262,12 @@ class RecordingSession(BaseSession):
         return ChatMemberLeft(user=user)
 
     def sent_to(self, chat_id: int) -> list[Sent]:
-        return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id and not m.deleted]
+        chat = self._by_chat.get(chat_id, {})
+        return [m for _, m in sorted(chat.items()) if not m.deleted]
+
+    def _keep(self, sent: Sent) -> None:
+        self.messages[(sent.chat_id, sent.message_id)] = sent
+        self._by_chat.setdefault(sent.chat_id, {})[sent.message_id] = sent
 
     def methods(self, kind: type[TelegramMethod[Any]]) -> list[Any]:
         return [call for call in self.calls if isinstance(call, kind)]
@@ -299,7 +307,7 @@ class RecordingSession(BaseSession):
             if isinstance(method, SendDocument) and isinstance(method.document, InputFile):
                 sent.file = b"".join([chunk async for chunk in method.document.read(bot)])
                 sent.filename = method.document.filename
-            self.messages[(chat_id, message.message_id)] = sent
+            self._keep(sent)
             result = message
         elif isinstance(method, EditMessageText | EditMessageReplyMarkup):
             chat_id, message_id = int(method.chat_id or 0), int(method.message_id or 0)
@@ -329,12 +337,14 @@ class RecordingSession(BaseSession):
             # caption is not known here).
             copied = MessageId(message_id=next(self._ids))
             chat_id = int(method.chat_id)
-            self.messages[(chat_id, copied.message_id)] = Sent(
-                chat_id,
-                copied.message_id,
-                method.caption or "",
-                method.reply_markup,
-                method=method.__api_method__,
+            self._keep(
+                Sent(
+                    chat_id,
+                    copied.message_id,
+                    method.caption or "",
+                    method.reply_markup,
+                    method=method.__api_method__,
+                )
             )
             result = copied
         elif isinstance(method, CreateInvoiceLink):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.outbox.writer import Priority
 from bot.shop.shop_settings import MAINTENANCE
-from db.models import User
 from db.repositories.outbox import OutboxRepo
 from db.repositories.settings import SettingsRepo
 from db.repositories.users import UserRepo
@@ -37,7 +37,8 @@ class UserDTO:
     created_at: datetime
 
     @classmethod
-    def of(cls, row: User) -> UserDTO:
+    def of(cls, row: Any) -> UserDTO:
+        """From a `User` or a row of the users table (the same names)."""
         return cls(
             id=row.id,
             telegram_id=row.telegram_id,
@@ -150,7 +151,7 @@ class UserService:
 
     @reads
     async def _look(self, telegram_id: int) -> tuple[UserDTO | None, bool]:
-        row = await self.users.by_telegram_id(telegram_id)
+        row = await self.users.values_by_telegram_id(telegram_id)
         maintenance = await SettingsRepo(self.session).get_bool(MAINTENANCE)
         return (UserDTO.of(row) if row is not None else None), maintenance
 

@@ -29,12 +29,22 @@ _ADD = (
 )
 
 
+# Read on every update: the whole row as plain values, no ORM object.
+_BY_TELEGRAM_ID = select(_users).where(_users.c.telegram_id == bindparam("tg"))
+
+
 class UserRepo(Repo):
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
         return await self.session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+    async def values_by_telegram_id(self, telegram_id: int) -> Any | None:
+        """The user's row as a read-only record (attributes named as the columns)."""
+        connection = await self.session.connection()
+        result = await connection.execute(_BY_TELEGRAM_ID, {"tg": telegram_id})
+        return result.first()
 
     async def by_username(self, username: str) -> User | None:
         """Case-insensitive, with or without the leading @."""
