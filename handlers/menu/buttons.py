@@ -4,6 +4,7 @@ in the customer's language, and which button a typed text is, in any shipped lan
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
 
 from aiogram.types import KeyboardButton, ReplyKeyboardMarkup
@@ -40,9 +41,17 @@ def reply_menu(*, referrals: bool) -> ReplyKeyboardMarkup:
     last = [MenuButton.SUPPORT, MenuButton.LANGUAGE]
     if referrals:
         last.insert(0, MenuButton.REFERRAL)
-    rows = [[MenuButton.NEW_ORDER], [MenuButton.ORDERS, MenuButton.BALANCE], last]
+    rows = ((MenuButton.NEW_ORDER,), (MenuButton.ORDERS, MenuButton.BALANCE), tuple(last))
+    return _markup(tuple(tuple(label(b) for b in row) for row in rows))
+
+
+@functools.lru_cache(maxsize=64)
+def _markup(rows: tuple[tuple[str, ...], ...]) -> ReplyKeyboardMarkup:
+    # Built once per language: it goes under many replies, and building the model
+    # (validation of every button) cost more than the rest of such a reply. Never
+    # changed after: aiogram only reads it to send it.
     return ReplyKeyboardMarkup(
-        keyboard=[[KeyboardButton(text=label(b)) for b in row] for row in rows],
+        keyboard=[[KeyboardButton(text=text) for text in row] for row in rows],
         resize_keyboard=True,
         is_persistent=True,
     )
@@ -57,10 +66,15 @@ def pressed(text: str | None, i18n: I18n) -> MenuButton | None:
     """The menu button whose text this is, in any shipped language; None for other text."""
     if not text or len(text) > 64:
         return None
-    said = text.strip()
-    for code in sorted({*i18n.available_locales, "en"}):
+    return _labels(i18n).get(text.strip())
+
+
+@functools.lru_cache(maxsize=8)
+def _labels(i18n: I18n) -> dict[str, MenuButton]:
+    """Every button's text in every shipped language (looked up on each typed text)."""
+    found: dict[str, MenuButton] = {}
+    for code in sorted({*i18n.available_locales, "en"}, reverse=True):  # English wins
         with i18n.use_locale(code):
             for button in MenuButton:
-                if label(button) == said:
-                    return button
-    return None
+                found[label(button)] = button
+    return found
