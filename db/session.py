@@ -80,8 +80,15 @@ def _path(url: URL) -> str:
 
 def create_reader(engine: AsyncEngine) -> AsyncEngine | None:
     """The engine for reading use cases beside `engine`, or None where reads share it
-    (PostgreSQL, whose pool serves both; an in-memory SQLite, which is one connection)."""
+    (an in-memory SQLite, which is one connection).
+
+    On PostgreSQL it is the same pool in autocommit: each SELECT sees what is committed
+    when it starts, exactly as inside a READ COMMITTED transaction, without the BEGIN
+    and COMMIT round trips (asyncpg switches autocommit on the client).
+    """
     url = engine.url
+    if url.get_backend_name() == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
     if url.get_backend_name() != "sqlite" or _sqlite_in_memory(url) or url.query.get("uri"):
         return None
     reader = _create_async_engine(
