@@ -23,6 +23,7 @@ import html
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_CEILING, Decimal
+from functools import lru_cache
 from typing import Any
 
 from aiogram.utils.i18n import I18n
@@ -82,10 +83,22 @@ def decimal_text(plain: str) -> str:
     sign, digits = ("-", plain[1:]) if plain.startswith("-") else ("", plain)
     whole, point, fraction = digits.partition(".")
     lang = locale()
-    text = format_decimal(int(whole), locale=lang)
+    text = _grouped(int(whole), lang)
     if point:
-        text += get_decimal_symbol(lang) + fraction
+        text += _decimal_symbol(lang) + fraction
     return sign + text
+
+
+# Babel works a number's pattern out anew on every call; the status poller writes
+# thousands of counts and amounts a cycle, mostly the same few, in one or two languages.
+@lru_cache(maxsize=4096)
+def _grouped(value: int, lang: str) -> str:
+    return format_decimal(value, locale=lang)
+
+
+@lru_cache(maxsize=64)
+def _decimal_symbol(lang: str) -> str:
+    return get_decimal_symbol(lang)
 
 
 def when(moment: datetime | None) -> str:
@@ -112,6 +125,8 @@ def day_time(moment: datetime | None, *, now: datetime | None = None) -> str:
 
 def number(value: int) -> str:
     """A count with the customer's digit grouping: "5,000" / "5 000"."""
+    if type(value) is int:  # a bool or a Decimal is not cached as the int it equals
+        return _grouped(value, locale())
     return format_decimal(value, locale=locale())
 
 
