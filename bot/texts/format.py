@@ -27,8 +27,9 @@ from functools import lru_cache
 from typing import Any
 
 from aiogram.utils.i18n import I18n
+from babel import Locale
 from babel.dates import format_skeleton
-from babel.numbers import format_decimal, get_decimal_symbol
+from babel.numbers import NumberPattern, format_decimal, get_decimal_symbol
 
 from bot.shop.money import Micro, format_amount, from_micro, minor_digits
 
@@ -89,11 +90,19 @@ def decimal_text(plain: str) -> str:
     return sign + text
 
 
-# Babel works a number's pattern out anew on every call; the status poller writes
-# thousands of counts and amounts a cycle, mostly the same few, in one or two languages.
+# Babel finds the locale and its number pattern anew on every call (most of its cost);
+# the status poller writes thousands of counts and amounts a cycle, in one or two
+# languages and often the same few values.
 @lru_cache(maxsize=4096)
 def _grouped(value: int, lang: str) -> str:
-    return format_decimal(value, locale=lang)
+    found, pattern = _decimal_pattern(lang)
+    return format_decimal(value, format=pattern, locale=found)
+
+
+@lru_cache(maxsize=64)
+def _decimal_pattern(lang: str) -> tuple[Locale, NumberPattern]:
+    found = Locale.parse(lang)
+    return found, found.decimal_formats[None]
 
 
 @lru_cache(maxsize=64)
