@@ -32,8 +32,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +42,7 @@ from sqlalchemy import select
 
 from bot.deps import Deps
 from bot.i18n import in_language
-from bot.notice_buttons import NoticeCD, as_json, finished_markup
+from bot.notice_buttons import NoticeAction, NoticeCD, as_json, finished_markup
 from bot.numbers import MAX_INT64
 from bot.outbox.writer import KeyedMessage, Outbox
 from bot.panel_outage import panel_answers
@@ -63,15 +63,7 @@ from bot.shop.orders.models import OrderDTO
 from bot.shop.services import Shop
 from bot.shop.shop_settings import ShopSettings
 from bot.shop.users import UserDTO
-from bot.texts.customer_notices import (
-    order_being_checked,
-    order_canceled,
-    order_completed,
-    order_partial,
-    order_progress,
-    order_started,
-    order_subscription_ended,
-)
+from bot.texts.customer_notices import NoticeWriter, order_being_checked
 from bot.texts.mentions import service_ref
 from bot.texts.operator_alerts import (
     alert_order_flagged,
@@ -169,6 +161,7 @@ class StatusPoller:
         self.last_success: datetime | None = None  # when a cycle last heard the panel
         self.last_report: PollReport | None = None
         self._markups = _FinishedMarkups()
+        self._notices = NoticeWriter()
 
     @property
     def clock(self) -> Any:
@@ -295,6 +288,7 @@ class StatusPoller:
             unchanged: list[int] = []
             notices: list[KeyedMessage] = []
             finishing: list[tuple[Any, PanelState]] = []
+            subscriptions: set[int] = set()  # of the finishing orders
             for order_id, provider_order_id in sorted(chunk):
                 order = orders.get(order_id)
                 if order is None or order.state is not OrderState.ACTIVE:
@@ -321,6 +315,8 @@ class StatusPoller:
                 assert isinstance(reply, PanelState)
                 if reply.status.finished:
                     finishing.append((order, reply))
+                    if facts.subscription is not None:
+                        subscriptions.add(order_id)
                     continue
                 if reply.status is PanelStatus.UNRECOGNISED:
                     report.unrecognised += 1
@@ -339,7 +335,9 @@ class StatusPoller:
                 if notice is not None:
                     notices.append(notice)
             await self._record_progress(repo, changed, unchanged, now)
-            notices += await self._settle(session, shop, finishing, recipients, report)
+            notices += await self._settle(
+                session, shop, finishing, subscriptions, recipients, report
+            )
             # The chunk's notices in one statement, in its transaction: a money effect and
             # the message about it are committed together (or neither is).
             report.notified += await outbox.to_chats_once(notices)
@@ -350,6 +348,7 @@ class StatusPoller:
         session: Any,
         shop: Shop,
         finishing: Sequence[tuple[Any, PanelState]],
+        subscriptions: Set[int],
         recipients: Mapping[int, _Recipient],
         report: PollReport,
     ) -> list[KeyedMessage]:
@@ -368,7 +367,11 @@ class StatusPoller:
                     for f in done
                     if (
                         message := self._final_message(
-                            f.order, f.refund, recipients, rows[f.order.id].refillable
+                            f.order,
+                            f.refund,
+                            recipients,
+                            rows[f.order.id].refillable,
+                            f.order.id in subscriptions,
                         )
                     )
                     is not None
@@ -378,7 +381,9 @@ class StatusPoller:
                 "status poll: settling %d finished orders together failed; one by one",
                 len(finishing),
             )
-            return await self._settle_one_by_one(session, shop, finishing, recipients, report)
+            return await self._settle_one_by_one(
+                session, shop, finishing, subscriptions, recipients, report
+            )
         for f in done:
             self._count(f.order.state, f.refund, report)
         return messages
@@ -388,6 +393,7 @@ class StatusPoller:
         session: Any,
         shop: Shop,
         finishing: Sequence[tuple[Any, PanelState]],
+        subscriptions: Set[int],
         recipients: Mapping[int, _Recipient],
         report: PollReport,
     ) -> list[KeyedMessage]:
@@ -408,7 +414,13 @@ class StatusPoller:
                 report.bad_replies += 1
             if not change.changed:
                 continue
-            message = self._final_message(change.order, change.refund, recipients, order.refillable)
+            message = self._final_message(
+                change.order,
+                change.refund,
+                recipients,
+                order.refillable,
+                order_id in subscriptions,
+            )
             if message is not None:
                 messages.append(message)
             self._count(change.order.state, change.refund, report)
@@ -505,16 +517,16 @@ class StatusPoller:
         )
         if not started and not half:
             return None
-        dto = replace(
-            OrderDTO.of(order),
-            remains=remains if remains is not None else order.remains,
-            start_count=reply.start_count if reply.start_count is not None else order.start_count,
-        )
+        notices = self._notices
         with in_language(self.deps.i18n, recipient.language):
             if started:
-                text, key = order_started(dto), f"order:{order.id}:started"
+                count = reply.start_count if reply.start_count is not None else order.start_count
+                text = notices.started(order.id, order.service_name, count)
+                key = f"order:{order.id}:started"
             else:
-                text, key = order_progress(dto), f"order:{order.id}:half"
+                left = remains if remains is not None else order.remains
+                text = notices.progress(order.id, order.quantity, left)
+                key = f"order:{order.id}:half"
         return KeyedMessage(recipient.telegram_id, text, key, user_id=order.user_id)
 
     def _final_message(
@@ -523,23 +535,26 @@ class StatusPoller:
         refund: Micro,
         recipients: Mapping[int, _Recipient],
         refillable: bool,
+        subscription: bool,
     ) -> KeyedMessage | None:
         """The customer's notice of a finished order (its dedupe key: once per state);
-        `refillable`: whether the order's service allows refills."""
+        `refillable`: whether the order's service allows refills; `subscription`: whether
+        the order is one (settlement.OrderFacts knows)."""
         recipient = recipients.get(order.user_id)
         if recipient is None:
             return None
         # As the order card judges it: a completed order of a service that allows refills.
         can_refill = order.state is OrderState.COMPLETED and bool(refillable)
+        notices = self._notices
         with in_language(self.deps.i18n, recipient.language):
-            if settlement.OrderFacts.of(order).subscription is not None:
-                text = order_subscription_ended(order, refund)
+            if subscription:
+                text = notices.subscription_ended(order, refund)
             elif order.state is OrderState.COMPLETED:
-                text = order_completed(order)
+                text = notices.completed(order)
             elif order.state is OrderState.PARTIAL:
-                text = order_partial(order, refund)
+                text = notices.partial(order, refund)
             elif order.state is OrderState.CANCELED:
-                text = order_canceled(order, refund)
+                text = notices.canceled(order, refund)
             else:
                 return None
             markup = self._markups.for_order(order.id, refillable=can_refill)
@@ -684,12 +699,14 @@ class _FinishedMarkups:
     built once per language and refill flag and then given each order's id: a chunk
     queues up to a hundred of them, and building the keyboard is most of a notice's cost.
     Only the buttons that carry the order id differ between orders; the template is built
-    with an id no order has, and those buttons are the ones that carry it."""
+    with an id no order has, and those buttons are the ones that carry it. Their callback
+    data ends with the id (NoticeCD packs its fields in order, the id last, as digits): the
+    template keeps what comes before it, checked once against NoticeCD itself."""
 
     _MARK = MAX_INT64
 
     def __init__(self) -> None:
-        self._templates: dict[tuple[str | None, bool], dict[str, Any]] = {}
+        self._templates: dict[tuple[str | None, bool], list[list[_Cell]]] = {}
 
     def for_order(self, order_id: int, *, refillable: bool) -> dict[str, Any]:
         """The markup as the outbox stores it; call in the recipient's language."""
@@ -697,26 +714,44 @@ class _FinishedMarkups:
         key = (i18n.current_locale if i18n is not None else None, refillable)
         template = self._templates.get(key)
         if template is None:
-            template = as_json(finished_markup(self._MARK, refillable=refillable))
-            self._templates[key] = template
-        return {
-            "inline_keyboard": [
-                [self._button(button, order_id) for button in row]
-                for row in template["inline_keyboard"]
-            ]
-        }
+            template = self._templates[key] = self._template(refillable)
+        return {"inline_keyboard": [[cell.button(order_id) for cell in row] for row in template]}
 
-    def _button(self, button: dict[str, Any], order_id: int) -> dict[str, Any]:
+    def _template(self, refillable: bool) -> list[list[_Cell]]:
+        markup = as_json(finished_markup(self._MARK, refillable=refillable))
+        return [[self._cell(button) for button in row] for row in markup["inline_keyboard"]]
+
+    def _cell(self, button: dict[str, Any]) -> _Cell:
         data = button.get("callback_data")
         if data is None:
-            return dict(button)
+            return _Cell(button)
         pressed = NoticeCD.unpack(data)
         if pressed.order_id != self._MARK:
-            return dict(button)
-        return {
-            **button,
-            "callback_data": NoticeCD(action=pressed.action, order_id=order_id).pack(),
-        }
+            return _Cell(button)
+        mark = str(self._MARK)
+        head = data[: -len(mark)] if data.endswith(mark) else None
+        same = NoticeCD(action=pressed.action, order_id=1)
+        if head is None or same.pack() != f"{head}1" or NoticeCD.unpack(f"{head}1") != same:
+            # Not the layout this relies on: pack each order's data (slower, the same).
+            return _Cell(button, action=pressed.action)
+        return _Cell(button, head=head)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """One button of a template: as it is, or with the order's id put into its data."""
+
+    template: dict[str, Any]
+    head: str | None = None  # the callback data before the order id
+    action: NoticeAction | None = None  # or the data packed anew for each order
+
+    def button(self, order_id: int) -> dict[str, Any]:
+        if self.head is not None:
+            return {**self.template, "callback_data": f"{self.head}{order_id}"}
+        if self.action is not None:
+            data = NoticeCD(action=self.action, order_id=order_id).pack()
+            return {**self.template, "callback_data": data}
+        return dict(self.template)
 
 
 def _reason(exc: ProviderFailure) -> str:

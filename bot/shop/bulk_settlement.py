@@ -20,7 +20,7 @@ refund is computed from what they hold.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -136,23 +136,23 @@ def _refund(planned: dict[str, Any]) -> Micro:
 
 def _as_finished(order: Any, planned: dict[str, Any], now: datetime) -> OrderDTO:
     """The order as finish_many left it (what it wrote over the row read), without
-    reading it back."""
-
-    def kept(name: str) -> Any:
-        value = planned.get(name)
-        return getattr(order, name) if value is None else value
-
-    return replace(
-        OrderDTO.of(order),
+    reading it back; built in one go (a chunk finishes up to a hundred)."""
+    values = {name: getattr(order, name) for name in _DTO_FIELDS}
+    values.update(
         state=planned["state"],
         refunded=planned["refunded"],
         provider_status=planned["provider_status"],
-        start_count=kept("start_count"),
-        remains=kept("remains"),
         updated_at=now,
         finished_at=now,
         last_checked_at=now,
     )
+    for name in ("start_count", "remains"):
+        if planned.get(name) is not None:
+            values[name] = planned[name]
+    return OrderDTO(**values)
+
+
+_DTO_FIELDS = tuple(f.name for f in fields(OrderDTO))
 
 
 __all__ = ["ChunkSettlement", "Finished", "refund_reference"]

@@ -23,11 +23,13 @@ import html
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_CEILING, Decimal
+from functools import lru_cache
 from typing import Any
 
 from aiogram.utils.i18n import I18n
+from babel import Locale
 from babel.dates import format_skeleton
-from babel.numbers import format_decimal, get_decimal_symbol
+from babel.numbers import NumberPattern, format_decimal, get_decimal_symbol
 
 from bot.shop.money import Micro, format_amount, from_micro, minor_digits
 
@@ -82,10 +84,30 @@ def decimal_text(plain: str) -> str:
     sign, digits = ("-", plain[1:]) if plain.startswith("-") else ("", plain)
     whole, point, fraction = digits.partition(".")
     lang = locale()
-    text = format_decimal(int(whole), locale=lang)
+    text = _grouped(int(whole), lang)
     if point:
-        text += get_decimal_symbol(lang) + fraction
+        text += _decimal_symbol(lang) + fraction
     return sign + text
+
+
+# Babel finds the locale and its number pattern anew on every call (most of its cost);
+# the status poller writes thousands of counts and amounts a cycle, in one or two
+# languages and often the same few values.
+@lru_cache(maxsize=4096)
+def _grouped(value: int, lang: str) -> str:
+    found, pattern = _decimal_pattern(lang)
+    return format_decimal(value, format=pattern, locale=found)
+
+
+@lru_cache(maxsize=64)
+def _decimal_pattern(lang: str) -> tuple[Locale, NumberPattern]:
+    found = Locale.parse(lang)
+    return found, found.decimal_formats[None]
+
+
+@lru_cache(maxsize=64)
+def _decimal_symbol(lang: str) -> str:
+    return get_decimal_symbol(lang)
 
 
 def when(moment: datetime | None) -> str:
@@ -112,6 +134,8 @@ def day_time(moment: datetime | None, *, now: datetime | None = None) -> str:
 
 def number(value: int) -> str:
     """A count with the customer's digit grouping: "5,000" / "5 000"."""
+    if type(value) is int:  # a bool or a Decimal is not cached as the int it equals
+        return _grouped(value, locale())
     return format_decimal(value, locale=locale())
 
 

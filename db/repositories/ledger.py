@@ -7,13 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.shop.enums import LedgerKind
 from db.models import LedgerEntry, User, table_of
 from db.repositories.base import Repo
-from db.repositories.rowsets import BIGINT, TEXT, insert_from_rowset, rowset, rowset_param
+from db.repositories.rowsets import (
+    BIGINT,
+    TEXT,
+    constant_params,
+    insert_from_rowset,
+    per_dialect,
+    rowset,
+    rowset_param,
+)
 
 _ledger = table_of(LedgerEntry)
 # Prebuilt per dialect: the wallet's hot path (see users.py).
@@ -32,6 +40,39 @@ _CREDIT_COLUMNS = (
     ("reference", TEXT),
     ("order_id", BIGINT),
 )
+
+
+_users = table_of(User)
+_LOCK_USERS = (
+    select(_users.c.id)
+    .where(_users.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_users.c.id)
+    .with_for_update()
+)
+
+
+@per_dialect
+def _credit_balances(dialect: str) -> Any:
+    """credit_many's UPDATE of the balances, each by its sum, from a rowset."""
+    given = rowset(dialect, "v", (("v_id", BIGINT), ("v_amount", BIGINT)), "rows")
+    return (
+        update(_users)
+        .where(_users.c.id == given.c.v_id)
+        .values(balance=_users.c.balance + given.c.v_amount)
+        .returning(_users.c.id, _users.c.balance)
+    )
+
+
+@per_dialect
+def _credit_rows(dialect: str) -> Any:
+    """credit_many's INSERT of the ledger rows; the references it wrote come back."""
+    return (
+        insert_from_rowset(
+            dialect, _ledger, _CREDIT_COLUMNS, ("actor_id", "note", "created_at"), "rows"
+        )
+        .on_conflict_do_nothing(index_elements=[_ledger.c.reference])
+        .returning(_ledger.c.reference)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,22 +106,12 @@ class LedgerRepo(Repo):
             if credit.amount <= 0:
                 raise ValueError(f"a credit must be positive: {credit}")
             totals[credit.user_id] = totals.get(credit.user_id, 0) + credit.amount
-        users = table_of(User)
         if self.dialect == "postgresql":
             # Locked in id order first: two writers crediting overlapping customers
             # queue instead of deadlocking (one UPDATE locks in no given order).
-            await self.session.execute(
-                select(users.c.id)
-                .where(users.c.id.in_(sorted(totals)))
-                .order_by(users.c.id)
-                .with_for_update()
-            )
-        given = rowset(self.dialect, "v", (("v_id", BIGINT), ("v_amount", BIGINT)), "rows")
+            await self.session.execute(_LOCK_USERS, {"ids": sorted(totals)})
         result = await self.session.execute(
-            update(users)
-            .where(users.c.id == given.c.v_id)
-            .values(balance=users.c.balance + given.c.v_amount)
-            .returning(users.c.id, users.c.balance),
+            _credit_balances(self.dialect),
             {"rows": rowset_param([{"v_id": u, "v_amount": a} for u, a in sorted(totals.items())])},
         )
         balances = {int(row[0]): int(row[1]) for row in result}
@@ -105,18 +136,13 @@ class LedgerRepo(Repo):
             }
             for index, credit in enumerate(credits)
         ]
-        stmt = (
-            insert_from_rowset(
-                self.dialect,
-                _ledger,
-                _CREDIT_COLUMNS,
-                {"actor_id": None, "note": None, "created_at": now},
-                "rows",
-            )
-            .on_conflict_do_nothing(index_elements=[_ledger.c.reference])
-            .returning(_ledger.c.reference)
+        result = await self.session.execute(
+            _credit_rows(self.dialect),
+            {
+                "rows": rowset_param(rows),
+                **constant_params(actor_id=None, note=None, created_at=now),
+            },
         )
-        result = await self.session.execute(stmt, {"rows": rowset_param(rows)})
         return {str(ref) for ref in result.scalars()}
 
     async def insert(

@@ -22,7 +22,15 @@ from sqlalchemy import (
 from bot.shop.enums import OrderState
 from db.models import Order, OrderEvent, ServiceRow, User, table_of
 from db.repositories.base import Repo
-from db.repositories.rowsets import BIGINT, TEXT, insert_from_rowset, rowset, rowset_param
+from db.repositories.rowsets import (
+    BIGINT,
+    TEXT,
+    constant_params,
+    insert_from_rowset,
+    per_dialect,
+    rowset,
+    rowset_param,
+)
 
 
 def of_providers(column: Any, provider_ids: Sequence[int | None]) -> ColumnElement[bool]:
@@ -72,6 +80,43 @@ _FINISH_COLUMNS = (
     ("v_charge", BIGINT),
     ("v_currency", TEXT),
 )
+
+
+@per_dialect
+def _finish_statement(dialect: str) -> Any:
+    """finish_many's UPDATE ... FROM a rowset ... RETURNING (`rows`, `v_now`)."""
+    given = rowset(dialect, "v", _FINISH_COLUMNS, "rows")
+    now = bindparam("v_now", type_=_orders.c.updated_at.type)
+    return (
+        update(_orders)
+        .where(
+            _orders.c.id == given.c.v_id,
+            # The state it leaves comes with each row, not as a constant: on SQLite a
+            # constant would lead the planner through the index of all active
+            # orders, reading the rows' JSON once for each of them.
+            _orders.c.state == given.c.v_from,
+            _orders.c.refunded == given.c.v_before,
+        )
+        .values(
+            state=given.c.v_state,
+            refunded=given.c.v_refunded,
+            provider_status=given.c.v_status,
+            start_count=func.coalesce(given.c.v_start, _orders.c.start_count),
+            remains=func.coalesce(given.c.v_remains, _orders.c.remains),
+            provider_charge=func.coalesce(given.c.v_charge, _orders.c.provider_charge),
+            provider_currency=func.coalesce(given.c.v_currency, _orders.c.provider_currency),
+            last_checked_at=now,
+            updated_at=now,
+            finished_at=now,
+        )
+        .returning(_orders.c.id)
+    )
+
+
+@per_dialect
+def _events_statement(dialect: str) -> Any:
+    """add_events' INSERT from a rowset (`rows`, and `at` for all of them)."""
+    return insert_from_rowset(dialect, table_of(OrderEvent), _EVENT_COLUMNS, ("at",), "rows")
 
 
 class OrderRepo(Repo):
@@ -346,8 +391,6 @@ class OrderRepo(Repo):
         """
         if not rows:
             return []
-        table = table_of(Order)
-        given = rowset(self.dialect, "v", _FINISH_COLUMNS, "rows")
         data = rowset_param(
             [
                 {
@@ -365,31 +408,10 @@ class OrderRepo(Repo):
                 for row in rows
             ]
         )
-        stmt = (
-            update(table)
-            .where(
-                table.c.id == given.c.v_id,
-                # The state it leaves comes with each row, not as a constant: on SQLite a
-                # constant would lead the planner through the index of all active
-                # orders, reading the rows' JSON once for each of them.
-                table.c.state == given.c.v_from,
-                table.c.refunded == given.c.v_before,
-            )
-            .values(
-                state=given.c.v_state,
-                refunded=given.c.v_refunded,
-                provider_status=given.c.v_status,
-                start_count=func.coalesce(given.c.v_start, table.c.start_count),
-                remains=func.coalesce(given.c.v_remains, table.c.remains),
-                provider_charge=func.coalesce(given.c.v_charge, table.c.provider_charge),
-                provider_currency=func.coalesce(given.c.v_currency, table.c.provider_currency),
-                last_checked_at=now,
-                updated_at=now,
-                finished_at=now,
-            )
-            .returning(table.c.id)
+        result = await self.session.execute(
+            _finish_statement(self.dialect), {"rows": data, "v_now": now}
         )
-        return sorted(int(i) for i in (await self.session.execute(stmt, {"rows": data})).scalars())
+        return sorted(int(i) for i in result.scalars())
 
     async def add_events(self, rows: Sequence[Mapping[str, Any]], *, at: datetime) -> None:
         """Many history rows at `at` in one statement (each: order_id, from_state,
@@ -407,10 +429,9 @@ class OrderRepo(Repo):
             }
             for row in rows
         ]
-        stmt = insert_from_rowset(
-            self.dialect, table_of(OrderEvent), _EVENT_COLUMNS, {"at": at}, "rows"
+        await self.session.execute(
+            _events_statement(self.dialect), {"rows": rowset_param(data), **constant_params(at=at)}
         )
-        await self.session.execute(stmt, {"rows": rowset_param(data)})
 
     async def record_poll_error(
         self, order_id: int, error: str, *, now: datetime

@@ -22,7 +22,16 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from bot.shop.enums import BroadcastState, OutboxStatus
 from db.models import Broadcast, OutboxMessage, User, table_of
 from db.repositories.base import Repo
-from db.repositories.rowsets import BIGINT, INT, JSON_VALUE, TEXT, insert_from_rowset, rowset_param
+from db.repositories.rowsets import (
+    BIGINT,
+    INT,
+    JSON_VALUE,
+    TEXT,
+    constant_params,
+    insert_from_rowset,
+    per_dialect,
+    rowset_param,
+)
 
 _outbox = table_of(OutboxMessage)
 INTERRUPTED = "interrupted mid-send: it may have been delivered, so it is not sent again"
@@ -43,6 +52,22 @@ _KEYED_COLUMNS = (
     ("reply_markup", JSON_VALUE),
     ("dedupe_key", TEXT),
 )
+
+
+@per_dialect
+def _keyed_insert(dialect: str) -> Any:
+    """add_many_once's INSERT from a rowset; a key queued before is skipped."""
+    return (
+        insert_from_rowset(
+            dialect,
+            _outbox,
+            _KEYED_COLUMNS,
+            ("photo", "status", "attempts", "next_attempt_at", "created_at", "updated_at"),
+            "rows",
+        )
+        .on_conflict_do_nothing(index_elements=[_outbox.c.dedupe_key])
+        .returning(_outbox.c.id)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,25 +112,20 @@ class OutboxRepo(Repo):
             if not key:
                 raise ValueError("every message needs a dedupe_key here")
             unique.setdefault(key, {name: row.get(name) for name, _ in _KEYED_COLUMNS})
-        stmt = (
-            insert_from_rowset(
-                self.dialect,
-                _outbox,
-                _KEYED_COLUMNS,
-                {
-                    "photo": None,
-                    "status": OutboxStatus.PENDING.value,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-                "rows",
-            )
-            .on_conflict_do_nothing(index_elements=[_outbox.c.dedupe_key])
-            .returning(_outbox.c.id)
+        result = await self.session.execute(
+            _keyed_insert(self.dialect),
+            {
+                "rows": rowset_param(list(unique.values())),
+                **constant_params(
+                    photo=None,
+                    status=OutboxStatus.PENDING.value,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                    updated_at=now,
+                ),
+            },
         )
-        result = await self.session.execute(stmt, {"rows": rowset_param(list(unique.values()))})
         return len(result.all())
 
     async def due(self, *, now: datetime, limit: int) -> list[Candidate]:

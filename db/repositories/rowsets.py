@@ -11,8 +11,9 @@ with jsonb_to_recordset; integers stay exact in both (64-bit).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -25,7 +26,6 @@ from sqlalchemy import (
     cast,
     column,
     func,
-    literal,
     select,
     true,
 )
@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeEngine
 
 Columns = Sequence[tuple[str, TypeEngine[Any]]]
+T = TypeVar("T")
 
 
 def rowset(dialect: str, name: str, columns: Columns, param: str) -> FromClause:
@@ -55,20 +56,36 @@ def rowset(dialect: str, name: str, columns: Columns, param: str) -> FromClause:
 
 
 def insert_from_rowset(
-    dialect: str, table: Table, columns: Columns, constants: Mapping[str, Any], param: str
+    dialect: str, table: Table, columns: Columns, constants: Sequence[str], param: str
 ) -> Any:  # the dialect's Insert (with on_conflict_do_nothing)
     """INSERT INTO `table` the rows of a rowset (`columns`, named as the table's) with
-    the same `constants` (bound once) in every row: SQLAlchemy then processes no value
-    per row, the database reads them all from the one JSON parameter. The dialect's
-    INSERT, so ON CONFLICT can follow; the SELECT has a WHERE clause because SQLite
-    needs one before an upsert's ON CONFLICT."""
+    the same `constants` (each bound once, as `constant_params` names it) in every row:
+    SQLAlchemy then processes no value per row, the database reads them all from the one
+    JSON parameter. Nothing in it varies between executions, so a caller builds it once
+    per dialect (`per_dialect`). The dialect's INSERT, so ON CONFLICT can follow; the
+    SELECT has a WHERE clause because SQLite needs one before an upsert's ON CONFLICT."""
     rows = rowset(dialect, "r", columns, param)
     names = [n for n, _ in columns] + list(constants)
     values = [rows.c[n] for n, _ in columns] + [
-        literal(v, table.c[n].type) for n, v in constants.items()
+        bindparam(_constant(n), type_=table.c[n].type) for n in constants
     ]
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(table).from_select(names, select(*values).where(true()))
+
+
+def constant_params(**values: Any) -> dict[str, Any]:
+    """The parameters of an `insert_from_rowset` statement's constants."""
+    return {_constant(name): value for name, value in values.items()}
+
+
+def _constant(name: str) -> str:
+    return f"c_{name}"
+
+
+def per_dialect(build: Callable[[str], T]) -> Callable[[str], T]:
+    """`build(dialect)` once per dialect: a statement built again for every chunk costs
+    more to put together (and to find in SQLAlchemy's compiled cache) than to run."""
+    return cache(build)
 
 
 def rowset_param(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -88,7 +105,9 @@ __all__ = [
     "JSON_VALUE",
     "TEXT",
     "Columns",
+    "constant_params",
     "insert_from_rowset",
+    "per_dialect",
     "rowset",
     "rowset_param",
 ]
