@@ -108,6 +108,7 @@ def _panels_and_services(
 ) -> list[tuple[int, int, str, str, str, int]]:
     """(service id, provider id, provider service id, name, category, rate) of each."""
     services: list[tuple[int, int, str, str, str, int]] = []
+    seen = (stamp(start), stamp(start))
     for pid, name in enumerate(PANELS, start=1):
         db.execute(
             "INSERT INTO providers (id, name, url, currency, enabled, created_at) "
@@ -125,8 +126,7 @@ def _panels_and_services(
                 "category, platform, rate, min, max, refill, cancel, dripfeed, description, "
                 "hidden, first_seen_at, last_seen_at) VALUES "
                 "(?, ?, ?, 'Default', ?, ?, ?, ?, 10, 100000, 1, 1, 0, '', 0, ?, ?)",
-                (sid, pid, str(1000 + n), f"{category} #{n}", category, platform, rate)
-                + (stamp(start), stamp(start)),
+                (sid, pid, str(1000 + n), f"{category} #{n}", category, platform, rate, *seen),
             )
     return services
 
