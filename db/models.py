@@ -78,7 +78,11 @@ def _in(column: str, enum_cls: type[StrEnum]) -> str:
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+        # /stats: its counts and the wallets' total, read from the index alone.
+        Index("ix_users_stats", "created_at", "banned", "unreachable_since", "balance"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -102,6 +106,8 @@ class LedgerEntry(Base):
         CheckConstraint("amount <> 0", name="amount_not_zero"),
         CheckConstraint(_in("kind", LedgerKind), name="kind_known"),
         Index("ix_ledger_user_id_id", "user_id", "id"),
+        # /stats: credits and debits by kind over a period, from the index alone.
+        Index("ix_ledger_stats", "kind", "created_at", "amount"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
@@ -217,6 +223,23 @@ class Order(Base):
         Index("ix_orders_state_last_checked_at", "state", "last_checked_at"),
         # A service's latest completed orders, for its usual completion time.
         Index("ix_orders_service_id_state_finished_at", "service_id", "state", "finished_at"),
+        # /stats: every figure of the orders in one pass over this index alone, in its own
+        # order (grouped by state, panel and service: no sort).
+        Index(
+            "ix_orders_stats",
+            "state",
+            "provider_id",
+            "service_id",
+            "created_at",
+            "charge",
+            "refunded",
+            "provider_charge",
+            "cost",
+        ),
+        # /stats: customers who placed an order in a period.
+        Index("ix_orders_created_at_user_id", "created_at", "user_id"),
+        # The status poller's due orders of a panel, from the index alone.
+        Index("ix_orders_poll_due", "state", "provider_id", "last_checked_at", "provider_order_id"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
@@ -389,6 +412,8 @@ class Payment(Base):
         CheckConstraint(_in("purpose", PaymentPurpose), name="purpose_known"),
         CheckConstraint(_in("state", PaymentState), name="state_known"),
         Index("ix_payments_user_id_id", "user_id", "id"),
+        # /stats: the Stars refunds of a period.
+        Index("ix_payments_state_refunded_at", "state", "refunded_at"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)

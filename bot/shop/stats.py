@@ -23,8 +23,7 @@ from bot.clock import Clock
 from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.money import Micro, round_up
 from bot.shop.pricing import PricingConfig
-from db.repositories.panels import PanelFiguresRepo
-from db.repositories.stats import OrderMoney, StatsRepo
+from db.repositories.stats import OrderGroup, OrderMoney, StatsRepo, count_by_state
 from db.uow import reads
 
 
@@ -152,14 +151,13 @@ class StatsService:
     ) -> StatsService:
         return cls(StatsRepo(session), clock, pricing, panel_names)
 
-    async def _by_panel(self, since: datetime | None) -> tuple[PanelMoney, ...]:
+    def _by_panel(self, groups: list[OrderGroup]) -> tuple[PanelMoney, ...]:
         """Cost, revenue and profit per panel, when the shop has more than one."""
         if len(self.panel_names) < 2:
             return ()
-        figures = await PanelFiguresRepo(self.session).money(since)
         shares: list[PanelMoney] = []
         for provider_id, name in self.panel_names.items():
-            got = figures.get(provider_id) or OrderMoney.zero()
+            got = OrderMoney.of_groups(g for g in groups if g.provider_id == provider_id)
             reported_shop = Decimal(got.reported) * self.pricing.rate_of(provider_id)
             cost = round_up(
                 int(reported_shop.to_integral_value(rounding=ROUND_CEILING)) + got.expected,
@@ -173,7 +171,8 @@ class StatsService:
         now = self.clock.now()
         since = period.since(now)
         total, new, active, unreachable, banned = await self.repo.customers(since)
-        money = await self.repo.order_money(since)
+        groups = await self.repo.order_groups(since)
+        money = OrderMoney.of_groups(groups)
         stars_refunds, stars_refunded, stars_taken_back = await self.repo.stars_refunds(since)
         balances, holders = await self.repo.balances()
         ledger = await self.repo.ledger_by_kind(since)
@@ -191,7 +190,7 @@ class StatsService:
             active_customers=active,
             unreachable=unreachable,
             banned=banned,
-            orders=await self.repo.orders_by_state(since),
+            orders=count_by_state(groups),
             charged=money.charged,
             refunded=money.refunded,
             refunds=money.refunds,
@@ -200,7 +199,7 @@ class StatsService:
             provider_cost=round_up(
                 self._in_shop_currency(money.reported) + money.expected, self.pricing.currency
             ),
-            top=tuple(TopService(*row) for row in await self.repo.top_services(since)),
+            top=tuple(TopService(*row) for row in await self.repo.top_services(since, groups)),
             balances=balances,
             holders=holders,
             topups=credits(LedgerKind.TOPUP),
@@ -212,7 +211,7 @@ class StatsService:
             stars_refunds=stars_refunds,
             stars_refunded=stars_refunded,
             stars_taken_back=stars_taken_back,
-            panels=await self._by_panel(since),
+            panels=self._by_panel(groups),
         )
 
     def _in_shop_currency(self, provider_amount: Micro) -> Micro:

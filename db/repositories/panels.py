@@ -1,4 +1,5 @@
-"""Figures of each panel for the admins' /panels and /stats (grouped by providers row)."""
+"""Figures of each panel for the admins' /panels (grouped by providers row); /stats takes
+its panels' money from StatsRepo.order_groups."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from sqlalchemy import func, select
 from bot.shop.enums import OrderState
 from db.models import Order, ServiceRow
 from db.repositories.base import Repo
-from db.repositories.stats import OrderMoney, order_money_columns
 
 
 class PanelFiguresRepo(Repo):
@@ -47,11 +47,3 @@ class PanelFiguresRepo(Repo):
             .group_by(ServiceRow.provider_id)
         )
         return {pid: int(n) for pid, n in await self.session.execute(stmt)}
-
-    async def money(self, since: datetime | None) -> dict[int | None, OrderMoney]:
-        """Of orders placed since, by panel: settled ones' money and cost, open ones'
-        count (the same rule as the shop's own figures)."""
-        stmt = select(Order.provider_id, *order_money_columns()).group_by(Order.provider_id)
-        if since is not None:
-            stmt = stmt.where(Order.created_at >= since)
-        return {row[0]: OrderMoney.of(row[1:]) for row in await self.session.execute(stmt)}

@@ -1,22 +1,37 @@
-"""Figures for /stats: counts and sums straight from the tables, one query each."""
+"""Figures for /stats: counts and sums straight from the tables, each a read of an index
+that holds its columns (revision 0008), the orders' in one pass."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, case, distinct, func, select
+from sqlalchemy import ColumnElement, case, distinct, false, func, or_, select
 
 from bot.shop.enums import LedgerKind, OrderState, PaymentState
 from db.models import LedgerEntry, Order, Payment, User
 from db.repositories.base import Repo
 
-# Settled orders are the ones whose money is final: only they count in revenue, cost and
-# profit; the others (submitting, active, unknown) are open and shown by count and charge.
-SETTLED_STATES = tuple(state for state in OrderState if state.finished)
+# Settled orders (OrderState.finished) are the ones whose money is final: only they count
+# in revenue, cost and profit; the others (submitting, active, unknown) are open and shown
+# by count and charge.
 # Settled orders the panel ran (in part or in full): their provider cost counts.
 COSTED_STATES = (OrderState.COMPLETED, OrderState.PARTIAL)
+
+
+class OrderGroup(NamedTuple):
+    """The orders of one state, panel (providers row) and service placed in a period."""
+
+    state: OrderState
+    provider_id: int | None
+    service_id: int | None
+    orders: int
+    charged: int
+    refunded: int
+    refunds: int  # orders with money refunded
+    reported: int  # the panel's reported charge, where it reported one
+    expected: int  # the checkout cost where the panel reported none
 
 
 class OrderMoney(NamedTuple):
@@ -31,35 +46,52 @@ class OrderMoney(NamedTuple):
     open_charged: int
 
     @classmethod
-    def of(cls, row: Sequence[Any]) -> OrderMoney:
-        return cls(*(int(value or 0) for value in row))
+    def of_groups(cls, groups: Iterable[OrderGroup]) -> OrderMoney:
+        """The money of these groups' orders: settled ones' money, the cost of those the
+        panel ran, open ones' count and charge."""
+        charged = refunded = refunds = reported = expected = open_orders = open_charged = 0
+        for group in groups:
+            if group.state.finished:
+                charged += group.charged
+                refunded += group.refunded
+                refunds += group.refunds
+                if group.state in COSTED_STATES:
+                    reported += group.reported
+                    expected += group.expected
+            else:
+                open_orders += group.orders
+                open_charged += group.charged
+        return cls(charged, refunded, refunds, reported, expected, open_orders, open_charged)
 
     @classmethod
     def zero(cls) -> OrderMoney:
         return cls(0, 0, 0, 0, 0, 0, 0)
 
 
-def order_money_columns() -> list[ColumnElement[Any]]:
-    """The aggregates of an OrderMoney, in its order, over the orders selected."""
-    settled = Order.state.in_(SETTLED_STATES)
-    costed = Order.state.in_(COSTED_STATES)
-
-    def total(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
-        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
-
-    return [
-        total(settled, Order.charge),
-        total(settled, Order.refunded),
-        func.count().filter(settled & (Order.refunded > 0)),
-        total(costed & Order.provider_charge.is_not(None), Order.provider_charge),
-        total(costed & Order.provider_charge.is_(None), Order.cost),
-        func.count().filter(~settled),
-        total(~settled, Order.charge),
-    ]
+def count_by_state(groups: Iterable[OrderGroup]) -> dict[OrderState, int]:
+    counts: dict[OrderState, int] = {}
+    for group in groups:
+        counts[group.state] = counts.get(group.state, 0) + group.orders
+    return counts
 
 
 def _since(column: Any, since: datetime | None) -> list[ColumnElement[bool]]:
     return [] if since is None else [column >= since]
+
+
+def _every_kind(since: datetime | None) -> list[ColumnElement[bool]]:
+    """Every kind (the check constraint allows no other), named in a period's query so
+    that SQLite reads ix_ledger_stats as one range per kind instead of all of it."""
+    return [] if since is None else [LedgerEntry.kind.in_(tuple(LedgerKind))]
+
+
+def of_services(service_ids: Sequence[int | None]) -> ColumnElement[bool]:
+    """The order's service is one of these (None in them: or none)."""
+    ids = [i for i in service_ids if i is not None]
+    clauses: list[ColumnElement[bool]] = [Order.service_id.in_(ids)] if ids else []
+    if None in service_ids:
+        clauses.append(Order.service_id.is_(None))
+    return or_(*clauses) if clauses else false()
 
 
 class StatsRepo(Repo):
@@ -78,18 +110,29 @@ class StatsRepo(Repo):
         )
         return int(total), int(new_count), int(active or 0), int(unreachable), int(banned)
 
-    async def orders_by_state(self, since: datetime | None) -> dict[OrderState, int]:
+    async def order_groups(self, since: datetime | None) -> list[OrderGroup]:
+        """The orders placed since, by state, panel and service: one pass over the index
+        that holds these columns (ix_orders_stats, read in its own order, so no sort),
+        from which /stats takes its counts, money, panels and top services."""
         stmt = (
-            select(Order.state, func.count())
+            select(
+                Order.state,
+                Order.provider_id,
+                Order.service_id,
+                func.count(),
+                func.coalesce(func.sum(Order.charge), 0),
+                func.coalesce(func.sum(Order.refunded), 0),
+                func.count().filter(Order.refunded > 0),
+                func.coalesce(func.sum(Order.provider_charge), 0),
+                func.coalesce(func.sum(case((Order.provider_charge.is_(None), Order.cost))), 0),
+            )
             .where(*_since(Order.created_at, since))
-            .group_by(Order.state)
+            .group_by(Order.state, Order.provider_id, Order.service_id)
         )
-        return {state: int(count) for state, count in await self.session.execute(stmt)}
-
-    async def order_money(self, since: datetime | None) -> OrderMoney:
-        """Of orders placed since: settled ones' money and cost, open ones' count."""
-        stmt = select(*order_money_columns()).where(*_since(Order.created_at, since))
-        return OrderMoney.of((await self.session.execute(stmt)).one())
+        return [
+            OrderGroup(row[0], row[1], row[2], *(int(value or 0) for value in row[3:]))
+            for row in await self.session.execute(stmt)
+        ]
 
     async def stars_refunds(self, since: datetime | None) -> tuple[int, int, int]:
         """Payments Telegram refunded since: (count, Stars, credit taken back)."""
@@ -102,25 +145,42 @@ class StatsRepo(Repo):
         return int(n), int(stars), int(credit)
 
     async def top_services(
-        self, since: datetime | None, *, limit: int = 5
+        self, since: datetime | None, groups: Sequence[OrderGroup], *, limit: int = 5
     ) -> list[tuple[int | None, str, int, int]]:
         """(service id, name, orders, net revenue) by net revenue, of the settled orders
-        the panel ran (completed, partial)."""
-        net = func.sum(Order.charge - Order.refunded)
+        the panel ran (completed, partial) among `groups` (those placed since); the
+        name is the greatest one the service's orders carry, read for these few only."""
+        totals: dict[int | None, tuple[int, int]] = {}
+        for group in groups:
+            if group.state in COSTED_STATES:
+                count, net = totals.get(group.service_id, (0, 0))
+                totals[group.service_id] = (
+                    count + group.orders,
+                    net + group.charged - group.refunded,
+                )
+        # Ties by service id as the database orders them: NULL first on SQLite, last on
+        # PostgreSQL.
+        nulls_first = self.dialect == "sqlite"
+
+        def rank(item: tuple[int | None, tuple[int, int]]) -> tuple[int, int, bool, int]:
+            service_id, (count, net) = item
+            return (-net, -count, (service_id is None) != nulls_first, service_id or 0)
+
+        top = sorted(totals.items(), key=rank)[:limit]
+        if not top:
+            return []
+        ids = [service_id for service_id, _ in top]
         stmt = (
-            select(Order.service_id, func.max(Order.service_name), func.count(), net)
+            select(Order.service_id, func.max(Order.service_name))
             .where(
+                of_services(ids),
                 Order.state.in_(COSTED_STATES),
                 *_since(Order.created_at, since),
             )
             .group_by(Order.service_id)
-            .order_by(net.desc(), func.count().desc(), Order.service_id)
-            .limit(limit)
         )
-        return [
-            (service_id, name, int(count), int(total or 0))
-            for service_id, name, count, total in await self.session.execute(stmt)
-        ]
+        names = {service_id: name for service_id, name in await self.session.execute(stmt)}
+        return [(sid, names.get(sid) or "", count, net) for sid, (count, net) in top]
 
     async def balances(self) -> tuple[int, int]:
         """(sum of all balances, customers with a positive balance)."""
@@ -138,7 +198,7 @@ class StatsRepo(Repo):
                 func.coalesce(func.sum(case((LedgerEntry.amount > 0, LedgerEntry.amount))), 0),
                 func.coalesce(func.sum(case((LedgerEntry.amount < 0, -LedgerEntry.amount))), 0),
             )
-            .where(*_since(LedgerEntry.created_at, since))
+            .where(*_since(LedgerEntry.created_at, since), *_every_kind(since))
             .group_by(LedgerEntry.kind)
         )
         return {
