@@ -51,6 +51,18 @@ class _NotSent(Exception):
     """The connection was never established: the panel cannot have seen the request."""
 
 
+async def _read_body(stream: aiohttp.StreamReader) -> bytes:
+    """The whole body, or MAX_BODY + 1 bytes of it: `read(n)` returns what has arrived
+    (a large catalogue comes in many chunks), so it is read until the end."""
+    body = bytearray()
+    while len(body) <= MAX_BODY:
+        chunk = await stream.read(MAX_BODY + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return bytes(body)
+
+
 class ProviderClient:
     def __init__(
         self,
@@ -124,7 +136,7 @@ class ProviderClient:
                     headers={"User-Agent": BROWSER_USER_AGENT},
                 ) as response:
                     status = response.status
-                    body = await response.content.read(MAX_BODY + 1)
+                    body = await _read_body(response.content)
             except aiohttp.ClientConnectorError as exc:
                 outcome = "unavailable"
                 raise _NotSent(self._redact(f"cannot connect: {exc.os_error}")) from None

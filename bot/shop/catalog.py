@@ -333,10 +333,15 @@ class CatalogService:
         ones update, those gone are flagged removed (their orders keep their snapshot)."""
         now = self.clock.now()
         provider = await self.providers.ensure(provider_name, provider_url, now=now)
+        # What the last sync left, as plain values: compared here, written back in bulk
+        # (a statement per kind of change, not per service).
         before = {
-            row.provider_service_id: row for row in await self.storefront.for_provider(provider.id)
+            row.provider_service_id: row for row in await self.catalog.sync_snapshot(provider.id)
         }
         added = changed = unsupported = 0
+        new: dict[str, dict[str, Any]] = {}
+        updated: dict[int, dict[str, Any]] = {}
+        seen: dict[int, None] = {}
         for service in services:
             kind = ServiceType.parse(service.type_name)
             unsupported += kind is None
@@ -357,11 +362,18 @@ class CatalogService:
             old = before.get(service.service_id)
             if old is None:
                 added += 1
+                new[service.service_id] = {"provider_service_id": service.service_id, **values}
             elif old.removed_at is not None or any(
                 getattr(old, key) != value for key, value in values.items()
             ):
                 changed += 1
-            await self.catalog.upsert(provider.id, service.service_id, now=now, **values)
+                updated[old.id] = {"id": old.id, **values}
+                seen.pop(old.id, None)
+            elif old.id not in updated:
+                seen[old.id] = None
+        await self.catalog.insert_synced(provider.id, list(new.values()), now=now)
+        await self.catalog.update_synced(list(updated.values()), now=now)
+        await self.catalog.mark_seen(list(seen), now=now)
         removed = await self.catalog.mark_removed(provider.id, seen_before=now, now=now)
         skipped = services.skipped if isinstance(services, ServiceListing) else 0
         return SyncReport(

@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 
-from db.models import ServiceRow
+from db.models import ServiceRow, table_of
 from db.repositories.base import Repo
+from db.repositories.rowsets import (
+    BIGINT,
+    BOOL,
+    INT,
+    TEXT,
+    Columns,
+    insert_from_rowset,
+    rowset,
+    rowset_param,
+)
+
+_services = table_of(ServiceRow)
+# What a sync writes of each service the panel lists (the admin's columns stay).
+SYNCED: Columns = (
+    ("type", TEXT),
+    ("name", TEXT),
+    ("category", TEXT),
+    ("platform", TEXT),
+    ("rate", BIGINT),
+    ("min", BIGINT),
+    ("max", BIGINT),
+    ("refill", BOOL),
+    ("cancel", BOOL),
+    ("dripfeed", BOOL),
+    ("description", TEXT),
+    ("average_minutes", INT),
+)
+SYNCED_NAMES = tuple(name for name, _ in SYNCED)
 
 
 class CatalogRepo(Repo):
@@ -79,6 +109,76 @@ class CatalogRepo(Repo):
             .returning(ServiceRow.id)
         )
         return (await self.session.execute(stmt)).scalar_one()
+
+    async def sync_snapshot(self, provider_id: int) -> list[Row[Any]]:
+        """The panel's services as last synced: id, provider_service_id, removed_at and
+        the SYNCED columns, by name (a sync compares them; whole rows are not needed)."""
+        stmt = select(
+            _services.c.id,
+            _services.c.provider_service_id,
+            _services.c.removed_at,
+            *(_services.c[name] for name in SYNCED_NAMES),
+        ).where(_services.c.provider_id == provider_id)
+        return list(await self.session.execute(stmt))
+
+    async def insert_synced(
+        self, provider_id: int, rows: Sequence[Mapping[str, Any]], *, now: datetime
+    ) -> None:
+        """Services new to the shop, in one statement: each row has provider_service_id
+        and the SYNCED columns. One listed meanwhile (a sync racing another) is refreshed
+        as `upsert` does."""
+        if not rows:
+            return
+        stmt = insert_from_rowset(
+            self.dialect,
+            _services,
+            (("provider_service_id", TEXT), *SYNCED),
+            {
+                "provider_id": provider_id,
+                "hidden": False,
+                "first_seen_at": now,
+                "last_seen_at": now,
+                "removed_at": None,
+            },
+            "rows",
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_services.c.provider_id, _services.c.provider_service_id],
+            set_={
+                **{name: stmt.excluded[name] for name in SYNCED_NAMES},
+                "last_seen_at": now,
+                "removed_at": None,
+            },
+        )
+        await self.session.execute(stmt, {"rows": rowset_param(rows)})
+
+    async def update_synced(self, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
+        """Services the panel lists with something changed (or listed again), in one
+        statement: each row has `id` and the SYNCED columns."""
+        if not rows:
+            return
+        given = rowset(
+            self.dialect, "v", (("v_id", BIGINT), *((f"v_{n}", t) for n, t in SYNCED)), "rows"
+        )
+        stmt = (
+            update(_services)
+            .where(_services.c.id == given.c.v_id)
+            .values(
+                **{name: given.c[f"v_{name}"] for name in SYNCED_NAMES},
+                last_seen_at=now,
+                removed_at=None,
+            )
+        )
+        data = [{f"v_{k}": v for k, v in row.items()} for row in rows]
+        await self.session.execute(stmt, {"rows": rowset_param(data)})
+
+    async def mark_seen(self, ids: Sequence[int], *, now: datetime) -> None:
+        """Services listed again unchanged: only when they were last seen moves."""
+        if not ids:
+            return
+        given = rowset(self.dialect, "v", (("v_id", BIGINT),), "rows")
+        stmt = update(_services).where(_services.c.id == given.c.v_id).values(last_seen_at=now)
+        await self.session.execute(stmt, {"rows": rowset_param([{"v_id": i} for i in ids])})
 
     async def mark_removed(self, provider_id: int, *, seen_before: datetime, now: datetime) -> int:
         """Flag the services a sync started at `seen_before` did not list; how many."""

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     FromClause,
     Integer,
     String,
@@ -95,12 +96,14 @@ def rowset_param(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 BIGINT: TypeEngine[Any] = BigInteger()
+BOOL: TypeEngine[Any] = Boolean()  # JSON true/false (SQLite reads them as 1/0, as it stores them)
 INT: TypeEngine[Any] = Integer()
 TEXT: TypeEngine[Any] = String()
 JSON_VALUE: TypeEngine[Any] = JSON()
 
 __all__ = [
     "BIGINT",
+    "BOOL",
     "INT",
     "JSON_VALUE",
     "TEXT",
