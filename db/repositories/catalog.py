@@ -16,6 +16,7 @@ from db.repositories.rowsets import (
     INT,
     TEXT,
     Columns,
+    constant_params,
     insert_from_rowset,
     rowset,
     rowset_param,
@@ -133,13 +134,7 @@ class CatalogRepo(Repo):
             self.dialect,
             _services,
             (("provider_service_id", TEXT), *SYNCED),
-            {
-                "provider_id": provider_id,
-                "hidden": False,
-                "first_seen_at": now,
-                "last_seen_at": now,
-                "removed_at": None,
-            },
+            ("provider_id", "hidden", "first_seen_at", "last_seen_at", "removed_at"),
             "rows",
         )
         stmt = stmt.on_conflict_do_update(
@@ -150,7 +145,14 @@ class CatalogRepo(Repo):
                 "removed_at": None,
             },
         )
-        await self.session.execute(stmt, {"rows": rowset_param(rows)})
+        constants = constant_params(
+            provider_id=provider_id,
+            hidden=False,
+            first_seen_at=now,
+            last_seen_at=now,
+            removed_at=None,
+        )
+        await self.session.execute(stmt, {"rows": rowset_param(rows), **constants})
 
     async def update_synced(self, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
         """Services the panel lists with something changed (or listed again), in one
