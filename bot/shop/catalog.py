@@ -20,10 +20,10 @@ from bot.shop.money import Micro, from_micro, to_micro_ceil
 from bot.shop.paging import Paging
 from bot.shop.platforms import Renames, platform_of, platform_order, shown
 from bot.shop.pricing import PricingConfig, price_order, resolve_markup
-from bot.shop.search import index_of, parse_query, rank
+from bot.shop.search import Index, index_of, parse_query, rank
 from bot.shop.shop_settings import ShopSettings
 from db.models import Markup, ServiceRow
-from db.read_cache import cached
+from db.read_cache import cached, kept
 from db.repositories.backups import BackupRepo
 from db.repositories.catalog import CatalogRepo
 from db.repositories.markups import MarkupRepo
@@ -262,18 +262,29 @@ class CatalogService:
         parsed = parse_query(query, locale)
         if not parsed:
             return SearchPage((), 0, 1, 0)
-        rows = []
-        for service_id, name, category, platform in await self.storefront.search_index():
-            seen = shown(platform or platform_of(category), renames)
-            rows.append((platform_order(seen), seen.casefold(), (service_id, name, category, seen)))
-        rows.sort(key=lambda item: item[:2])  # stable: category, price, id within a platform
-        found = rank(parsed, index_of(tuple(row for _, _, row in rows)))
+        index = await kept(
+            self.session,
+            BROWSING_TABLES,
+            ("search index", tuple(sorted(renames.items()))),
+            lambda: self._search_index(renames),
+        )
+        found = rank(parsed, index)
         pages = max(1, -(-len(found) // SEARCH_PER_PAGE))
         page = min(max(page, 0), pages - 1)
         shown_ids = found[page * SEARCH_PER_PAGE : (page + 1) * SEARCH_PER_PAGE]
         by_id = {row.id: row for row in await self.storefront.by_ids(shown_ids)}
         cards = tuple(self._card(by_id[i], markups, renames) for i in shown_ids if i in by_id)
         return SearchPage(cards, page, pages, len(found))
+
+    async def _search_index(self, renames: Renames) -> Index:
+        """Every visible service's words, in the catalogue's order: read and indexed once
+        while the catalogue is unchanged (db/read_cache.py), not for every search."""
+        rows = []
+        for service_id, name, category, platform in await self.storefront.search_index():
+            seen = shown(platform or platform_of(category), renames)
+            rows.append((platform_order(seen), seen.casefold(), (service_id, name, category, seen)))
+        rows.sort(key=lambda item: item[:2])  # stable: category, price, id within a platform
+        return index_of(tuple(row for _, _, row in rows))
 
     def _card(self, row: ServiceRow, markups: list[Markup], renames: Renames) -> ServiceCard:
         service_type = ServiceType.parse(row.type)

@@ -125,3 +125,27 @@ async def test_maintenance_is_seen_by_the_next_update(engine: AsyncEngine) -> No
         async with world.deps.session_factory() as session:
             await Shop(session, world.deps).admin.set_maintenance(0, False)
         assert await closed() is False
+
+
+async def test_a_second_walk_through_the_catalogue_reads_nothing(engine: AsyncEngine) -> None:
+    """Platforms, a platform's categories, a category's page, a card, a search: once
+    seen, the same screens are answered without a statement while nothing changes."""
+    async with panels_world(engine, names=("main",)) as world:
+        await world.open()
+
+        async def walk() -> None:
+            async with world.deps.session_factory() as session:
+                catalog = Shop(session, world.deps).catalog
+                platforms = await catalog.platforms()
+                categories = await catalog.categories(platforms[0].name)
+                page = await catalog.services_page(categories[0], 0)
+                await catalog.card(page.cards[0].id)
+                await catalog.search("followers", locale="en")
+                await catalog.search("подписчики", locale="ru")
+
+        with counted(engine) as first:
+            await walk()
+        assert first  # the rows were read once
+        with counted(engine) as again:
+            await walk()
+        assert again == []
