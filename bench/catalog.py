@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -36,13 +34,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import event, func, select
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench._databases import drop_schema, open_database
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.deps import Deps
@@ -55,7 +52,6 @@ from bot.shop.errors import ServiceUnavailable
 from bot.shop.services import Shop
 from db.migrate import upgrade
 from db.models import ServiceRow
-from db.session import create_engine
 
 KEY = "bench-key"
 # Words customers type: whole, prefixes, one typo, Russian, several words.
@@ -152,15 +148,6 @@ def pct(times: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
 
-async def _pg_admin(url: URL, sql: str) -> None:
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn, timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 async def timed_sync(deps: Deps, label: str) -> SyncReport:
     started = time.perf_counter()
     report = await sync_catalog(deps)
@@ -177,17 +164,7 @@ async def main(args: argparse.Namespace) -> None:
     services = catalogue(args.services, args.categories)
     sim = ProviderSimulator(key=KEY, clock=clock, seed=11, catalogue=services)
     url = await sim.start()
-    schema: str | None = None
-    database_url: str | None = args.database_url
-    if database_url is None:
-        folder = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
-        database_url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
-        engine = create_engine(database_url)
-    else:
-        pg = make_url(database_url)
-        schema = f"bench_{secrets.token_hex(4)}"
-        await _pg_admin(pg, f'CREATE SCHEMA "{schema}"')
-        engine = create_engine(pg, connect_args={"server_settings": {"search_path": schema}})
+    engine, database_url, schema = await open_database(args.database_url, "catalog")
     print(
         f"database: {engine.dialect.name}" + (f" (schema {schema})" if schema else "")
         + f"; {len(services):,} services in {len({s.category for s in services})} categories"
@@ -233,8 +210,7 @@ async def main(args: argparse.Namespace) -> None:
         await provider.close()
         await engine.dispose()
         await sim.stop()
-        if schema is not None:
-            await _pg_admin(make_url(database_url), f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await drop_schema(database_url, schema)
 
 
 async def in_update(deps: Deps, work: Callable[[Shop], Awaitable[object]]) -> float:

@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
-import tempfile
+import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import URL, make_url
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._databases import drop_schema, open_database
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.factory import create_deps
@@ -44,34 +43,15 @@ from bot.shop.services import Shop
 from db.migrate import upgrade
 from db.models import Order, OutboxMessage
 from db.repositories import CatalogRepo, ProviderRepo
-from db.session import create_engine
 
 KEY = "bench-key"
-
-
-async def _pg_admin(url: URL, sql: str) -> None:
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn, timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 async def main(orders: int, concurrency: int, database_url: str | None = None) -> None:
     clock = FakeClock()
     sim = ProviderSimulator(key=KEY, clock=clock, seed=11, balance=Decimal("100000000"))
     url = await sim.start()
-    schema: str | None = None
-    if database_url is None:
-        folder = Path(tempfile.mkdtemp(prefix="poll-bench-"))
-        database_url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
-        engine = create_engine(database_url)
-    else:
-        pg = make_url(database_url)
-        schema = f"bench_{secrets.token_hex(4)}"
-        await _pg_admin(pg, f'CREATE SCHEMA "{schema}"')
-        engine = create_engine(pg, connect_args={"server_settings": {"search_path": schema}})
+    engine, database_url, schema = await open_database(database_url, "poll")
     print(f"database: {engine.dialect.name}" + (f" (schema {schema})" if schema else ""))
     await upgrade(engine)
     provider = ProviderClient(url, KEY, concurrency=concurrency)
@@ -115,8 +95,7 @@ async def main(orders: int, concurrency: int, database_url: str | None = None) -
         await provider.close()
         await engine.dispose()
         await sim.stop()
-        if schema is not None:
-            await _pg_admin(make_url(database_url), f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await drop_schema(database_url, schema)
 
 
 def _print(label: str, report: PollReport, calls: int, concurrency: int, first: float) -> None:

@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import asyncpg
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bench._databases import pg_admin
 from bot.clock import SystemClock
 from bot.shop.enums import LedgerKind
 from bot.shop.wallet import WalletService
@@ -107,21 +107,12 @@ async def bench_sqlite(users: int, seconds: float) -> str:
             await engine.dispose()
 
 
-async def _pg_admin(url: URL, sql: str) -> None:
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn, timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 async def bench_postgres(users: int, seconds: float) -> str:
     url = make_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG)
     shown = url.render_as_string(hide_password=True)
     schema = f"bench_{secrets.token_hex(4)}"
     try:
-        await _pg_admin(url, f'CREATE SCHEMA "{schema}"')
+        await pg_admin(url, f'CREATE SCHEMA "{schema}"')
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
         return f"{'postgresql':<34} skipped: {shown} unreachable ({type(exc).__name__}: {exc})"
     engine = create_engine(
@@ -135,7 +126,7 @@ async def bench_postgres(users: int, seconds: float) -> str:
         return _line(f"postgresql ({url.host}:{url.port or 5432})", figures, users)
     finally:
         await engine.dispose()
-        await _pg_admin(url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await pg_admin(url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 async def main(argv: Sequence[str] | None = None) -> None:
