@@ -1,7 +1,7 @@
 """Benchmark: a big shop's database (100,000 customers, 1,000,000 orders by default) in
 an SQLite file, and what an admin, a customer and the poller ask of it.
 
-Seeds the file (bench._big_shop_seed.py; `--keep FILE` seeds it once and reuses it), then
+Seeds the file (bench/_big_shop_seed.py; `--keep FILE` seeds it once and reuses it), then
 times, as the handlers and the poller run them:
 - `/stats` (today, 30 days, all time), target <= 1 s each;
 - "my orders": pages of the customer with the most orders (first, deep) and the first
