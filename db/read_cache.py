@@ -38,7 +38,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _WRITE = re.compile(
-    r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM|REPLACE\s+INTO)"
+    r"(?:^|\b)\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM|REPLACE\s+INTO)"
     r'\s+(?:ONLY\s+)?"?(\w+)"?',
     re.IGNORECASE,
 )
@@ -69,10 +69,11 @@ def _changed(connection: Connection) -> set[str]:
 def _watch(
     connection: Connection, _cursor: Any, statement: str, _p: Any, _c: Any, _many: bool
 ) -> None:
-    head = statement[:7].upper().lstrip()
-    if head.startswith(("SELECT", "BEGIN", "SAVEPOI", "RELEASE", "PRAGMA", "WITH")):
+    head = statement.lstrip()[:7].upper()
+    if head.startswith(("SELECT", "BEGIN", "SAVEPOI", "RELEASE", "PRAGMA")):
         return
-    match = _WRITE.match(statement)
+    # A statement led by WITH may write after its common table expressions.
+    match = _WRITE.search(statement) if head.startswith("WITH") else _WRITE.match(statement)
     if match is not None:
         _changed(connection).add(match.group(1).lower())
     elif _SCHEMA.match(statement):

@@ -97,7 +97,7 @@ class InlineConnection(aiosqlite.Connection):
             try:
                 return fn(*args, **kwargs)
             except sqlite3.OperationalError as error:
-                if not _busy(error) or not self._safe_to_retry(fn, args):
+                if not _busy(error) or not self._safe_to_retry():
                     raise
                 now = time.monotonic()
                 deadline = deadline or now + self._busy_timeout_s
@@ -106,7 +106,7 @@ class InlineConnection(aiosqlite.Connection):
             await asyncio.sleep(nap)
             nap = min(nap * 2, _BUSY_LONGEST_NAP_S)
 
-    def _safe_to_retry(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    def _safe_to_retry(self) -> bool:
         """Busy outside a transaction did nothing (a BEGIN, or an autocommit read)."""
         connection = self._connection
         return connection is not None and not connection.in_transaction
