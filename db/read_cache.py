@@ -14,6 +14,10 @@ and object building that dwarf a chat update's own work. Such a use case is wrap
 A kept answer is only given to a reading use case: a writing one (checkout and the
 like) reads the rows itself, in its own transaction, and refuses what changed meanwhile. Only
 answers that are immutable (frozen dataclasses, tuples, strings) may be cached.
+
+Answers sit on shelves, each dropping its least recently used beyond its size: the
+catalogue's on `ANSWERS`, and a kind asked per customer (who sent an update) on a shelf of
+its own (`shelf(size)`), so a crowd of customers cannot push the catalogue out.
 """
 
 from __future__ import annotations
@@ -47,7 +51,27 @@ _ALL = "*"  # a schema change: every table counts as changed
 
 # database -> table -> how many committed transactions of this process wrote to it
 _generations: defaultdict[Hashable, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-_entries: OrderedDict[Hashable, tuple[tuple[int, ...], float, Any]] = OrderedDict()
+
+
+class Shelf:
+    """Kept answers of one kind, least recently used dropped first beyond `size`: the
+    customers met on every update have a shelf of their own, so a busy hour's crowd
+    cannot push the catalogue's few pages out."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[Hashable, tuple[tuple[int, ...], float, Any]] = OrderedDict()
+
+
+ANSWERS = Shelf(MAX_ENTRIES)
+_shelves: list[Shelf] = [ANSWERS]
+
+
+def shelf(size: int) -> Shelf:
+    """A shelf of its own for one kind of answer (created at import time)."""
+    made = Shelf(size)
+    _shelves.append(made)
+    return made
 
 
 def database_key(url: URL) -> Hashable:
@@ -142,6 +166,8 @@ async def kept(
     tables: tuple[str, ...],
     key: Hashable,
     load: Callable[[], Awaitable[R]],
+    *,
+    on: Shelf = ANSWERS,
 ) -> R:
     """`load()`'s answer, kept under `key` while `tables` are unchanged (see the module).
 
@@ -155,21 +181,33 @@ async def kept(
     key = (database, key)
     before = generation(database, tables)
     now = time.monotonic()
-    entry = _entries.get(key)
+    entries = on.entries
+    entry = entries.get(key)
     if entry is not None and entry[0] == before and now - entry[1] < MAX_AGE_S:
-        _entries.move_to_end(key)
+        entries.move_to_end(key)
         value: R = entry[2]
         return value
     value = await load()
-    _entries[key] = (before, now, value)
-    while len(_entries) > MAX_ENTRIES:
-        _entries.popitem(last=False)
+    entries[key] = (before, now, value)
+    while len(entries) > on.size:
+        entries.popitem(last=False)
     return value
 
 
 def forget_all() -> None:
     """Drop every kept answer (a test that changes rows behind the process's back)."""
-    _entries.clear()
+    for each in _shelves:
+        each.entries.clear()
 
 
-__all__ = ["MAX_AGE_S", "cached", "database_key", "forget_all", "generation", "kept"]
+__all__ = [
+    "ANSWERS",
+    "MAX_AGE_S",
+    "Shelf",
+    "cached",
+    "database_key",
+    "forget_all",
+    "generation",
+    "kept",
+    "shelf",
+]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.outbox.writer import Priority
 from bot.shop.shop_settings import MAINTENANCE
+from db.read_cache import kept, shelf
 from db.repositories.outbox import OutboxRepo
 from db.repositories.settings import SettingsRepo
 from db.repositories.users import UserRepo
@@ -21,6 +22,10 @@ _REF = re.compile(r"^ref_([0-9a-z]{1,12})$")
 # Order and payment messages that could not reach a customer who had blocked the bot are
 # delivered when they come back, if not older than this; broadcasts are not.
 HELD_FOR = timedelta(days=7)
+# Who sent an update and whether the shop is open, kept per customer (a busy hour's
+# customers, not the whole table) while the rows behind it are unchanged.
+_ARRIVAL_TABLES = ("users", "settings")
+_ARRIVALS = shelf(20_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +154,19 @@ class UserService:
         )
         return Arrival(user, created, maintenance)
 
-    @reads
     async def _look(self, telegram_id: int) -> tuple[UserDTO | None, bool]:
+        """Kept while no transaction of this process wrote to the users or settings (see
+        db/read_cache.py): most updates then open no transaction at all."""
+        return await kept(
+            self.session,
+            _ARRIVAL_TABLES,
+            ("arrival", telegram_id),
+            lambda: self._read_arrival(telegram_id),
+            on=_ARRIVALS,
+        )
+
+    @reads
+    async def _read_arrival(self, telegram_id: int) -> tuple[UserDTO | None, bool]:
         row = await self.users.values_by_telegram_id(telegram_id)
         maintenance = await SettingsRepo(self.session).get_bool(MAINTENANCE)
         return (UserDTO.of(row) if row is not None else None), maintenance

@@ -149,3 +149,47 @@ async def test_a_second_walk_through_the_catalogue_reads_nothing(engine: AsyncEn
         with counted(engine) as again:
             await walk()
         assert again == []
+
+
+async def test_an_arrival_is_kept_until_the_customer_or_the_settings_change(
+    engine: AsyncEngine,
+) -> None:
+    """Who sent an update is read once; a ban, a credit or a new name is seen by the
+    very next update."""
+    async with panels_world(engine, names=("main",)) as world:
+        await world.open()
+
+        async def arrive(name: str = "Zed") -> tuple[bool, int]:
+            async with world.deps.session_factory() as session:
+                arrival = await Shop(session, world.deps).users.arrive(
+                    4343, username="zed", first_name=name, language="en"
+                )
+                return arrival.user.banned, arrival.user.balance
+
+        assert await arrive() == (False, 0)  # registered: a write
+        assert await arrive() == (False, 0)  # read back once
+        with counted(engine) as selects:
+            assert await arrive() == (False, 0)
+        assert selects == []  # kept: no statement, no transaction
+
+        async with world.deps.session_factory() as session:
+            shop = Shop(session, world.deps)
+            user = await shop.users.find(4343)
+            assert user is not None
+            await shop.admin.set_banned(0, user.id, True)
+        assert await arrive() == (True, 0)
+
+        async with world.deps.session_factory() as session:
+            shop = Shop(session, world.deps)
+            await shop.admin.set_banned(0, user.id, False)
+            await shop.admin.adjust(
+                0, user.id, 5_000_000, credit=True, reason="gift", reference="kept-gift"
+            )
+        assert await arrive() == (False, 5_000_000)
+
+        with counted(engine) as selects:
+            assert await arrive(name="Zed Junior") == (False, 5_000_000)
+        assert selects  # a new name is written, and read back
+        async with world.deps.session_factory() as session:
+            found = await Shop(session, world.deps).users.find(4343)
+        assert found is not None and found.first_name == "Zed Junior"
