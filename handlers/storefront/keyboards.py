@@ -8,7 +8,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import LANGUAGE_NAMES
 from bot.shop.catalog import CategoryEntry, PlatformEntry, SearchPage, ServiceCard, ServicePage
-from handlers.common.keyboards import KeyboardBuilder
+from handlers.common.keyboards import KeyboardBuilder, remembered
 from handlers.storefront import texts
 from handlers.storefront.callbacks import (
     CatalogCD,
@@ -24,6 +24,7 @@ from handlers.storefront.callbacks import (
 CATEGORIES_PER_PAGE = 8
 
 
+@remembered
 def main_menu() -> InlineKeyboardMarkup:
     b = KeyboardBuilder()
     b.button(text=_("🛒 New order"), callback_data=MenuCD(action=Menu.NEW_ORDER))
@@ -36,10 +37,12 @@ def main_menu() -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
+@remembered
 def home_button() -> InlineKeyboardButton:
     return InlineKeyboardButton(text=_("🏠 Menu"), callback_data=MenuCD(action=Menu.MAIN).pack())
 
 
+@remembered
 def back_to_menu() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[home_button()]])
 
@@ -57,6 +60,7 @@ def pager(b: KeyboardBuilder, page: int, pages: int, make: object) -> None:
     b.row(*row)
 
 
+@remembered
 def platforms(entries: list[PlatformEntry]) -> InlineKeyboardMarkup:
     b = KeyboardBuilder()
     for index, entry in enumerate(entries):
@@ -69,6 +73,7 @@ def platforms(entries: list[PlatformEntry]) -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
+@remembered
 def categories(platform: int, entries: list[CategoryEntry], page: int) -> InlineKeyboardMarkup:
     b = KeyboardBuilder()
     pages = max(1, -(-len(entries) // CATEGORIES_PER_PAGE))
@@ -94,6 +99,7 @@ def categories(platform: int, entries: list[CategoryEntry], page: int) -> Inline
     return b.as_markup()
 
 
+@remembered
 def services(platform: int, view: ServicePage) -> InlineKeyboardMarkup:
     b = KeyboardBuilder()
     for card in view.cards:
@@ -123,6 +129,7 @@ def services(platform: int, view: ServicePage) -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
+@remembered
 def service_card(card: ServiceCard, back: CatalogCD | None) -> InlineKeyboardMarkup:
     b = KeyboardBuilder()
     b.row(
@@ -139,6 +146,7 @@ def service_card(card: ServiceCard, back: CatalogCD | None) -> InlineKeyboardMar
     return b.as_markup()
 
 
+@remembered
 def search_results(view: SearchPage, key: str) -> InlineKeyboardMarkup:
     b = KeyboardBuilder()
     for card in view.cards:
@@ -153,6 +161,7 @@ def search_results(view: SearchPage, key: str) -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
+@remembered
 def languages(current: str | None) -> InlineKeyboardMarkup:
     b = KeyboardBuilder()
     for code, name in LANGUAGE_NAMES.items():
