@@ -10,6 +10,7 @@ def create_routers() -> list[Router]:
     from handlers.admin import router as admin
     from handlers.channel import router as channel
     from handlers.common import errors
+    from handlers.common.routing import narrow_callbacks
     from handlers.menu import router as menu
     from handlers.ordering import form as order_form
     from handlers.orders import my_orders, notices
@@ -18,7 +19,7 @@ def create_routers() -> list[Router]:
     from handlers.support import router as support
     from handlers.wallet import balance, payments, promo, referral
 
-    return [
+    routers = [
         errors.create_router(),
         # Replies in the operators' chat answer support tickets: before anything else
         # could take a message there (the menu's greetings, search, the fallback).
@@ -43,3 +44,4 @@ def create_routers() -> list[Router]:
         catalog.create_router(),
         fallback.create_router(),
     ]
+    return [narrow_callbacks(router) for router in routers]
