@@ -39,6 +39,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
 
+from bot import heap
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.factory import create_bot, create_deps, create_dispatcher
@@ -216,6 +217,7 @@ async def bench_shop(
             )
             await shop.wallet.credit(dto.id, to_micro("1000"), LedgerKind.PROMO, f"b:{user.id}")
     driver = Driver(dp, bot, session)
+    heap.settle()  # as the bot's runners do once start-up is done
 
     async def session_for(n: int, _: int) -> None:
         await shop_session(driver, users[n], f"https://instagram.com/p/bench{n}")

@@ -37,6 +37,7 @@ import aiohttp
 from aiogram.types import InlineKeyboardMarkup, Update
 from sqlalchemy.engine import make_url
 
+from bot import heap
 from bot.app import Application
 from bot.clock import FakeClock
 from bot.config import Config
@@ -253,6 +254,7 @@ async def bench_database(name: str, database_url: str, rates: list[int], seconds
     server = WebServer(create_webhook_app(app.monitor, handler), "127.0.0.1", 0)
     try:
         await app.startup()
+        heap.settle()  # as the bot's runners do once start-up is done
         port = await server.start()
         handler.accepting = True
         url = f"http://127.0.0.1:{port}/webhook"

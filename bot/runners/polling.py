@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot import heap
 from bot.app import Application
 from bot.web import WebServer, create_web_app
 
@@ -20,6 +21,7 @@ async def run_polling(app: Application) -> None:
         # A webhook left from webhook mode would make getUpdates fail with 409.
         await app.bot.delete_webhook(drop_pending_updates=False)
         await app.startup()
+        heap.settle()  # start-up's objects are out of the collector's walks from now on
         # aiogram stops polling gracefully on SIGINT and SIGTERM.
         await app.dp.start_polling(app.bot, close_bot_session=False)
     finally:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot import heap
 from bot.app import Application
 from bot.config import Config
 from bot.health import Monitor
@@ -84,6 +85,7 @@ async def run_webhook(app: Application, *, stop: asyncio.Event | None = None) ->
     started = False
     try:
         await app.startup()
+        heap.settle()  # start-up's objects are out of the collector's walks from now on
         await server.start()
         await dp.emit_startup(bot=bot, **workflow)
         started = True

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from bot import heap
 from bot.app import Application
 from bot.clock import ScaledClock
 from bot.config import Config, PanelSettings
@@ -178,6 +179,7 @@ async def demo_running(
         await app.startup()
         await seed_demo(app, emulator)
         await map_backup(app, mapped, spare)
+        heap.settle()  # as the runners do once start-up is done
         polling = asyncio.create_task(
             app.dp.start_polling(app.bot, handle_signals=False, close_bot_session=False)
         )
