@@ -35,6 +35,7 @@ from db.uow import RoutingSession, reader_info
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_READERS = 4
+PG_POOL_SIZE = 20
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -55,6 +56,11 @@ def create_engine(url: str | URL, *, echo: bool = False, **kwargs: Any) -> Async
         # case (rolled back, nothing half done); SQLAlchemy then drops the whole pool's
         # stale connections, and recycling keeps idle ones from meeting a server timeout.
         kwargs.setdefault("pool_recycle", 1800)
+        # SQLAlchemy's default pool keeps 5 connections and closes each one beyond them
+        # after its use: under 40 webhook connections a busy shop opened (TLS attempt,
+        # authentication) a fresh PostgreSQL connection for a good share of its use cases.
+        kwargs.setdefault("pool_size", PG_POOL_SIZE)
+        kwargs.setdefault("max_overflow", PG_POOL_SIZE)
         return _create_async_engine(sa_url, echo=echo, **kwargs)
 
     memory = _sqlite_in_memory(sa_url)

@@ -10,7 +10,7 @@ def create_routers() -> list[Router]:
     from handlers.admin import router as admin
     from handlers.channel import router as channel
     from handlers.common import errors
-    from handlers.common.routing import narrow_callbacks
+    from handlers.common.routing import inline_filters, narrow_callbacks
     from handlers.menu import router as menu
     from handlers.ordering import form as order_form
     from handlers.orders import my_orders, notices
@@ -44,4 +44,4 @@ def create_routers() -> list[Router]:
         catalog.create_router(),
         fallback.create_router(),
     ]
-    return [narrow_callbacks(router) for router in routers]
+    return [inline_filters(narrow_callbacks(router)) for router in routers]

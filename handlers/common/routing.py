@@ -1,4 +1,11 @@
-"""Button presses go straight to the routers that can take them.
+"""How updates find their handler: sync filters run inline, and button presses go
+straight to the routers that can take them.
+
+aiogram runs every filter that is a plain function (a magic `F` filter, a `State`, a
+predicate) in a worker thread (`asyncio.to_thread`), a hand-off costing more than the
+check: a text message passed a dozen of them on its way down the tree, and the threads'
+round trips were most of the dispatcher's time. Every filter here is a pure, quick test
+of the update (no I/O), so `inline_filters` makes them run in the event loop.
 
 aiogram tries a callback query on every handler of every router in turn, each unpacking
 the data with its own callback class: a press near the end of the tree was tried about
@@ -11,10 +18,42 @@ it is, so nothing a handler would have taken is turned away.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aiogram import Router
+from aiogram.dispatcher.event.handler import CallableObject
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import CallbackQuery
+
+
+def _inline(check: Callable[..., Any]) -> Callable[..., Any]:
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return check(*args, **kwargs)
+
+    return run
+
+
+def _run_inline(callable_object: CallableObject) -> None:
+    # aiogram read the parameters off the original function already (it passes only
+    # those): only how it is awaited changes.
+    if not callable_object.awaitable:
+        callable_object.callback = _inline(callable_object.callback)
+        callable_object.awaitable = True
+
+
+def inline_filters(router: Router) -> Router:
+    """Run the router's sync filters (its sub-routers' too) in the event loop."""
+    for observer in router.observers.values():
+        for root in observer._handler.filters or ():
+            _run_inline(root)
+        for handler in observer.handlers:
+            for each in handler.filters or ():
+                _run_inline(each)
+    for sub in router.sub_routers:
+        inline_filters(sub)
+    return router
 
 
 class CallbackPrefixes(Filter):
@@ -66,4 +105,4 @@ def narrow_callbacks(router: Router) -> Router:
     return router
 
 
-__all__ = ["CallbackPrefixes", "callback_prefixes", "narrow_callbacks"]
+__all__ = ["CallbackPrefixes", "callback_prefixes", "inline_filters", "narrow_callbacks"]

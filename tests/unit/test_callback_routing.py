@@ -1,17 +1,23 @@
-"""A press is tried only on the routers whose button handlers can take it
-(handlers/common/routing.py)."""
+"""Sync filters run in the event loop, and a press is tried only on the routers whose
+button handlers can take it (handlers/common/routing.py)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
 
 from bot.sandbox.recording import RecordingSession
 from handlers import create_routers
-from handlers.common.routing import CallbackPrefixes, callback_prefixes, narrow_callbacks
+from handlers.common.routing import (
+    CallbackPrefixes,
+    callback_prefixes,
+    inline_filters,
+    narrow_callbacks,
+)
 
 
 class Apple(CallbackData, prefix="ap"):
@@ -81,3 +87,41 @@ def test_the_bot_s_routers_are_narrowed_but_the_fallback() -> None:
     }
     assert narrowed.pop("fallback") is False
     assert all(narrowed.values()), narrowed
+
+
+async def test_sync_filters_run_in_the_event_loop_thread() -> None:
+    seen: list[int] = []
+    router = Router()
+
+    def check(message: Message) -> bool:
+        seen.append(threading.get_ident())
+        return message.text == "hi"
+
+    async def hello(message: Message) -> str:
+        return "hello"
+
+    router.message.register(hello, check, F.text)
+    dp = Dispatcher()
+    dp.include_router(inline_filters(router))
+    message = Message(
+        message_id=1, date=datetime.now(UTC), chat=Chat(id=7, type="private"), text="hi"
+    )
+    bot = Bot("42:TEST", session=RecordingSession())
+    assert await dp.feed_update(bot, Update(update_id=1, message=message)) == "hello"
+    assert seen == [threading.get_ident()]  # not a worker thread's
+
+
+def test_every_filter_of_the_bot_is_awaited_in_the_loop() -> None:
+    def sync_filters(router: Router) -> list[str]:
+        found = [
+            f"{router.name}: {each.callback}"
+            for observer in router.observers.values()
+            for handler in [observer._handler, *observer.handlers]
+            for each in handler.filters or ()
+            if not each.awaitable
+        ]
+        for sub in router.sub_routers:
+            found += sync_filters(sub)
+        return found
+
+    assert [f for router in create_routers() for f in sync_filters(router)] == []
