@@ -12,6 +12,7 @@ Per database and rate: updates offered, sustained updates/s (offered / time unti
 one was handled), p50/p99 latency from the POST to the end of its handling, errors.
 
 Run: .venv/bin/python bench/webhook_load.py [--rates 50,100,200,400] [--seconds 4]
+     [--databases sqlite,postgres]
 PostgreSQL is TEST_DATABASE_URL (default postgresql+asyncpg://postgres@127.0.0.1:5432/test)
 in a database of its own, dropped after; skipped with a message when unreachable.
 """
@@ -315,7 +316,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", default="50,100,200,400", help="target updates/s, ascending")
     parser.add_argument("--seconds", type=float, default=4.0, help="seconds per rate")
+    parser.add_argument("--databases", default="sqlite,postgres", help="which, comma-separated")
     args = parser.parse_args()
+    databases = {d.strip() for d in args.databases.split(",")}
     rates = [int(r) for r in args.rates.split(",") if r.strip()]
     logging.basicConfig(level=logging.ERROR)  # the per-update INFO lines would dominate
     print(
@@ -326,9 +329,12 @@ async def main() -> None:
         f"{'database':<10} {'target/s':>8} {'offered':>8} {'sustained/s':>12} "
         f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
-        await bench_database("sqlite", sqlite, rates, args.seconds)
+    if "sqlite" in databases:
+        with tempfile.TemporaryDirectory() as folder:
+            sqlite = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
+            await bench_database("sqlite", sqlite, rates, args.seconds)
+    if "postgres" not in databases:
+        return
     url, why, drop = await postgres_database()
     if url is None:
         print(f"postgres   skipped: {why}")

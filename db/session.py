@@ -155,7 +155,7 @@ def create_session_factory(
         expire_on_commit=False,
         sync_session_class=RoutingSession,
         autobegin=autobegin,
-        info=reader_info(reader.sync_engine if reader is not None else None),
+        info=reader_info(reader),
     )
 
 

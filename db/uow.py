@@ -26,7 +26,7 @@ from contextvars import ContextVar
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 P = ParamSpec("P")
@@ -34,6 +34,7 @@ R = TypeVar("R")
 
 _MODE = "uow_mode"
 _READER = "uow_reader"
+_READER_ASYNC = "uow_reader_async"
 _open: ContextVar[int] = ContextVar("open_transactions", default=0)
 
 
@@ -122,15 +123,27 @@ reads = _use_case(write=False)
 writes = _use_case(write=True)
 
 
-def reader_info(reader: Engine | None) -> dict[str, Any]:
+def reader_info(reader: AsyncEngine | None) -> dict[str, Any]:
     """The session `info` that routes read use cases to `reader`."""
-    return {_READER: reader} if reader is not None else {}
+    return {_READER: reader.sync_engine, _READER_ASYNC: reader} if reader is not None else {}
+
+
+def lone_reader(session: AsyncSession) -> AsyncEngine | None:
+    """The reader engine, for a single SELECT that needs no transaction of the session's
+    (one statement sees one consistent state by itself); None when there is no reader
+    of its own (an in-memory SQLite) or a use case is open on the session (its reads
+    belong to it)."""
+    if session.in_transaction():
+        return None
+    reader: AsyncEngine | None = session.info.get(_READER_ASYNC)
+    return reader
 
 
 __all__ = [
     "NestedWriteError",
     "RoutingSession",
     "in_read_use_case",
+    "lone_reader",
     "open_transactions",
     "reader_info",
     "reads",

@@ -16,7 +16,7 @@ from db.read_cache import kept, shelf
 from db.repositories.outbox import OutboxRepo
 from db.repositories.settings import SettingsRepo
 from db.repositories.users import UserRepo
-from db.uow import reads, writes
+from db.uow import lone_reader, reads, writes
 
 _REF = re.compile(r"^ref_([0-9a-z]{1,12})$")
 # Order and payment messages that could not reach a customer who had blocked the bot are
@@ -165,11 +165,23 @@ class UserService:
             on=_ARRIVALS,
         )
 
-    @reads
     async def _read_arrival(self, telegram_id: int) -> tuple[UserDTO | None, bool]:
+        reader = lone_reader(self.session)
+        if reader is None:
+            return await self._read_arrival_in_use_case(telegram_id)
+        row = await UserRepo.values_by_telegram_id_on(reader, telegram_id)
+        maintenance = await kept(self.session, ("settings",), ("maintenance",), self._maintenance)
+        return (UserDTO.of(row) if row is not None else None), maintenance
+
+    @reads
+    async def _read_arrival_in_use_case(self, telegram_id: int) -> tuple[UserDTO | None, bool]:
         row = await self.users.values_by_telegram_id(telegram_id)
         maintenance = await SettingsRepo(self.session).get_bool(MAINTENANCE)
         return (UserDTO.of(row) if row is not None else None), maintenance
+
+    @reads
+    async def _maintenance(self) -> bool:
+        return await SettingsRepo(self.session).get_bool(MAINTENANCE)
 
     @reads
     async def find(self, telegram_id: int) -> UserDTO | None:

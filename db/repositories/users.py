@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -45,6 +46,14 @@ class UserRepo(Repo):
         connection = await self.session.connection()
         result = await connection.execute(_BY_TELEGRAM_ID, {"tg": telegram_id})
         return result.first()
+
+    @staticmethod
+    async def values_by_telegram_id_on(engine: AsyncEngine, telegram_id: int) -> Any | None:
+        """The same, as a lone statement on a pooled connection of `engine` (no session
+        transaction around it: the read every update may make costs half as much)."""
+        async with engine.connect() as connection:
+            result = await connection.execute(_BY_TELEGRAM_ID, {"tg": telegram_id})
+            return result.first()
 
     async def by_username(self, username: str) -> User | None:
         """Case-insensitive, with or without the leading @."""
