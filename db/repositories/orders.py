@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     false,
     func,
+    insert,
     or_,
     select,
     update,
@@ -45,6 +46,8 @@ def of_providers(column: Any, provider_ids: Sequence[int | None]) -> ColumnEleme
 _orders = table_of(Order)
 _users = table_of(User)
 _services = table_of(ServiceRow)
+# One history row: a Core insert, not an ORM object and its unit of work.
+_ADD_EVENT = insert(table_of(OrderEvent))
 _FOR_POLL = (
     select(
         _orders,
@@ -224,19 +227,21 @@ class OrderRepo(Repo):
         refund: int = 0,
         note: str | None = None,
         actor_id: int | None = None,
-    ) -> OrderEvent:
-        event = OrderEvent(
-            order_id=order_id,
-            from_state=from_state,
-            to_state=to_state,
-            refund=refund,
-            note=note,
-            actor_id=actor_id,
-            at=at,
-        )
-        self.session.add(event)
+    ) -> None:
+        # What the session holds pending is written first, as an ORM flush would have.
         await self.session.flush()
-        return event
+        await self.session.execute(
+            _ADD_EVENT,
+            {
+                "order_id": order_id,
+                "from_state": from_state,
+                "to_state": to_state,
+                "refund": refund,
+                "note": note,
+                "actor_id": actor_id,
+                "at": at,
+            },
+        )
 
     async def move_to_panel(
         self,

@@ -315,7 +315,9 @@ class OrderTransitions(OrderServiceBase):
                 note=note,
                 actor_id=actor_id,
             )
-        return OrderChange(await self._dto(order_id), previous=from_state, refund=amount)
+        # The guarded UPDATE ("fetch") set its values on the locked row: it is the
+        # order as it now is, with no second read.
+        return OrderChange(OrderDTO.of(order), previous=from_state, refund=amount)
 
     # ------------------------------------------------------------------ manual refunds
 
