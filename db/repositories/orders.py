@@ -123,8 +123,9 @@ def _events_statement(dialect: str) -> Any:
 
 
 class OrderRepo(Repo):
-    async def insert_new(self, **values: Any) -> int | None:
-        """Insert an order; its id, or None when its checkout token is taken already.
+    async def insert_new(self, **values: Any) -> Row[Any] | None:
+        """Insert an order; the row as written (every column, defaults included), or None
+        when its checkout token is taken already.
 
         Under concurrency on PostgreSQL, a second insert of the same token waits for the
         first transaction and then does nothing (or inserts, if the first rolled back).
@@ -133,9 +134,9 @@ class OrderRepo(Repo):
             self.insert_stmt(Order)
             .values(**values)
             .on_conflict_do_nothing(index_elements=[Order.checkout_token])
-            .returning(Order.id)
+            .returning(*_orders.c)
         )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        return (await self.session.execute(stmt)).one_or_none()
 
     async def get(self, order_id: int, *, lock: bool = False) -> Order | None:
         """The order; with `lock`, its row is locked until the transaction ends.

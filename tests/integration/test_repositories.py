@@ -59,7 +59,7 @@ def _service(now: datetime, **kw: Any) -> dict[str, Any]:
 
 
 async def _order(session: AsyncSession, user_id: int, now: datetime, token: str) -> int:
-    order_id = await OrderRepo(session).insert_new(
+    order = await OrderRepo(session).insert_new(
         user_id=user_id,
         checkout_token=token,
         provider_service_id="1",
@@ -78,8 +78,9 @@ async def _order(session: AsyncSession, user_id: int, now: datetime, token: str)
         created_at=now,
         updated_at=now,
     )
-    assert order_id is not None
-    return order_id
+    assert order is not None
+    assert order.checkout_token == token and order.state is OrderState.ACTIVE
+    return int(order.id)
 
 
 async def test_users(session: AsyncSession, clock: FakeClock) -> None:

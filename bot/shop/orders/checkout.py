@@ -123,7 +123,7 @@ class OrderCheckout(OrderServiceBase):
         now = self.clock.now()
         try:
             async with self.orders.savepoint():
-                order_id = await self.orders.insert_new(
+                inserted = await self.orders.insert_new(
                     user_id=fresh.user_id,
                     checkout_token=fresh.token,
                     service_id=service.id,
@@ -147,8 +147,9 @@ class OrderCheckout(OrderServiceBase):
                     created_at=now,
                     updated_at=now,
                 )
-                if order_id is None:
+                if inserted is None:
                     raise _TokenTaken
+                order_id = inserted.id
                 await self.wallet.debit(
                     fresh.user_id,
                     fresh.charge,
@@ -163,7 +164,8 @@ class OrderCheckout(OrderServiceBase):
             existing = await self.orders.by_token(draft.token)
             assert existing is not None
             return self._existing(existing, draft)
-        return CheckoutResult(await self._dto(order_id), created=True)
+        # The row as inserted is the order now: nothing above changed it.
+        return CheckoutResult(OrderDTO.of(inserted), created=True)
 
     @staticmethod
     def _existing(order: Order, draft: Draft) -> CheckoutResult:

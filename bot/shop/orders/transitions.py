@@ -67,8 +67,9 @@ class OrderTransitions(OrderServiceBase):
     ) -> OrderDTO:
         """The provider accepted it (from submitting), or an admin linked it (from unknown).
 
-        ProviderOrderIdTaken when another order of the same panel holds that id already
-        (checked first, and by the unique index against a concurrent placement).
+        ProviderOrderIdTaken when another order of the same panel holds that id already:
+        the unique (panel, panel order id) refuses the move, whether that order came
+        long before or a moment ago, and the savepoint undoes it.
         """
         provider_order_id = str(provider_order_id).strip()
         if not provider_order_id or len(provider_order_id) > _PROVIDER_TEXT_MAX:
@@ -79,7 +80,6 @@ class OrderTransitions(OrderServiceBase):
         async def check(order: Order) -> None:
             nonlocal provider_id
             provider_id = order.provider_id
-            await self._id_free(order, provider_order_id)
 
         try:
             change = await self._transition(
@@ -95,8 +95,8 @@ class OrderTransitions(OrderServiceBase):
                 note=note,
             )
         except IntegrityError:
-            # A concurrent placement was handed the same id and committed first: the
-            # unique (panel, panel order id) refused ours; the savepoint undid it.
+            # Another order holds the id (the unique index refused ours, no statement
+            # spent asking first on every placement); the savepoint undid the move.
             other = (
                 None
                 if provider_id is None
@@ -106,14 +106,6 @@ class OrderTransitions(OrderServiceBase):
                 raise
             raise ProviderOrderIdTaken(order_id, provider_order_id, other.id) from None
         return change.order
-
-    async def _id_free(self, order: Order, provider_order_id: str) -> None:
-        """ProviderOrderIdTaken when another order of the same panel holds the id."""
-        if order.provider_id is None:
-            return
-        other = await self.orders.by_provider_order_id(order.provider_id, provider_order_id)
-        if other is not None and other.id != order.id:
-            raise ProviderOrderIdTaken(order.id, provider_order_id, other.id)
 
     @writes
     async def mark_failed(
