@@ -46,6 +46,9 @@ def of_providers(column: Any, provider_ids: Sequence[int | None]) -> ColumnEleme
 _orders = table_of(Order)
 _users = table_of(User)
 _services = table_of(ServiceRow)
+_PAGE_FOR_USER = (
+    select(_orders).where(_orders.c.user_id == bindparam("uid")).order_by(_orders.c.id.desc())
+)
 # One history row: a Core insert, not an ORM object and its unit of work.
 _ADD_EVENT = insert(table_of(OrderEvent))
 _FOR_POLL = (
@@ -178,16 +181,12 @@ class OrderRepo(Repo):
         rows = (await self.session.execute(stmt)).all()
         return [(placed, finished) for placed, finished in rows if finished is not None]
 
-    async def page_for_user(self, user_id: int, *, limit: int, offset: int = 0) -> list[Order]:
-        """Newest first."""
-        stmt = (
-            select(Order)
-            .where(Order.user_id == user_id)
-            .order_by(Order.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        return list(await self.session.scalars(stmt))
+    async def page_for_user(
+        self, user_id: int, *, limit: int, offset: int = 0
+    ) -> Sequence[Row[Any]]:
+        """Newest first, as read-only rows (a page is shown, never changed: no ORM objects)."""
+        stmt = _PAGE_FOR_USER.limit(limit).offset(offset)
+        return (await self.session.execute(stmt, {"uid": user_id})).all()
 
     async def count_for_user(self, user_id: int) -> int:
         stmt = select(func.count()).select_from(Order).where(Order.user_id == user_id)
