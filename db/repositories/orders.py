@@ -87,16 +87,24 @@ def _finish_statement(dialect: str) -> Any:
     """finish_many's UPDATE ... FROM a rowset ... RETURNING (`rows`, `v_now`)."""
     given = rowset(dialect, "v", _FINISH_COLUMNS, "rows")
     now = bindparam("v_now", type_=_orders.c.updated_at.type)
+    # The state it leaves comes with each row, not as a constant: on SQLite a constant
+    # would lead the planner through the index of all active orders, reading the rows'
+    # JSON once for each of them. On PostgreSQL even a per-row `=` is an index condition
+    # on (state, ..., refunded) of ix_orders_stats, which the planner may prefer to the
+    # primary key (a fresh table without statistics, many active orders): each row then
+    # walks every active order's entry. IS NOT DISTINCT FROM is never an index condition
+    # there, so the primary key finds each row; both sides are never NULL (NOT NULL
+    # columns, values the caller always gives), so it means `=`.
+    if dialect == "postgresql":
+        guards = (
+            _orders.c.state.is_not_distinct_from(given.c.v_from),
+            _orders.c.refunded.is_not_distinct_from(given.c.v_before),
+        )
+    else:
+        guards = (_orders.c.state == given.c.v_from, _orders.c.refunded == given.c.v_before)
     return (
         update(_orders)
-        .where(
-            _orders.c.id == given.c.v_id,
-            # The state it leaves comes with each row, not as a constant: on SQLite a
-            # constant would lead the planner through the index of all active
-            # orders, reading the rows' JSON once for each of them.
-            _orders.c.state == given.c.v_from,
-            _orders.c.refunded == given.c.v_before,
-        )
+        .where(_orders.c.id == given.c.v_id, *guards)
         .values(
             state=given.c.v_state,
             refunded=given.c.v_refunded,
