@@ -288,6 +288,7 @@ class StatusPoller:
             unchanged: list[int] = []
             notices: list[KeyedMessage] = []
             finishing: list[tuple[Any, PanelState]] = []
+            finishing_facts: dict[int, settlement.OrderFacts] = {}
             subscriptions: set[int] = set()  # of the finishing orders
             for order_id, provider_order_id in sorted(chunk):
                 order = orders.get(order_id)
@@ -315,6 +316,7 @@ class StatusPoller:
                 assert isinstance(reply, PanelState)
                 if reply.status.finished:
                     finishing.append((order, reply))
+                    finishing_facts[order_id] = facts
                     if facts.subscription is not None:
                         subscriptions.add(order_id)
                     continue
@@ -336,7 +338,7 @@ class StatusPoller:
                     notices.append(notice)
             await self._record_progress(repo, changed, unchanged, now)
             notices += await self._settle(
-                session, shop, finishing, subscriptions, recipients, report
+                session, shop, finishing, finishing_facts, subscriptions, recipients, report
             )
             # The chunk's notices in one statement, in its transaction: a money effect and
             # the message about it are committed together (or neither is).
@@ -348,18 +350,20 @@ class StatusPoller:
         session: Any,
         shop: Shop,
         finishing: Sequence[tuple[Any, PanelState]],
+        facts: Mapping[int, settlement.OrderFacts],
         subscriptions: Set[int],
         recipients: Mapping[int, _Recipient],
         report: PollReport,
     ) -> list[KeyedMessage]:
-        """The chunk's finished orders together; should that fail, one by one. Returns
-        the customers' notices of the orders that were finished."""
+        """The chunk's finished orders together (`facts`: theirs, as judged); should that
+        fail, one by one. Returns the customers' notices of the orders that were
+        finished."""
         if not finishing:
             return []
         try:
             async with session.begin_nested():
                 done = await ChunkSettlement(session, self.deps.pricing, self.clock).finish(
-                    finishing
+                    finishing, facts
                 )
                 rows = {order.id: order for order, _ in finishing}
                 messages = [
