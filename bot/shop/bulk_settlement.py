@@ -7,11 +7,12 @@ settles the chunk order by order should anything here fail):
 
 1. one UPDATE ... RETURNING of the orders, guarded by the state they leave (`active`)
    and the refunded amount they were read with: an order another poller, a Refresh or an
-   admin changed meanwhile is not in the answer and nothing else happens to it;
+   admin changed meanwhile is not in the answer and nothing else happens to it; with
+   the history rows of those that moved (PostgreSQL: in the same statement; SQLite: one
+   INSERT after it);
 2. the balances of the customers of the orders that did move, one UPDATE, and their
    ledger rows, one INSERT, with the reference every refund of a poll reply has
-   (`order:<id>:refund`): an order is refunded at most once, whoever settles it;
-3. their history rows, one INSERT.
+   (`order:<id>:refund`): an order is refunded at most once, whoever settles it.
 
 The orders must have been read in this transaction, locked (OrderRepo.for_poll): the
 refund is computed from what they hold.
@@ -102,7 +103,7 @@ class ChunkSettlement:
                 }
             )
         planned = {row["order_id"]: row for row in rows}
-        moved = await self.orders.finish_many(rows, now=now)
+        moved = await self.orders.finish_many(rows, now=now, history=True)
         credits = [
             Credit(
                 read[order_id].user_id,
@@ -118,18 +119,6 @@ class ChunkSettlement:
             if credit.reference not in written:
                 # Only one transition ever refunds an order: this would be a second one.
                 raise AlreadyRefunded(int(credit.order_id or 0))
-        await self.orders.add_events(
-            [
-                {
-                    "order_id": order_id,
-                    "from_state": OrderState.ACTIVE,
-                    "to_state": planned[order_id]["state"],
-                    "refund": _refund(planned[order_id]),
-                }
-                for order_id in moved
-            ],
-            at=now,
-        )
         return [
             Finished(
                 _as_finished(read[order_id], planned[order_id], now), _refund(planned[order_id])

@@ -19,6 +19,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
 
 from bot.shop.enums import OrderState
 from db.models import Order, OrderEvent, ServiceRow, User, table_of
@@ -86,7 +87,11 @@ _FINISH_COLUMNS = (
 @per_dialect
 def _finish_statement(dialect: str) -> Any:
     """finish_many's UPDATE ... FROM a rowset ... RETURNING (`rows`, `v_now`)."""
-    given = rowset(dialect, "v", _FINISH_COLUMNS, "rows")
+    return _finish_update(dialect, rowset(dialect, "v", _FINISH_COLUMNS, "rows"))
+
+
+def _finish_update(dialect: str, given: Any) -> Any:
+    """The UPDATE of the orders `given` (a rowset of _FINISH_COLUMNS) ... RETURNING id."""
     now = bindparam("v_now", type_=_orders.c.updated_at.type)
     # The state it leaves comes with each row, not as a constant: on SQLite a constant
     # would lead the planner through the index of all active orders, reading the rows'
@@ -157,6 +162,36 @@ def _progress_statement(dialect: str) -> Any:
             last_checked_at=now,
             updated_at=now,
         )
+    )
+
+
+@per_dialect
+def _finish_with_history_statement(dialect: str) -> Any:
+    """finish_many's UPDATE and the history rows of the orders it moved, in one
+    statement (PostgreSQL: a data-modifying WITH); the moved orders' ids come back."""
+    given = rowset(dialect, "v", _FINISH_COLUMNS, "rows")
+    moved = (
+        _finish_update(dialect, given)
+        .returning(
+            _orders.c.state.label("to_state"),
+            (_orders.c.refunded - given.c.v_before).label("refund"),
+        )
+        .cte("moved")
+    )
+    events = table_of(OrderEvent)
+    return (
+        postgresql.insert(events)
+        .from_select(
+            ["order_id", "from_state", "to_state", "refund", "at"],
+            select(
+                moved.c.id,
+                literal_column(f"'{OrderState.ACTIVE.value}'"),
+                moved.c.to_state,
+                moved.c.refund,
+                bindparam("v_now", type_=events.c.at.type),
+            ),
+        )
+        .returning(events.c.order_id)
     )
 
 
@@ -452,8 +487,13 @@ class OrderRepo(Repo):
             .values(poll_errors=0, poll_error=None, flagged_at=None, last_checked_at=now)
         )
 
-    async def finish_many(self, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> list[int]:
+    async def finish_many(
+        self, rows: Sequence[Mapping[str, Any]], *, now: datetime, history: bool = False
+    ) -> list[int]:
         """Finish many active orders in one statement; the ids of those it moved, sorted.
+        With `history`, each moved order's history row too (from active, the refund it
+        got, at `now`): on PostgreSQL in the same statement (one round trip less per
+        chunk), on SQLite in a second one.
 
         Each row: order_id, state (where it ends), refunded_before (as read), refunded
         (after the refund), provider_status, and start_count / remains / provider_charge /
@@ -481,10 +521,30 @@ class OrderRepo(Repo):
                 for row in rows
             ]
         )
-        result = await self.session.execute(
-            _finish_statement(self.dialect), {"rows": data, "v_now": now}
-        )
-        return sorted(int(i) for i in result.scalars())
+        params = {"rows": data, "v_now": now}
+        if history and self.dialect == "postgresql":
+            result = await self.session.execute(
+                _finish_with_history_statement(self.dialect), params
+            )
+            return sorted(int(i) for i in result.scalars())
+        result = await self.session.execute(_finish_statement(self.dialect), params)
+        moved = sorted(int(i) for i in result.scalars())
+        if history and moved:
+            planned = {int(row["order_id"]): row for row in rows}
+            await self.add_events(
+                [
+                    {
+                        "order_id": order_id,
+                        "from_state": OrderState.ACTIVE,
+                        "to_state": planned[order_id]["state"],
+                        "refund": int(planned[order_id]["refunded"])
+                        - int(planned[order_id]["refunded_before"]),
+                    }
+                    for order_id in moved
+                ],
+                at=now,
+            )
+        return moved
 
     async def add_events(self, rows: Sequence[Mapping[str, Any]], *, at: datetime) -> None:
         """Many history rows at `at` in one statement (each: order_id, from_state,
