@@ -195,6 +195,27 @@ def _finish_with_history_statement(dialect: str) -> Any:
     )
 
 
+# record_checked's UPDATE, built once (building it again for every chunk cost more than
+# running it): the ids are bound as an expanding list.
+_CHECKED = (
+    update(_orders)
+    .where(
+        _orders.c.id.in_(bindparam("ids", expanding=True)),
+        # `state || ''`: an expression no index holds. A plain `state = 'active'` beside
+        # a list of a few ids leads SQLite through the index of all active orders
+        # (thousands of entries walked for each statement) instead of taking each id
+        # from the primary key.
+        _orders.c.state.concat(literal_column("''")) == OrderState.ACTIVE.value,
+    )
+    .values(
+        poll_errors=0,
+        poll_error=None,
+        flagged_at=None,
+        last_checked_at=bindparam("c_now", type_=_orders.c.last_checked_at.type),
+    )
+)
+
+
 @per_dialect
 def _events_statement(dialect: str) -> Any:
     """add_events' INSERT from a rowset (`rows`, and `at` for all of them)."""
@@ -473,19 +494,7 @@ class OrderRepo(Repo):
         and their poll error count cleared, in one statement."""
         if not order_ids:
             return
-        table = table_of(Order)
-        await self.session.execute(
-            update(table)
-            .where(
-                table.c.id.in_(list(order_ids)),
-                # `state || ''`: an expression no index holds. A plain `state = 'active'`
-                # beside a list of a few ids leads SQLite through the index of all active
-                # orders (thousands of entries walked for each statement) instead of
-                # taking each id from the primary key.
-                table.c.state.concat(literal_column("''")) == OrderState.ACTIVE.value,
-            )
-            .values(poll_errors=0, poll_error=None, flagged_at=None, last_checked_at=now)
-        )
+        await self.session.execute(_CHECKED, {"ids": list(order_ids), "c_now": now})
 
     async def finish_many(
         self, rows: Sequence[Mapping[str, Any]], *, now: datetime, history: bool = False
