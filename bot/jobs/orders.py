@@ -6,10 +6,11 @@ One cycle (every POLL_INTERVAL_SECONDS):
    `unknown` for an admin, operators are told; they are never sent again;
 2. the active orders the panel knows, never-checked and least recently checked first, are
    asked about 100 ids per `status` call, a few calls at once, with no transaction open;
-3. each reply chunk is applied in one transaction: progress in one statement, each
-   finished order through OrderService.apply_provider_state in its own savepoint
-   (transition and refund together, at most once), and the customers' notifications
-   written to the outbox in that same savepoint.
+3. each reply chunk is applied in one transaction: progress in one statement and the
+   finished orders settled together (transition and refund, at most once; see
+   bot/shop/bulk_settlement.py) in one savepoint, or, should that fail, each finished
+   order through OrderService.apply_provider_state in its own; the customers'
+   notifications written to the outbox in that same transaction.
 
 Replies the order state machine does not trust (a negative or too large `remains`, a
 Partial without one, a charge above what the customer paid, an id missing from the
@@ -55,7 +56,7 @@ from bot.provider.models import OrderState as PanelState
 from bot.provider.models import OrderStatus as PanelStatus
 from bot.provider.panels import MAIN_PANEL
 from bot.shop import settlement
-from bot.shop.bulk_settlement import ChunkSettlement
+from bot.shop.bulk_settlement import ChunkSettlement, Finished
 from bot.shop.enums import OrderState
 from bot.shop.errors import ShopError
 from bot.shop.money import Micro
@@ -264,9 +265,10 @@ class StatusPoller:
         what it rejects only counts as a poll error. Running orders: those whose reply
         says something new get it in one statement, the others only their check time in
         another. Finished orders are settled together (bot/shop/bulk_settlement.py:
-        transitions, refunds, history, a few statements for the chunk) in one savepoint
-        with their notices; should that fail, each is settled alone in a savepoint of its
-        own (OrderService.apply_provider_state), so one bad order is rolled back alone and
+        transitions, refunds, history, a few statements for the chunk) in the same
+        savepoint with their notices; should that fail, the progress is written on its
+        own and each finished order is settled alone in a savepoint of its own
+        (OrderService.apply_provider_state), so one bad order is rolled back alone and
         asked about again next cycle while its neighbours are settled. Safe to repeat: a
         reply applied twice (or by two pollers at once) finishes and refunds each order
         once and notifies once.
@@ -288,6 +290,7 @@ class StatusPoller:
             unchanged: list[int] = []
             notices: list[KeyedMessage] = []
             finishing: list[tuple[Any, PanelState]] = []
+            finishing_facts: dict[int, settlement.OrderFacts] = {}
             subscriptions: set[int] = set()  # of the finishing orders
             for order_id, provider_order_id in sorted(chunk):
                 order = orders.get(order_id)
@@ -315,6 +318,7 @@ class StatusPoller:
                 assert isinstance(reply, PanelState)
                 if reply.status.finished:
                     finishing.append((order, reply))
+                    finishing_facts[order_id] = facts
                     if facts.subscription is not None:
                         subscriptions.add(order_id)
                     continue
@@ -334,48 +338,119 @@ class StatusPoller:
                 notice = self._running_notice(order, reply, values, recipients)
                 if notice is not None:
                     notices.append(notice)
-            await self._record_progress(repo, changed, unchanged, now)
-            notices += await self._settle(
-                session, shop, finishing, subscriptions, recipients, report
+            notices += await self._write(
+                session,
+                shop,
+                repo,
+                (changed, unchanged),
+                (finishing, finishing_facts, subscriptions),
+                recipients,
+                report,
+                now,
             )
             # The chunk's notices in one statement, in its transaction: a money effect and
             # the message about it are committed together (or neither is).
             report.notified += await outbox.to_chats_once(notices)
         return report
 
+    async def _write(
+        self,
+        session: Any,
+        shop: Shop,
+        repo: OrderRepo,
+        progress: tuple[list[dict[str, Any]], list[int]],
+        finished: tuple[
+            Sequence[tuple[Any, PanelState]], Mapping[int, settlement.OrderFacts], Set[int]
+        ],
+        recipients: Mapping[int, _Recipient],
+        report: PollReport,
+        now: datetime,
+    ) -> list[KeyedMessage]:
+        """The chunk's writes: the running orders' progress (`progress`: the rows with
+        news, the ids without) and the finished orders' settlement (`finished`: the
+        orders with their replies, their facts as judged, the subscriptions among them).
+
+        All in one savepoint first: each savepoint is two more round trips to
+        PostgreSQL, a chunk's settlement half a dozen statements. Should anything in it
+        fail, it is all undone and written apart, each part with its own fallback
+        (progress row by row, settlement order by order), as if it had never been tried
+        together. Returns the customers' notices of the orders that were finished."""
+        changed, unchanged = progress
+        finishing, facts, subscriptions = finished
+        if finishing:
+            try:
+                async with session.begin_nested():
+                    await repo.record_progress(changed, now=now)
+                    await repo.record_checked(unchanged, now=now)
+                    done, messages = await self._settle_together(
+                        session, finishing, facts, subscriptions, recipients
+                    )
+            except Exception:
+                log.exception(
+                    "status poll: writing %d progress rows and %d finished orders together "
+                    "failed; apart",
+                    len(changed) + len(unchanged),
+                    len(finishing),
+                )
+            else:
+                for f in done:
+                    self._count(f.order.state, f.refund, report)
+                return messages
+        await self._record_progress(repo, changed, unchanged, now)
+        return await self._settle(
+            session, shop, finishing, facts, subscriptions, recipients, report
+        )
+
+    async def _settle_together(
+        self,
+        session: Any,
+        finishing: Sequence[tuple[Any, PanelState]],
+        facts: Mapping[int, settlement.OrderFacts],
+        subscriptions: Set[int],
+        recipients: Mapping[int, _Recipient],
+    ) -> tuple[list[Finished], list[KeyedMessage]]:
+        """The finished orders settled together (bot/shop/bulk_settlement.py), in the
+        caller's savepoint, and the customers' notices of those that were finished."""
+        done = await ChunkSettlement(session, self.deps.pricing, self.clock).finish(
+            finishing, facts
+        )
+        rows = {order.id: order for order, _ in finishing}
+        messages = [
+            message
+            for f in done
+            if (
+                message := self._final_message(
+                    f.order,
+                    f.refund,
+                    recipients,
+                    rows[f.order.id].refillable,
+                    f.order.id in subscriptions,
+                )
+            )
+            is not None
+        ]
+        return done, messages
+
     async def _settle(
         self,
         session: Any,
         shop: Shop,
         finishing: Sequence[tuple[Any, PanelState]],
+        facts: Mapping[int, settlement.OrderFacts],
         subscriptions: Set[int],
         recipients: Mapping[int, _Recipient],
         report: PollReport,
     ) -> list[KeyedMessage]:
-        """The chunk's finished orders together; should that fail, one by one. Returns
-        the customers' notices of the orders that were finished."""
+        """The chunk's finished orders together (`facts`: theirs, as judged); should that
+        fail, one by one. Returns the customers' notices of the orders that were
+        finished."""
         if not finishing:
             return []
         try:
             async with session.begin_nested():
-                done = await ChunkSettlement(session, self.deps.pricing, self.clock).finish(
-                    finishing
+                done, messages = await self._settle_together(
+                    session, finishing, facts, subscriptions, recipients
                 )
-                rows = {order.id: order for order, _ in finishing}
-                messages = [
-                    message
-                    for f in done
-                    if (
-                        message := self._final_message(
-                            f.order,
-                            f.refund,
-                            recipients,
-                            rows[f.order.id].refillable,
-                            f.order.id in subscriptions,
-                        )
-                    )
-                    is not None
-                ]
         except Exception:
             log.exception(
                 "status poll: settling %d finished orders together failed; one by one",

@@ -7,11 +7,12 @@ settles the chunk order by order should anything here fail):
 
 1. one UPDATE ... RETURNING of the orders, guarded by the state they leave (`active`)
    and the refunded amount they were read with: an order another poller, a Refresh or an
-   admin changed meanwhile is not in the answer and nothing else happens to it;
+   admin changed meanwhile is not in the answer and nothing else happens to it; with
+   the history rows of those that moved (PostgreSQL: in the same statement; SQLite: one
+   INSERT after it);
 2. the balances of the customers of the orders that did move, one UPDATE, and their
    ledger rows, one INSERT, with the reference every refund of a poll reply has
-   (`order:<id>:refund`): an order is refunded at most once, whoever settles it;
-3. their history rows, one INSERT.
+   (`order:<id>:refund`): an order is refunded at most once, whoever settles it.
 
 The orders must have been read in this transaction, locked (OrderRepo.for_poll): the
 refund is computed from what they hold.
@@ -19,7 +20,7 @@ refund is computed from what they hold.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -67,18 +68,26 @@ class ChunkSettlement:
         self.ledger = LedgerRepo(session)
 
     @writes
-    async def finish(self, items: Sequence[tuple[Any, PanelState]]) -> list[Finished]:
+    async def finish(
+        self,
+        items: Sequence[tuple[Any, PanelState]],
+        facts: Mapping[int, settlement.OrderFacts] | None = None,
+    ) -> list[Finished]:
         """End each order (a row read locked in this transaction) by its trusted, finished
-        reply; the orders that were finished here, by id. Raises AlreadyRefunded when an
-        order's refund reference exists already (the caller's savepoint undoes it all)."""
+        reply; the orders that were finished here, by id. `facts`: the orders' facts by
+        id when the caller has them already (the poller judged the replies with them),
+        worked out from the rows otherwise. Raises AlreadyRefunded when an order's refund
+        reference exists already (the caller's savepoint undoes it all)."""
         now = self.clock.now()
+        known = facts or {}
         rows: list[dict[str, Any]] = []
         read: dict[int, Any] = {}
         for order, reply in items:
             if order.state is not OrderState.ACTIVE:
                 continue
-            facts = settlement.OrderFacts.of(order)
-            end = settlement.ending(facts, reply, self.pricing.rate_of(order.provider_id))
+            found = known.get(order.id)
+            order_facts = found if found is not None else settlement.OrderFacts.of(order)
+            end = settlement.ending(order_facts, reply, self.pricing.rate_of(order.provider_id))
             if end is None or end.state not in ALLOWED[OrderState.ACTIVE]:
                 raise ValueError(f"order {order.id}: {reply.status} does not finish it")
             # Whatever the panel reports, never give back more than is left.
@@ -90,11 +99,11 @@ class ChunkSettlement:
                     "state": end.state,
                     "refunded_before": order.refunded,
                     "refunded": order.refunded + amount,
-                    **settlement.progress(facts, reply),
+                    **settlement.progress(order_facts, reply),
                 }
             )
         planned = {row["order_id"]: row for row in rows}
-        moved = await self.orders.finish_many(rows, now=now)
+        moved = await self.orders.finish_many(rows, now=now, history=True)
         credits = [
             Credit(
                 read[order_id].user_id,
@@ -110,18 +119,6 @@ class ChunkSettlement:
             if credit.reference not in written:
                 # Only one transition ever refunds an order: this would be a second one.
                 raise AlreadyRefunded(int(credit.order_id or 0))
-        await self.orders.add_events(
-            [
-                {
-                    "order_id": order_id,
-                    "from_state": OrderState.ACTIVE,
-                    "to_state": planned[order_id]["state"],
-                    "refund": _refund(planned[order_id]),
-                }
-                for order_id in moved
-            ],
-            at=now,
-        )
         return [
             Finished(
                 _as_finished(read[order_id], planned[order_id], now), _refund(planned[order_id])
@@ -137,7 +134,13 @@ def _refund(planned: dict[str, Any]) -> Micro:
 def _as_finished(order: Any, planned: dict[str, Any], now: datetime) -> OrderDTO:
     """The order as finish_many left it (what it wrote over the row read), without
     reading it back; built in one go (a chunk finishes up to a hundred)."""
-    values = {name: getattr(order, name) for name in _DTO_FIELDS}
+    # By key from the row's mapping: a third of the time of attribute look-ups, which
+    # add up over a chunk's hundred orders of twenty-seven fields.
+    read = getattr(order, "_mapping", None)
+    if read is not None:
+        values = {name: read[name] for name in _DTO_FIELDS}
+    else:
+        values = {name: getattr(order, name) for name in _DTO_FIELDS}
     values.update(
         state=planned["state"],
         refunded=planned["refunded"],

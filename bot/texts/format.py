@@ -29,7 +29,7 @@ from typing import Any
 from aiogram.utils.i18n import I18n
 from babel import Locale
 from babel.dates import format_skeleton
-from babel.numbers import NumberPattern, format_decimal, get_decimal_symbol
+from babel.numbers import NumberPattern, format_decimal, get_decimal_symbol, get_group_symbol
 
 from bot.shop.money import Micro, format_amount, from_micro, minor_digits
 
@@ -93,10 +93,48 @@ def decimal_text(plain: str) -> str:
 # Babel finds the locale and its number pattern anew on every call (most of its cost);
 # the status poller writes thousands of counts and amounts a cycle, in one or two
 # languages and often the same few values.
-@lru_cache(maxsize=4096)
 def _grouped(value: int, lang: str) -> str:
+    rule = _int_grouping(lang) if value >= 0 else None
+    if rule is None:
+        return _babel_grouped(value, lang)
+    return _group(str(value), *rule)
+
+
+@lru_cache(maxsize=4096)
+def _babel_grouped(value: int, lang: str) -> str:
     found, pattern = _decimal_pattern(lang)
     return format_decimal(value, format=pattern, locale=found)
+
+
+def _group(digits: str, symbol: str, first: int, rest: int) -> str:
+    """`digits` grouped from the right: `first` digits, then `rest` at a time (as Babel
+    groups the integer part of a decimal pattern)."""
+    if len(digits) <= first:
+        return digits
+    head, tail = digits[:-first], [digits[-first:]]
+    while len(head) > rest:
+        head, tail = head[:-rest], [head[-rest:], *tail]
+    return symbol.join([head, *tail])
+
+
+# Counts the cache above rarely holds twice (a poll cycle's start counts are all
+# different) are grouped here without Babel's pattern machinery, by the language's
+# group symbol and sizes; a language is grouped so only when Babel groups these probes
+# exactly the same way, else Babel formats each count.
+_GROUPING_PROBES = (0, 7, 12, 999, 1000, 12345, 999999, 1234567, 10**12 + 5, 10**18 + 1)
+
+
+@lru_cache(maxsize=64)
+def _int_grouping(lang: str) -> tuple[str, int, int] | None:
+    found, pattern = _decimal_pattern(lang)
+    first, rest = pattern.grouping
+    rule = (get_group_symbol(found), first, rest)
+    if first < 1 or rest < 1:
+        return None
+    for probe in _GROUPING_PROBES:
+        if _group(str(probe), *rule) != format_decimal(probe, format=pattern, locale=found):
+            return None
+    return rule
 
 
 @lru_cache(maxsize=64)

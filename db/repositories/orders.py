@@ -15,10 +15,12 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal_column,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
 
 from bot.shop.enums import OrderState
 from db.models import Order, OrderEvent, ServiceRow, User, table_of
@@ -91,18 +93,30 @@ _FINISH_COLUMNS = (
 @per_dialect
 def _finish_statement(dialect: str) -> Any:
     """finish_many's UPDATE ... FROM a rowset ... RETURNING (`rows`, `v_now`)."""
-    given = rowset(dialect, "v", _FINISH_COLUMNS, "rows")
+    return _finish_update(dialect, rowset(dialect, "v", _FINISH_COLUMNS, "rows"))
+
+
+def _finish_update(dialect: str, given: Any) -> Any:
+    """The UPDATE of the orders `given` (a rowset of _FINISH_COLUMNS) ... RETURNING id."""
     now = bindparam("v_now", type_=_orders.c.updated_at.type)
+    # The state it leaves comes with each row, not as a constant: on SQLite a constant
+    # would lead the planner through the index of all active orders, reading the rows'
+    # JSON once for each of them. On PostgreSQL even a per-row `=` is an index condition
+    # on (state, ..., refunded) of ix_orders_stats, which the planner may prefer to the
+    # primary key (a fresh table without statistics, many active orders): each row then
+    # walks every active order's entry. IS NOT DISTINCT FROM is never an index condition
+    # there, so the primary key finds each row; both sides are never NULL (NOT NULL
+    # columns, values the caller always gives), so it means `=`.
+    if dialect == "postgresql":
+        guards = (
+            _orders.c.state.is_not_distinct_from(given.c.v_from),
+            _orders.c.refunded.is_not_distinct_from(given.c.v_before),
+        )
+    else:
+        guards = (_orders.c.state == given.c.v_from, _orders.c.refunded == given.c.v_before)
     return (
         update(_orders)
-        .where(
-            _orders.c.id == given.c.v_id,
-            # The state it leaves comes with each row, not as a constant: on SQLite a
-            # constant would lead the planner through the index of all active
-            # orders, reading the rows' JSON once for each of them.
-            _orders.c.state == given.c.v_from,
-            _orders.c.refunded == given.c.v_before,
-        )
+        .where(_orders.c.id == given.c.v_id, *guards)
         .values(
             state=given.c.v_state,
             refunded=given.c.v_refunded,
@@ -117,6 +131,95 @@ def _finish_statement(dialect: str) -> Any:
         )
         .returning(_orders.c.id)
     )
+
+
+# The values record_progress sets per order on PostgreSQL (see rowsets.py).
+_PROGRESS_COLUMNS = (
+    ("p_id", BIGINT),
+    ("p_status", TEXT),
+    ("p_start", BIGINT),
+    ("p_remains", BIGINT),
+    ("p_charge", BIGINT),
+    ("p_currency", TEXT),
+)
+
+
+@per_dialect
+def _progress_statement(dialect: str) -> Any:
+    """record_progress's UPDATE ... FROM a rowset (`rows`, `p_now`), for PostgreSQL."""
+    given = rowset(dialect, "p", _PROGRESS_COLUMNS, "rows")
+    now = bindparam("p_now", type_=_orders.c.updated_at.type)
+    return (
+        update(_orders)
+        .where(
+            _orders.c.id == given.c.p_id,
+            # Not an index condition (see _finish_statement): the primary key finds them.
+            _orders.c.state.is_not_distinct_from(OrderState.ACTIVE.value),
+        )
+        .values(
+            provider_status=given.c.p_status,
+            start_count=func.coalesce(given.c.p_start, _orders.c.start_count),
+            remains=func.coalesce(given.c.p_remains, _orders.c.remains),
+            provider_charge=func.coalesce(given.c.p_charge, _orders.c.provider_charge),
+            provider_currency=func.coalesce(given.c.p_currency, _orders.c.provider_currency),
+            poll_errors=0,
+            poll_error=None,
+            flagged_at=None,
+            last_checked_at=now,
+            updated_at=now,
+        )
+    )
+
+
+@per_dialect
+def _finish_with_history_statement(dialect: str) -> Any:
+    """finish_many's UPDATE and the history rows of the orders it moved, in one
+    statement (PostgreSQL: a data-modifying WITH); the moved orders' ids come back."""
+    given = rowset(dialect, "v", _FINISH_COLUMNS, "rows")
+    moved = (
+        _finish_update(dialect, given)
+        .returning(
+            _orders.c.state.label("to_state"),
+            (_orders.c.refunded - given.c.v_before).label("refund"),
+        )
+        .cte("moved")
+    )
+    events = table_of(OrderEvent)
+    return (
+        postgresql.insert(events)
+        .from_select(
+            ["order_id", "from_state", "to_state", "refund", "at"],
+            select(
+                moved.c.id,
+                literal_column(f"'{OrderState.ACTIVE.value}'"),
+                moved.c.to_state,
+                moved.c.refund,
+                bindparam("v_now", type_=events.c.at.type),
+            ),
+        )
+        .returning(events.c.order_id)
+    )
+
+
+# record_checked's UPDATE, built once (building it again for every chunk cost more than
+# running it): the ids are bound as an expanding list.
+_CHECKED = (
+    update(_orders)
+    .where(
+        _orders.c.id.in_(bindparam("ids", expanding=True)),
+        # `state || ''`: an expression no index holds. A plain `state = 'active'` beside
+        # a list of a few ids leads SQLite through the index of all active orders
+        # (thousands of entries walked for each statement) instead of taking each id
+        # from the primary key.
+        _orders.c.state.concat(literal_column("''")) == OrderState.ACTIVE.value,
+    )
+    .values(
+        poll_errors=0,
+        poll_error=None,
+        flagged_at=None,
+        last_checked_at=bindparam("c_now", type_=_orders.c.last_checked_at.type),
+    )
+)
 
 
 @per_dialect
@@ -318,6 +421,25 @@ class OrderRepo(Repo):
         """
         if not rows:
             return
+        if self.dialect == "postgresql":
+            # One statement for the chunk: an executemany is one execution per row there
+            # (each bound, run and answered on its own), most of the chunk's time.
+            data = [
+                {
+                    "p_id": row["order_id"],
+                    "p_status": row["provider_status"],
+                    "p_start": row.get("start_count"),
+                    "p_remains": row.get("remains"),
+                    "p_charge": row.get("provider_charge"),
+                    "p_currency": row.get("provider_currency"),
+                }
+                for row in rows
+            ]
+            await self.session.execute(
+                _progress_statement(self.dialect), {"rows": rowset_param(data), "p_now": now}
+            )
+            return
+        # SQLite steps one prepared statement over the rows (no round trips).
         table = table_of(Order)
         stmt = (
             update(table)
@@ -377,15 +499,15 @@ class OrderRepo(Repo):
         and their poll error count cleared, in one statement."""
         if not order_ids:
             return
-        table = table_of(Order)
-        await self.session.execute(
-            update(table)
-            .where(table.c.id.in_(list(order_ids)), table.c.state == OrderState.ACTIVE.value)
-            .values(poll_errors=0, poll_error=None, flagged_at=None, last_checked_at=now)
-        )
+        await self.session.execute(_CHECKED, {"ids": list(order_ids), "c_now": now})
 
-    async def finish_many(self, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> list[int]:
+    async def finish_many(
+        self, rows: Sequence[Mapping[str, Any]], *, now: datetime, history: bool = False
+    ) -> list[int]:
         """Finish many active orders in one statement; the ids of those it moved, sorted.
+        With `history`, each moved order's history row too (from active, the refund it
+        got, at `now`): on PostgreSQL in the same statement (one round trip less per
+        chunk), on SQLite in a second one.
 
         Each row: order_id, state (where it ends), refunded_before (as read), refunded
         (after the refund), provider_status, and start_count / remains / provider_charge /
@@ -413,10 +535,30 @@ class OrderRepo(Repo):
                 for row in rows
             ]
         )
-        result = await self.session.execute(
-            _finish_statement(self.dialect), {"rows": data, "v_now": now}
-        )
-        return sorted(int(i) for i in result.scalars())
+        params = {"rows": data, "v_now": now}
+        if history and self.dialect == "postgresql":
+            result = await self.session.execute(
+                _finish_with_history_statement(self.dialect), params
+            )
+            return sorted(int(i) for i in result.scalars())
+        result = await self.session.execute(_finish_statement(self.dialect), params)
+        moved = sorted(int(i) for i in result.scalars())
+        if history and moved:
+            planned = {int(row["order_id"]): row for row in rows}
+            await self.add_events(
+                [
+                    {
+                        "order_id": order_id,
+                        "from_state": OrderState.ACTIVE,
+                        "to_state": planned[order_id]["state"],
+                        "refund": int(planned[order_id]["refunded"])
+                        - int(planned[order_id]["refunded_before"]),
+                    }
+                    for order_id in moved
+                ],
+                at=now,
+            )
+        return moved
 
     async def add_events(self, rows: Sequence[Mapping[str, Any]], *, at: datetime) -> None:
         """Many history rows at `at` in one statement (each: order_id, from_state,

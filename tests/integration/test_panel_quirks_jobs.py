@@ -87,10 +87,10 @@ async def test_an_order_that_fails_to_settle_rolls_back_alone(
     real = OrderService.apply_provider_state
     together = ChunkSettlement.finish
 
-    async def refused(self: ChunkSettlement, items: Any) -> Any:
+    async def refused(self: ChunkSettlement, items: Any, *rest: Any) -> Any:
         # The set-based settlement of the chunk fails as a whole (the broken order's
         # trouble): the poller settles its orders one by one instead.
-        await together(self, items)
+        await together(self, items, *rest)
         raise RuntimeError("the chunk's statement failed")
 
     async def flaky(self: OrderService, order_id: int, reply: Any) -> Any:
