@@ -421,20 +421,20 @@ class OrderRepo(Repo):
         """
         if not rows:
             return
+        data = [
+            {
+                "p_id": row["order_id"],
+                "p_status": row["provider_status"],
+                "p_start": row.get("start_count"),
+                "p_remains": row.get("remains"),
+                "p_charge": row.get("provider_charge"),
+                "p_currency": row.get("provider_currency"),
+            }
+            for row in rows
+        ]
         if self.dialect == "postgresql":
             # One statement for the chunk: an executemany is one execution per row there
             # (each bound, run and answered on its own), most of the chunk's time.
-            data = [
-                {
-                    "p_id": row["order_id"],
-                    "p_status": row["provider_status"],
-                    "p_start": row.get("start_count"),
-                    "p_remains": row.get("remains"),
-                    "p_charge": row.get("provider_charge"),
-                    "p_currency": row.get("provider_currency"),
-                }
-                for row in rows
-            ]
             await self.session.execute(
                 _progress_statement(self.dialect), {"rows": rowset_param(data), "p_now": now}
             )
@@ -463,18 +463,7 @@ class OrderRepo(Repo):
                 updated_at=now,
             )
         )
-        params = [
-            {
-                "p_id": row["order_id"],
-                "p_status": row["provider_status"],
-                "p_start": row.get("start_count"),
-                "p_remains": row.get("remains"),
-                "p_charge": row.get("provider_charge"),
-                "p_currency": row.get("provider_currency"),
-            }
-            for row in rows
-        ]
-        await self.session.execute(stmt, params)
+        await self.session.execute(stmt, data)
 
     async def for_poll(self, order_ids: Iterable[int], *, lock: bool = False) -> list[Row[Any]]:
         """The orders with these ids as plain rows (their columns as attributes), by id,
