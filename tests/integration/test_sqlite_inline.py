@@ -7,15 +7,25 @@ import asyncio
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Base
 from db.session import create_engine, create_session_factory
 from db.sqlite_inline import inline_creator
 from db.uow import unit_of_work
+
+
+async def _with_schema(path: Path, **kwargs: Any) -> AsyncEngine:
+    """An engine on a fresh file holding the schema."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", **kwargs)
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    return engine
 
 
 async def _ticks_while(work: asyncio.Future[object] | asyncio.Task[object]) -> int:
@@ -45,10 +55,8 @@ async def test_a_lock_held_elsewhere_is_waited_for_without_freezing_the_loop(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "b.sqlite3"
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    engine = await _with_schema(path)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
         factory = create_session_factory(engine)
         other = sqlite3.connect(path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another program writing
@@ -75,10 +83,8 @@ async def test_a_lock_held_elsewhere_is_waited_for_without_freezing_the_loop(
 
 async def test_the_loop_runs_on_while_a_writer_waits(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite3"
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    engine = await _with_schema(path)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
         factory = create_session_factory(engine)
         other = sqlite3.connect(path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
@@ -102,13 +108,8 @@ async def test_the_loop_runs_on_while_a_writer_waits(tmp_path: Path) -> None:
 
 async def test_a_lock_never_released_fails_after_the_busy_timeout(tmp_path: Path) -> None:
     path = tmp_path / "d.sqlite3"
-    engine = create_engine(
-        f"sqlite+aiosqlite:///{path}",
-        async_creator=inline_creator(str(path), busy_timeout_ms=100),
-    )
+    engine = await _with_schema(path, async_creator=inline_creator(str(path), busy_timeout_ms=100))
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
         other = sqlite3.connect(path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
         with pytest.raises(OperationalError, match="locked"):
