@@ -170,14 +170,14 @@ class UserService:
         if reader is None:
             return await self._read_arrival_in_use_case(telegram_id)
         row = await UserRepo.values_by_telegram_id_on(reader, telegram_id)
+        # Kept here too: a kept switch then opens no transaction at all.
         maintenance = await kept(self.session, ("settings",), ("maintenance",), self._maintenance)
         return (UserDTO.of(row) if row is not None else None), maintenance
 
     @reads
     async def _read_arrival_in_use_case(self, telegram_id: int) -> tuple[UserDTO | None, bool]:
         row = await self.users.values_by_telegram_id(telegram_id)
-        maintenance = await SettingsRepo(self.session).get_bool(MAINTENANCE)
-        return (UserDTO.of(row) if row is not None else None), maintenance
+        return (UserDTO.of(row) if row is not None else None), await self._maintenance()
 
     @reads
     async def _maintenance(self) -> bool:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -34,6 +34,10 @@ _ADD = (
 _BY_TELEGRAM_ID = select(_users).where(_users.c.telegram_id == bindparam("tg"))
 
 
+async def _by_telegram_id(connection: AsyncConnection, telegram_id: int) -> Any | None:
+    return (await connection.execute(_BY_TELEGRAM_ID, {"tg": telegram_id})).first()
+
+
 class UserRepo(Repo):
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
@@ -43,17 +47,14 @@ class UserRepo(Repo):
 
     async def values_by_telegram_id(self, telegram_id: int) -> Any | None:
         """The user's row as a read-only record (attributes named as the columns)."""
-        connection = await self.session.connection()
-        result = await connection.execute(_BY_TELEGRAM_ID, {"tg": telegram_id})
-        return result.first()
+        return await _by_telegram_id(await self.session.connection(), telegram_id)
 
     @staticmethod
     async def values_by_telegram_id_on(engine: AsyncEngine, telegram_id: int) -> Any | None:
         """The same, as a lone statement on a pooled connection of `engine` (no session
         transaction around it: the read every update may make costs half as much)."""
         async with engine.connect() as connection:
-            result = await connection.execute(_BY_TELEGRAM_ID, {"tg": telegram_id})
-            return result.first()
+            return await _by_telegram_id(connection, telegram_id)
 
     async def by_username(self, username: str) -> User | None:
         """Case-insensitive, with or without the leading @."""
