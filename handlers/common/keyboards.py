@@ -17,7 +17,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, ParamSpec, TypeVar
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -78,11 +77,4 @@ def remembered(build: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def button(text: str, data: CallbackData | str) -> InlineKeyboardButton:
-    """A callback button, without aiogram's builder around it."""
-    return InlineKeyboardButton(
-        text=text, callback_data=data.pack() if isinstance(data, CallbackData) else data
-    )
-
-
-__all__ = ["KeyboardBuilder", "button", "remembered"]
+__all__ = ["KeyboardBuilder", "remembered"]

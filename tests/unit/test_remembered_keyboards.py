@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import create_i18n
 from bot.shop.catalog import PlatformEntry
-from handlers.common.keyboards import button, remembered
+from handlers.common.keyboards import remembered
 from handlers.storefront import keyboards
 
 built: list[object] = []
@@ -18,7 +18,9 @@ built: list[object] = []
 @remembered
 def _counted(*args: object) -> InlineKeyboardMarkup:
     built.append(args)
-    return InlineKeyboardMarkup(inline_keyboard=[[button(_("🏠 Menu"), "m:main")]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=_("🏠 Menu"), callback_data="m:main")]]
+    )
 
 
 @dataclass
