@@ -34,17 +34,11 @@ from bot.shop.enums import LedgerKind, OrderState
 from bot.shop.errors import AlreadyRefunded
 from bot.shop.money import Micro
 from bot.shop.orders.models import OrderDTO
-from bot.shop.orders.transitions import ALLOWED
+from bot.shop.orders.transitions import ALLOWED, refund_reference
 from bot.shop.pricing import PricingConfig
 from db.repositories.ledger import Credit, LedgerRepo
 from db.repositories.orders import OrderRepo
 from db.uow import writes
-
-
-def refund_reference(order_id: int) -> str:
-    """The ledger reference of the refund that ends an order; the same one
-    OrderService's transitions write, so an order is refunded once by either."""
-    return f"order:{order_id}:refund"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,4 +152,4 @@ def _as_finished(order: Any, planned: dict[str, Any], now: datetime) -> OrderDTO
 _DTO_FIELDS = tuple(f.name for f in fields(OrderDTO))
 
 
-__all__ = ["ChunkSettlement", "Finished", "refund_reference"]
+__all__ = ["ChunkSettlement", "Finished"]

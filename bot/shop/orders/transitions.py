@@ -52,6 +52,12 @@ _UNSETTLED = frozenset({OrderState.SUBMITTING, OrderState.UNKNOWN})
 _PROVIDER_TEXT_MAX = 64
 
 
+def refund_reference(order_id: int) -> str:
+    """The ledger reference of the refund that ends an order: every path that refunds
+    one (a transition, the poller's bulk settlement) writes this one, so it happens once."""
+    return f"order:{order_id}:refund"
+
+
 class OrderTransitions(OrderServiceBase):
     """`OrderService`'s transitions (`mark_*`, `apply_provider_state`) and refunds."""
 
@@ -284,7 +290,7 @@ class OrderTransitions(OrderServiceBase):
             )
             if not moved:  # cannot happen under the row lock; kept as the last guard
                 raise TransitionNotAllowed(order_id, from_state, to_state)
-            reference = f"order:{order_id}:refund"
+            reference = refund_reference(order_id)
             if amount and await self.wallet.entry(reference) is not None:
                 # Only one transition ever refunds an order: this is a second one.
                 raise AlreadyRefunded(order_id)
@@ -400,4 +406,4 @@ def _progress(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["ALLOWED", "OrderTransitions"]
+__all__ = ["ALLOWED", "OrderTransitions", "refund_reference"]
