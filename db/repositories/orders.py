@@ -36,11 +36,11 @@ from db.repositories.rowsets import (
 )
 
 
-def of_providers(column: Any, provider_ids: Sequence[int | None]) -> ColumnElement[bool]:
-    """`column` is one of `provider_ids` (None in them: or NULL)."""
-    ids = [i for i in provider_ids if i is not None]
-    clauses: list[ColumnElement[bool]] = [column.in_(ids)] if ids else []
-    if None in provider_ids:
+def one_of(column: Any, ids: Sequence[int | None]) -> ColumnElement[bool]:
+    """`column` is one of `ids` (None in them: or NULL)."""
+    known = [i for i in ids if i is not None]
+    clauses: list[ColumnElement[bool]] = [column.in_(known)] if known else []
+    if None in ids:
         clauses.append(column.is_(None))
     return or_(*clauses) if clauses else false()
 
@@ -397,7 +397,7 @@ class OrderRepo(Repo):
                 Order.state == OrderState.ACTIVE,
                 Order.provider_order_id.is_not(None),
                 or_(Order.last_checked_at.is_(None), Order.last_checked_at < checked_before),
-                *([] if provider_ids is None else [of_providers(Order.provider_id, provider_ids)]),
+                *([] if provider_ids is None else [one_of(Order.provider_id, provider_ids)]),
             )
             .order_by(Order.last_checked_at.is_not(None), Order.last_checked_at, Order.id)
             .limit(limit)

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 
 from db.models import Order, Refill
 from db.repositories.base import Repo
-from db.repositories.orders import of_providers
+from db.repositories.orders import one_of
 
 
 class RefillRepo(Repo):
@@ -56,9 +56,7 @@ class RefillRepo(Repo):
         of_panels = []
         if provider_ids is not None:
             of_panels = [
-                Refill.order_id.in_(
-                    select(Order.id).where(of_providers(Order.provider_id, provider_ids))
-                )
+                Refill.order_id.in_(select(Order.id).where(one_of(Order.provider_id, provider_ids)))
             ]
         stmt = (
             select(Refill)

@@ -7,11 +7,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, case, distinct, false, func, or_, select
+from sqlalchemy import ColumnElement, case, distinct, func, select
 
 from bot.shop.enums import LedgerKind, OrderState, PaymentState
 from db.models import LedgerEntry, Order, Payment, User
 from db.repositories.base import Repo
+from db.repositories.orders import one_of
 
 # Settled orders (OrderState.finished) are the ones whose money is final: only they count
 # in revenue, cost and profit; the others (submitting, active, unknown) are open and shown
@@ -83,15 +84,6 @@ def _every_kind(since: datetime | None) -> list[ColumnElement[bool]]:
     """Every kind (the check constraint allows no other), named in a period's query so
     that SQLite reads ix_ledger_stats as one range per kind instead of all of it."""
     return [] if since is None else [LedgerEntry.kind.in_(tuple(LedgerKind))]
-
-
-def of_services(service_ids: Sequence[int | None]) -> ColumnElement[bool]:
-    """The order's service is one of these (None in them: or none)."""
-    ids = [i for i in service_ids if i is not None]
-    clauses: list[ColumnElement[bool]] = [Order.service_id.in_(ids)] if ids else []
-    if None in service_ids:
-        clauses.append(Order.service_id.is_(None))
-    return or_(*clauses) if clauses else false()
 
 
 class StatsRepo(Repo):
@@ -173,7 +165,7 @@ class StatsRepo(Repo):
         stmt = (
             select(Order.service_id, func.max(Order.service_name))
             .where(
-                of_services(ids),
+                one_of(Order.service_id, ids),
                 Order.state.in_(COSTED_STATES),
                 *_since(Order.created_at, since),
             )
