@@ -32,6 +32,7 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import Pool
 
 from db.uow import in_read_use_case
 
@@ -48,6 +49,7 @@ _WRITE = re.compile(
 )
 _SCHEMA = re.compile(r"^\s*(?:CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
 _ALL = "*"  # a schema change: every table counts as changed
+_COMMITTED = "read_cache_committed"
 
 # database -> table -> how many committed transactions of this process wrote to it
 _generations: defaultdict[Hashable, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -96,21 +98,48 @@ def _watch(
     head = statement.lstrip()[:7].upper()
     if head.startswith(("SELECT", "BEGIN", "SAVEPOI", "RELEASE", "PRAGMA")):
         return
-    # A statement led by WITH may write after its common table expressions.
-    match = _WRITE.search(statement) if head.startswith("WITH") else _WRITE.match(statement)
-    if match is not None:
-        _changed(connection).add(match.group(1).lower())
-    elif _SCHEMA.match(statement):
-        _changed(connection).add(_ALL)
+    # A statement led by WITH may write after its common table expressions, to several.
+    if head.startswith("WITH"):
+        written = {m.group(1).lower() for m in _WRITE.finditer(statement)}
     else:
+        match = _WRITE.match(statement)
+        written = {match.group(1).lower()} if match is not None else set()
+    if not written and _SCHEMA.match(statement):
+        written = {_ALL}
+    if not written:
         return
-    if not connection.in_transaction():  # autocommit: it is in the database already
-        _publish(connection)
+    _changed(connection).update(written)
+    if not connection.in_transaction():  # autocommit: it commits as it runs
+        _on_commit(connection)
 
 
 @event.listens_for(Engine, "commit")
 def _on_commit(connection: Connection) -> None:
-    _publish(connection)
+    # SQLAlchemy tells of a commit before the database has carried it out (the COMMIT
+    # then waits for the disk or the network): a read meanwhile still sees the old rows
+    # and could be kept under the new count. So the tables count once more when the
+    # connection is next used or goes back to its pool, by then committed.
+    tables = _publish(connection)
+    if tables:
+        connection.info[_COMMITTED] = (database_key(connection.engine.url), tables)
+
+
+def _committed(info: dict[Any, Any]) -> None:
+    done = info.pop(_COMMITTED, None)
+    if done is not None:
+        database, tables = done
+        _count(database, tables)
+
+
+@event.listens_for(Engine, "begin")
+def _on_begin(connection: Connection) -> None:
+    _committed(connection.info)
+
+
+@event.listens_for(Pool, "checkin")
+def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        _committed(record.info)
 
 
 @event.listens_for(Engine, "rollback")
@@ -118,12 +147,17 @@ def _on_rollback(connection: Connection) -> None:
     connection.info.pop("read_cache_changed", None)
 
 
-def _publish(connection: Connection) -> None:
-    tables = connection.info.pop("read_cache_changed", None)
+def _publish(connection: Connection) -> set[str] | None:
+    tables: set[str] | None = connection.info.pop("read_cache_changed", None)
     if tables:
-        counts = _generations[database_key(connection.engine.url)]
-        for table in tables:
-            counts[table] += 1
+        _count(database_key(connection.engine.url), tables)
+    return tables
+
+
+def _count(database: Hashable, tables: Iterable[str]) -> None:
+    counts = _generations[database]
+    for table in tables:
+        counts[table] += 1
 
 
 class HasSession(Protocol):

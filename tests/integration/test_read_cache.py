@@ -7,12 +7,14 @@ import asyncio
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db.read_cache
+import db.sqlite_inline
 from bot.shop.services import Shop
 from db.uow import unit_of_work
 from tests.integration.panels_world import PanelsWorld, panels_world
@@ -193,3 +195,45 @@ async def test_an_arrival_is_kept_until_the_customer_or_the_settings_change(
         async with world.deps.session_factory() as session:
             found = await Shop(session, world.deps).users.find(4343)
         assert found is not None and found.first_name == "Zed Junior"
+
+
+async def test_a_read_made_while_a_commit_is_under_way_is_not_kept_past_it(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLAlchemy tells of a commit before the database has made it: a read in between
+    still sees the old rows, and must not be what the next update is answered with."""
+    if "sqlite" not in engine.url.get_backend_name() or engine.url.database in (None, ""):
+        pytest.skip("the commit's wait for the disk is an SQLite file's")
+    async with panels_world(engine, names=("main",)) as world:
+        await world.open()
+
+        async def closed() -> bool:
+            async with world.deps.session_factory() as session:
+                arrival = await Shop(session, world.deps).users.arrive(
+                    4545, username=None, first_name="Q", language="en"
+                )
+                return arrival.maintenance
+
+        assert await closed() is False
+        assert await closed() is False
+        reached, gate = asyncio.Event(), asyncio.Event()
+        to_thread = asyncio.to_thread
+
+        async def held(function: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(function, "__name__", "") == "commit":
+                reached.set()  # counted as committed, not yet in the database
+                await gate.wait()
+            return await to_thread(function, *args, **kwargs)
+
+        monkeypatch.setattr(db.sqlite_inline.asyncio, "to_thread", held)
+
+        async def close_shop() -> None:
+            async with world.deps.session_factory() as session:
+                await Shop(session, world.deps).admin.set_maintenance(0, True)
+
+        writing = asyncio.ensure_future(close_shop())
+        await asyncio.wait_for(reached.wait(), 5)
+        assert await closed() is False  # the commit is not made yet: the old switch
+        gate.set()
+        await writing
+        assert await closed() is True  # seen by the very next update
