@@ -46,6 +46,15 @@ async def _platforms(world: PanelsWorld) -> list[tuple[str, int]]:
         return [(p.name, p.services) for p in await Shop(session, world.deps).catalog.platforms()]
 
 
+async def _closed_to(world: PanelsWorld, telegram_id: int) -> bool:
+    """Whether the shop is closed for maintenance, as the customer's next update sees it."""
+    async with world.deps.session_factory() as session:
+        arrival = await Shop(session, world.deps).users.arrive(
+            telegram_id, username=None, first_name="Z", language="en"
+        )
+        return arrival.maintenance
+
+
 async def test_a_browsing_answer_is_kept_until_this_process_changes_a_row(
     engine: AsyncEngine,
 ) -> None:
@@ -114,11 +123,7 @@ async def test_maintenance_is_seen_by_the_next_update(engine: AsyncEngine) -> No
         await world.open()
 
         async def closed() -> bool:
-            async with world.deps.session_factory() as session:
-                arrival = await Shop(session, world.deps).users.arrive(
-                    4242, username=None, first_name="Z", language="en"
-                )
-                return arrival.maintenance
+            return await _closed_to(world, 4242)
 
         assert await closed() is False
         async with world.deps.session_factory() as session:
@@ -208,11 +213,7 @@ async def test_a_read_made_while_a_commit_is_under_way_is_not_kept_past_it(
         await world.open()
 
         async def closed() -> bool:
-            async with world.deps.session_factory() as session:
-                arrival = await Shop(session, world.deps).users.arrive(
-                    4545, username=None, first_name="Q", language="en"
-                )
-                return arrival.maintenance
+            return await _closed_to(world, 4545)
 
         assert await closed() is False
         assert await closed() is False
